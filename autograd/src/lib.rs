@@ -1,0 +1,26 @@
+//! seqzoo's autodiff engine: n-d tensors, a Wengert-list tape, differentiable ops, optimizers,
+//! initializers and named parameters stored as safetensors.
+//!
+//! ```
+//! use autograd::{Tape, Tensor};
+//! let tape = Tape::<f64>::new();
+//! let x = tape.var(Tensor::from_f64(&[3], &[1.0, 2.0, 3.0]));
+//! let y = (x * x).sum();
+//! let grads = y.backward();
+//! assert_eq!(grads.wrt(x).to_f64_vec(), vec![2.0, 4.0, 6.0]);
+//! ```
+
+pub mod element;
+pub mod error;
+pub mod op;
+pub mod ops;
+pub mod params;
+pub mod tape;
+pub mod tensor;
+
+pub use element::{DType, Element};
+pub use error::{Error, Result};
+pub use op::Op;
+pub use params::{Param, ParamId, ParamStore};
+pub use tape::{Grads, NoGradGuard, NodeId, Tape, Var};
+pub use tensor::Tensor;

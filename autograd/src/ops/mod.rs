@@ -1,0 +1,1 @@
+//! Op families: forward and backward of each family side by side.

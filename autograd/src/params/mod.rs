@@ -1,0 +1,5 @@
+//! Named trainable parameters: the store, hierarchical paths, and safetensors files.
+
+mod store;
+
+pub use store::{Param, ParamId, ParamStore};

@@ -1,0 +1,149 @@
+//! `ParamStore`: trainable tensors under dotted hierarchical names, with their accumulated grads.
+
+use crate::element::Element;
+use crate::tape::Grads;
+use crate::tensor::Tensor;
+use std::collections::BTreeMap;
+
+/// The handle of a parameter inside its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParamId(pub(crate) usize);
+
+impl ParamId {
+    /// The position of the parameter in its store (registration order).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// One trainable tensor, its name and its accumulated gradient.
+#[derive(Clone, Debug)]
+pub struct Param<E: Element = f32> {
+    /// The dotted name, e.g. `encoder.rnn.weight_ih_l0`.
+    pub name: String,
+    /// The current value.
+    pub value: Tensor<E>,
+    /// The gradient accumulated since the last `zero_grad` (`None` when nothing was accumulated).
+    pub grad: Option<Tensor<E>>,
+}
+
+/// Owns every trainable tensor of a model under dotted names; gradients accumulate here.
+#[derive(Clone, Debug, Default)]
+pub struct ParamStore<E: Element = f32> {
+    params: Vec<Param<E>>,
+    by_name: BTreeMap<String, ParamId>,
+}
+
+impl<E: Element> ParamStore<E> {
+    /// An empty store.
+    pub fn new() -> Self {
+        ParamStore {
+            params: Vec::new(),
+            by_name: BTreeMap::new(),
+        }
+    }
+
+    /// Registers a parameter; panics if the name is taken (two modules built on one path).
+    pub fn add(&mut self, name: &str, value: Tensor<E>) -> ParamId {
+        assert!(
+            !self.by_name.contains_key(name),
+            "ParamStore::add: parameter {name:?} is already registered"
+        );
+        let id = ParamId(self.params.len());
+        self.params.push(Param {
+            name: name.to_string(),
+            value,
+            grad: None,
+        });
+        self.by_name.insert(name.to_string(), id);
+        id
+    }
+
+    /// The id of the parameter called `name`.
+    pub fn id(&self, name: &str) -> Option<ParamId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The parameter behind `id`.
+    pub fn get(&self, id: ParamId) -> &Param<E> {
+        &self.params[id.0]
+    }
+
+    /// The parameter behind `id`, mutably.
+    pub fn get_mut(&mut self, id: ParamId) -> &mut Param<E> {
+        &mut self.params[id.0]
+    }
+
+    /// The current value of a parameter.
+    pub fn value(&self, id: ParamId) -> &Tensor<E> {
+        &self.params[id.0].value
+    }
+
+    /// Replaces the value of a parameter; panics if the shape changes.
+    pub fn set_value(&mut self, id: ParamId, value: Tensor<E>) {
+        let p = &mut self.params[id.0];
+        assert_eq!(
+            p.value.shape(),
+            value.shape(),
+            "set_value: shape of {:?} would change",
+            p.name
+        );
+        p.value = value;
+    }
+
+    /// The accumulated gradient of a parameter, if any.
+    pub fn grad(&self, id: ParamId) -> Option<&Tensor<E>> {
+        self.params[id.0].grad.as_ref()
+    }
+
+    /// The number of parameters (tensors).
+    pub fn len(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Whether the store holds no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty()
+    }
+
+    /// The total number of scalar weights.
+    pub fn num_weights(&self) -> usize {
+        self.params.iter().map(|p| p.value.numel()).sum()
+    }
+
+    /// All parameters in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = (ParamId, &Param<E>)> {
+        self.params.iter().enumerate().map(|(i, p)| (ParamId(i), p))
+    }
+
+    /// All parameters in registration order, mutably (what optimizers walk).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ParamId, &mut Param<E>)> {
+        self.params
+            .iter_mut()
+            .enumerate()
+            .map(|(i, p)| (ParamId(i), p))
+    }
+
+    /// The names in sorted order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
+    /// Adds the parameter gradients of one backward pass to the accumulated gradients.
+    pub fn accumulate(&mut self, grads: &Grads<E>) {
+        for (id, g) in grads.params() {
+            let p = &mut self.params[id.0];
+            p.grad = Some(match p.grad.take() {
+                None => g.clone(),
+                Some(acc) => acc.add_into(g),
+            });
+        }
+    }
+
+    /// Clears every accumulated gradient.
+    pub fn zero_grad(&mut self) {
+        for p in &mut self.params {
+            p.grad = None;
+        }
+    }
+}

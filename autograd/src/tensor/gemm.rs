@@ -1,0 +1,104 @@
+//! The GEMM wrapper: transposes as strides (never copies), both cores on large products.
+
+use crate::element::Element;
+use rayon::prelude::*;
+
+/// Products below this many floating-point operations run on one thread.
+pub const PAR_GEMM_MIN_FLOPS: usize = 1 << 21;
+
+/// A raw pointer that may cross to a rayon worker: each worker writes a disjoint block of C.
+#[derive(Clone, Copy)]
+struct SendPtr<E>(*mut E);
+// SAFETY: only used for disjoint row/column blocks of one output matrix inside `gemm`.
+unsafe impl<E> Send for SendPtr<E> {}
+// SAFETY: as above.
+unsafe impl<E> Sync for SendPtr<E> {}
+
+/// The shape and layout of one product `C[m,n] = alpha·op(A)·op(B) + beta·C`.
+#[derive(Clone, Copy, Debug)]
+pub struct Gemm {
+    /// Rows of `op(A)` and of `C`.
+    pub m: usize,
+    /// Columns of `op(A)`, rows of `op(B)`.
+    pub k: usize,
+    /// Columns of `op(B)` and of `C`.
+    pub n: usize,
+    /// `A` is stored as `[k, m]` (row-major) and used transposed.
+    pub ta: bool,
+    /// `B` is stored as `[n, k]` (row-major) and used transposed.
+    pub tb: bool,
+}
+
+/// Computes `C = alpha·op(A)·op(B) + beta·C` for row-major buffers; `C` is `[m, n]`.
+///
+/// Large products are split into one block of C per rayon thread (rows, or columns when C is wide),
+/// each a single-threaded matrixmultiply call, so the two cores share one pool and never nest.
+pub fn gemm<E: Element>(g: Gemm, alpha: E, a: &[E], b: &[E], beta: E, c: &mut [E]) {
+    let Gemm { m, k, n, ta, tb } = g;
+    assert!(
+        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
+        "gemm: buffers too small for [{m},{k}]x[{k},{n}]"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    let (rsa, csa) = if ta { (1, m as isize) } else { (k as isize, 1) };
+    let (rsb, csb) = if tb { (1, k as isize) } else { (n as isize, 1) };
+    let threads = rayon::current_num_threads();
+    let flops = 2 * m * n * k;
+    let (ap, bp, cp) = (
+        a.as_ptr() as usize,
+        b.as_ptr() as usize,
+        SendPtr(c.as_mut_ptr()),
+    );
+    let run = |r0: usize, r1: usize, c0: usize, c1: usize| {
+        let cp = cp;
+        // SAFETY: the block [r0,r1)×[c0,c1) lies inside A, B and C as asserted above, and the blocks
+        // given to different workers are disjoint.
+        unsafe {
+            let a0 = (ap as *const E).offset(r0 as isize * rsa);
+            let b0 = (bp as *const E).offset(c0 as isize * csb);
+            let c00 = cp.0.add(r0 * n + c0);
+            E::gemm(
+                r1 - r0,
+                k,
+                c1 - c0,
+                alpha,
+                a0,
+                rsa,
+                csa,
+                b0,
+                rsb,
+                csb,
+                beta,
+                c00,
+                n as isize,
+                1,
+            );
+        }
+    };
+    if threads < 2 || flops < PAR_GEMM_MIN_FLOPS {
+        run(0, m, 0, n);
+        return;
+    }
+    if m >= n || m >= 64 * threads {
+        let step = m.div_ceil(threads);
+        (0..threads).into_par_iter().for_each(|t| {
+            let r0 = (t * step).min(m);
+            let r1 = ((t + 1) * step).min(m);
+            if r0 < r1 {
+                run(r0, r1, 0, n);
+            }
+        });
+    } else {
+        // Keep column blocks a multiple of 16 so each stays aligned with the kernel's panels.
+        let step = n.div_ceil(threads).div_ceil(16) * 16;
+        (0..threads).into_par_iter().for_each(|t| {
+            let c0 = (t * step).min(n);
+            let c1 = ((t + 1) * step).min(n);
+            if c0 < c1 {
+                run(0, m, c0, c1);
+            }
+        });
+    }
+}

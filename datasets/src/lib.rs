@@ -1,0 +1,2 @@
+//! Datasets for seqzoo (filled by the datasets issue).
+pub use autograd;

@@ -1,0 +1,8 @@
+//! seqzoo: recurrent sequence models on a tape-based autodiff engine.
+//!
+//! The workspace's three crates, re-exported: [`autograd`] (tensors, tape, ops, optimizers),
+//! [`zoo`] (recurrent models) and [`datasets`] (tasks, series, text).
+
+pub use autograd;
+pub use datasets;
+pub use zoo;

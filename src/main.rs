@@ -1,0 +1,5 @@
+//! The `seqzoo` command line.
+
+fn main() {
+    println!("seqzoo {}", env!("CARGO_PKG_VERSION"));
+}
