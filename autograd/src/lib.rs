@@ -15,6 +15,7 @@ pub mod error;
 pub mod op;
 pub mod ops;
 pub mod params;
+pub mod rng;
 pub mod tape;
 pub mod tensor;
 
@@ -22,5 +23,6 @@ pub use element::{DType, Element};
 pub use error::{Error, Result};
 pub use op::Op;
 pub use params::{Param, ParamId, ParamStore};
+pub use rng::{Rng, RngState};
 pub use tape::{Grads, NoGradGuard, NodeId, Tape, Var};
 pub use tensor::Tensor;
