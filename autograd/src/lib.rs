@@ -12,6 +12,7 @@
 
 pub mod element;
 pub mod error;
+pub mod gradcheck;
 pub mod op;
 pub mod ops;
 pub mod params;
@@ -21,7 +22,10 @@ pub mod tensor;
 
 pub use element::{DType, Element};
 pub use error::{Error, Result};
+pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckReport};
 pub use op::Op;
+pub use ops::loss::{CrossEntropyOptions, IGNORE_INDEX};
+pub use ops::unary::Unary;
 pub use params::{Param, ParamId, ParamStore};
 pub use rng::{Rng, RngState};
 pub use tape::{Grads, NoGradGuard, NodeId, Tape, Var};

@@ -4,7 +4,7 @@ use crate::element::Element;
 use crate::op::Op;
 use crate::params::{ParamId, ParamStore};
 use crate::tensor::Tensor;
-use std::cell::{Cell, Ref, RefCell};
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 /// The position of a node on its tape; ids grow in execution order.
@@ -157,10 +157,6 @@ impl<E: Element> Tape<E> {
             .collect()
     }
 
-    pub(crate) fn nodes(&self) -> Ref<'_, Vec<Node<E>>> {
-        self.nodes.borrow()
-    }
-
     /// Reverse-mode sweep from `root` seeded with `seed`; returns the gradients of all leaves.
     fn backward_from(&self, root: NodeId, seed: Tensor<E>) -> Grads<E> {
         let nodes = self.nodes.borrow();
@@ -209,11 +205,11 @@ impl<E: Element> Backward<'_, E> {
     }
 
     /// Adds the gradient computed by `f` to input `id`, computing it only if `id` needs one.
-    pub(crate) fn give(&mut self, id: NodeId, f: impl FnOnce() -> Tensor<E>) {
+    pub(crate) fn give(&mut self, id: NodeId, f: impl FnOnce(&Self) -> Tensor<E>) {
         if !self.nodes[id].requires_grad {
             return;
         }
-        let contribution = f();
+        let contribution = f(self);
         debug_assert_eq!(
             contribution.shape(),
             self.nodes[id].value.shape(),

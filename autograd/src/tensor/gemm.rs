@@ -14,6 +14,13 @@ unsafe impl<E> Send for SendPtr<E> {}
 // SAFETY: as above.
 unsafe impl<E> Sync for SendPtr<E> {}
 
+impl<E> SendPtr<E> {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper).
+    fn get(self) -> *mut E {
+        self.0
+    }
+}
+
 /// The shape and layout of one product `C[m,n] = alpha·op(A)·op(B) + beta·C`.
 #[derive(Clone, Copy, Debug)]
 pub struct Gemm {
@@ -52,13 +59,12 @@ pub fn gemm<E: Element>(g: Gemm, alpha: E, a: &[E], b: &[E], beta: E, c: &mut [E
         SendPtr(c.as_mut_ptr()),
     );
     let run = |r0: usize, r1: usize, c0: usize, c1: usize| {
-        let cp = cp;
         // SAFETY: the block [r0,r1)×[c0,c1) lies inside A, B and C as asserted above, and the blocks
         // given to different workers are disjoint.
         unsafe {
             let a0 = (ap as *const E).offset(r0 as isize * rsa);
             let b0 = (bp as *const E).offset(c0 as isize * csb);
-            let c00 = cp.0.add(r0 * n + c0);
+            let c00 = cp.get().add(r0 * n + c0);
             E::gemm(
                 r1 - r0,
                 k,

@@ -1,0 +1,176 @@
+//! Matrix products, 2-d and batched; transposes are strides handed to the GEMM, never copies.
+
+use crate::element::Element;
+use crate::op::Op;
+use crate::ops::same_tape;
+use crate::tape::{Backward, NodeId, Var};
+use crate::tensor::{gemm, Gemm, Tensor};
+use rayon::prelude::*;
+
+/// The sizes of `op(a)·op(b)`: batch dims of the result, and m, k, n of each product.
+struct Plan {
+    batch: Vec<usize>,
+    a_batched: bool,
+    b_batched: bool,
+    g: Gemm,
+}
+
+fn plan(a: &[usize], b: &[usize], ta: bool, tb: bool) -> Plan {
+    assert!(
+        a.len() >= 2 && b.len() >= 2,
+        "matmul: operands need at least 2 dims, got {a:?} and {b:?}"
+    );
+    let (ar, br) = (a.len(), b.len());
+    let (m, ka) = if ta {
+        (a[ar - 1], a[ar - 2])
+    } else {
+        (a[ar - 2], a[ar - 1])
+    };
+    let (kb, n) = if tb {
+        (b[br - 1], b[br - 2])
+    } else {
+        (b[br - 2], b[br - 1])
+    };
+    assert!(
+        ka == kb,
+        "matmul: inner dims differ for {a:?}{} x {b:?}{}",
+        if ta { "ᵀ" } else { "" },
+        if tb { "ᵀ" } else { "" }
+    );
+    let (abatch, bbatch) = (&a[..ar - 2], &b[..br - 2]);
+    assert!(
+        abatch == bbatch || abatch.is_empty() || bbatch.is_empty(),
+        "matmul: batch dims of {a:?} and {b:?} differ"
+    );
+    let batch = if abatch.is_empty() { bbatch } else { abatch }.to_vec();
+    Plan {
+        batch,
+        a_batched: !abatch.is_empty(),
+        b_batched: !bbatch.is_empty(),
+        g: Gemm {
+            m,
+            k: ka,
+            n,
+            ta,
+            tb,
+        },
+    }
+}
+
+/// `op(a)·op(b)` as a tensor of shape `[batch…, m, n]`.
+pub fn matmul_tensors<E: Element>(a: &Tensor<E>, b: &Tensor<E>, ta: bool, tb: bool) -> Tensor<E> {
+    let p = plan(a.shape(), b.shape(), ta, tb);
+    let Gemm { m, k, n, .. } = p.g;
+    let nb: usize = p.batch.iter().product();
+    let mut shape = p.batch.clone();
+    shape.extend([m, n]);
+    let mut out = vec![E::zero(); nb * m * n];
+    if p.a_batched && !p.b_batched && !ta {
+        // [batch·m, k] rows are contiguous: one GEMM over all of them.
+        let g = Gemm { m: nb * m, ..p.g };
+        gemm(g, E::one(), a.data(), b.data(), E::zero(), &mut out);
+    } else if nb == 1 {
+        gemm(p.g, E::one(), a.data(), b.data(), E::zero(), &mut out);
+    } else {
+        let (sa, sb) = (
+            if p.a_batched { m * k } else { 0 },
+            if p.b_batched { k * n } else { 0 },
+        );
+        let (ad, bd) = (a.data(), b.data());
+        out.par_chunks_mut((m * n).max(1))
+            .enumerate()
+            .for_each(|(i, c)| {
+                gemm(p.g, E::one(), &ad[i * sa..], &bd[i * sb..], E::zero(), c);
+            });
+    }
+    Tensor::new(&shape, out)
+}
+
+/// `Σ_batch op(a)ᵀ·op(b)`-style reduction: a product whose batch is summed into a 2-d result.
+fn matmul_summed<E: Element>(a: &Tensor<E>, b: &Tensor<E>, ta: bool, tb: bool) -> Tensor<E> {
+    let (ar, br) = (a.rank(), b.rank());
+    if ta && !tb && ar > 2 && a.shape()[..ar - 2] == b.shape()[..br - 2] {
+        // Σ_i A_iᵀ B_i = [batch·r, m]ᵀ · [batch·r, n]: one GEMM over the stacked rows.
+        let (r, m, n) = (a.dim(ar - 2), a.dim(ar - 1), b.dim(br - 1));
+        let nb = a.numel() / (r * m);
+        let a2 = a.reshape(&[nb * r, m]);
+        let b2 = b.reshape(&[nb * r, n]);
+        return matmul_tensors(&a2, &b2, true, false);
+    }
+    let full = matmul_tensors(a, b, ta, tb);
+    let r = full.rank();
+    let (m, n) = (full.dim(r - 2), full.dim(r - 1));
+    full.reshape(&[full.numel() / (m * n), m, n])
+        .sum_axis(0, false)
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// `op(self)·op(rhs)` where `ta`/`tb` use an operand transposed over its last two dims.
+    pub fn matmul_t(self, rhs: Var<'t, E>, ta: bool, tb: bool) -> Var<'t, E> {
+        same_tape("matmul", &[self, rhs]);
+        let v = matmul_tensors(&self.value(), &rhs.value(), ta, tb);
+        self.push(
+            v,
+            Op::MatMul {
+                a: self.id(),
+                b: rhs.id(),
+                ta,
+                tb,
+            },
+        )
+    }
+
+    /// `self · rhs` (2-d or batched over leading dims).
+    pub fn matmul(self, rhs: Var<'t, E>) -> Var<'t, E> {
+        self.matmul_t(rhs, false, false)
+    }
+
+    /// `self · rhsᵀ`, as in a linear layer `x·Wᵀ` (no copy of `rhs`).
+    pub fn matmul_nt(self, rhs: Var<'t, E>) -> Var<'t, E> {
+        self.matmul_t(rhs, false, true)
+    }
+
+    /// `selfᵀ · rhs` (no copy of `self`).
+    pub fn matmul_tn(self, rhs: Var<'t, E>) -> Var<'t, E> {
+        self.matmul_t(rhs, true, false)
+    }
+}
+
+/// Gradient of `op(A)·op(B)` for stored operands: C = op(A)·op(B), G = dL/dC.
+///   dA = G·op(B)ᵀ (or, stored transposed, op(B)·Gᵀ);  dB = op(A)ᵀ·G (or Gᵀ·op(A)).
+pub(crate) fn backward<E: Element>(
+    ctx: &mut Backward<'_, E>,
+    a: NodeId,
+    b: NodeId,
+    ta: bool,
+    tb: bool,
+) {
+    ctx.give(a, |c| {
+        let (g, bv) = (c.grad, c.value(b));
+        let summed = c.value(a).rank() < g.rank();
+        let f = if summed {
+            matmul_summed
+        } else {
+            matmul_tensors
+        };
+        if ta {
+            f(bv, g, tb, true)
+        } else {
+            f(g, bv, false, !tb)
+        }
+    });
+    ctx.give(b, |c| {
+        let (g, av) = (c.grad, c.value(a));
+        let summed = c.value(b).rank() < g.rank();
+        let f = if summed {
+            matmul_summed
+        } else {
+            matmul_tensors
+        };
+        if tb {
+            f(g, av, true, ta)
+        } else {
+            f(av, g, !ta, false)
+        }
+    });
+}

@@ -1,0 +1,200 @@
+//! Elementwise functions, each declared as an `f`/`df` pair.
+//!
+//! `df(x, y)` receives both the input `x` and the output `y = f(x)`: tanh, sigmoid, exp and sqrt
+//! compute their derivative from the output, the rest from the input.
+
+use crate::element::Element;
+use crate::op::Op;
+use crate::tape::{Backward, NodeId, Var};
+use crate::tensor::Tensor;
+
+/// An elementwise function with its derivative.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Unary {
+    /// `-x`.
+    Neg,
+    /// `eˣ`.
+    Exp,
+    /// `ln x`.
+    Log,
+    /// `tanh x`.
+    Tanh,
+    /// `1/(1+e⁻ˣ)`.
+    Sigmoid,
+    /// `max(x, 0)`.
+    Relu,
+    /// `ln(1+eˣ)`, computed stably.
+    Softplus,
+    /// `√x`.
+    Sqrt,
+    /// `|x|`.
+    Abs,
+    /// `xᵖ` for a constant exponent.
+    Powf(f64),
+    /// `c·x` for a constant.
+    Scale(f64),
+    /// `x + c` for a constant.
+    Shift(f64),
+}
+
+/// The logistic sigmoid, stable for large |x|.
+pub fn sigmoid<E: Element>(x: E) -> E {
+    if x >= E::zero() {
+        E::one() / (E::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (E::one() + e)
+    }
+}
+
+/// `ln(1+eˣ)` without overflow.
+pub fn softplus<E: Element>(x: E) -> E {
+    x.max(E::zero()) + (-x.abs()).exp().ln_1p()
+}
+
+impl Unary {
+    /// The function's name as an op.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unary::Neg => "Neg",
+            Unary::Exp => "Exp",
+            Unary::Log => "Log",
+            Unary::Tanh => "Tanh",
+            Unary::Sigmoid => "Sigmoid",
+            Unary::Relu => "Relu",
+            Unary::Softplus => "Softplus",
+            Unary::Sqrt => "Sqrt",
+            Unary::Abs => "Abs",
+            Unary::Powf(_) => "Powf",
+            Unary::Scale(_) => "Scale",
+            Unary::Shift(_) => "Shift",
+        }
+    }
+
+    /// `f(x)`.
+    #[inline]
+    pub fn f<E: Element>(self, x: E) -> E {
+        match self {
+            Unary::Neg => -x,
+            Unary::Exp => x.exp(),
+            Unary::Log => x.ln(),
+            Unary::Tanh => x.tanh(),
+            Unary::Sigmoid => sigmoid(x),
+            Unary::Relu => x.max(E::zero()),
+            Unary::Softplus => softplus(x),
+            Unary::Sqrt => x.sqrt(),
+            Unary::Abs => x.abs(),
+            Unary::Powf(p) => x.powf(E::of(p)),
+            Unary::Scale(c) => x * E::of(c),
+            Unary::Shift(c) => x + E::of(c),
+        }
+    }
+
+    /// `f'(x)`, given `x` and `y = f(x)`.
+    #[inline]
+    pub fn df<E: Element>(self, x: E, y: E) -> E {
+        let one = E::one();
+        match self {
+            Unary::Neg => -one,
+            Unary::Exp => y,
+            Unary::Log => one / x,
+            Unary::Tanh => one - y * y,
+            Unary::Sigmoid => y * (one - y),
+            Unary::Relu => {
+                if x > E::zero() {
+                    one
+                } else {
+                    E::zero()
+                }
+            }
+            Unary::Softplus => sigmoid(x),
+            Unary::Sqrt => E::of(0.5) / y,
+            Unary::Abs => {
+                if x == E::zero() {
+                    E::zero()
+                } else {
+                    x.signum()
+                }
+            }
+            Unary::Powf(p) => E::of(p) * x.powf(E::of(p - 1.0)),
+            Unary::Scale(c) => E::of(c),
+            Unary::Shift(_) => one,
+        }
+    }
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// Applies an elementwise function.
+    pub fn unary(self, u: Unary) -> Var<'t, E> {
+        let v = self.value().map(|x| u.f(x));
+        self.push(v, Op::Unary(u, self.id()))
+    }
+
+    /// `eˣ` elementwise.
+    pub fn exp(self) -> Var<'t, E> {
+        self.unary(Unary::Exp)
+    }
+
+    /// `ln x` elementwise.
+    pub fn log(self) -> Var<'t, E> {
+        self.unary(Unary::Log)
+    }
+
+    /// `tanh x` elementwise.
+    pub fn tanh(self) -> Var<'t, E> {
+        self.unary(Unary::Tanh)
+    }
+
+    /// The logistic sigmoid elementwise.
+    pub fn sigmoid(self) -> Var<'t, E> {
+        self.unary(Unary::Sigmoid)
+    }
+
+    /// `max(x, 0)` elementwise.
+    pub fn relu(self) -> Var<'t, E> {
+        self.unary(Unary::Relu)
+    }
+
+    /// `ln(1+eˣ)` elementwise.
+    pub fn softplus(self) -> Var<'t, E> {
+        self.unary(Unary::Softplus)
+    }
+
+    /// `√x` elementwise.
+    pub fn sqrt(self) -> Var<'t, E> {
+        self.unary(Unary::Sqrt)
+    }
+
+    /// `|x|` elementwise.
+    pub fn abs(self) -> Var<'t, E> {
+        self.unary(Unary::Abs)
+    }
+
+    /// `xᵖ` elementwise for a constant exponent.
+    pub fn powf(self, p: f64) -> Var<'t, E> {
+        self.unary(Unary::Powf(p))
+    }
+
+    /// `x²` elementwise.
+    pub fn square(self) -> Var<'t, E> {
+        self.unary(Unary::Powf(2.0))
+    }
+
+    /// `c·x` elementwise.
+    pub fn scale(self, c: f64) -> Var<'t, E> {
+        self.unary(Unary::Scale(c))
+    }
+}
+
+pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, u: Unary, a: NodeId) {
+    ctx.give(a, |c| {
+        let (x, y, g) = (c.value(a).data(), c.out.data(), c.grad.data());
+        let data = x
+            .iter()
+            .zip(y)
+            .zip(g)
+            .map(|((&x, &y), &g)| g * u.df(x, y))
+            .collect();
+        Tensor::new(c.out.shape(), data)
+    });
+}
