@@ -1,0 +1,151 @@
+//! Tape semantics: no-grad, detach, fan-out, parameters, gradient accumulation, misuse panics.
+
+use autograd::{ParamStore, Tape, Tensor};
+
+fn t(shape: &[usize], data: &[f64]) -> Tensor<f64> {
+    Tensor::from_f64(shape, data)
+}
+
+#[test]
+fn no_grad_records_values_without_backward_state() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[2], &[1.0, 2.0]));
+    let y = {
+        let _guard = tape.no_grad();
+        assert!(!tape.grad_enabled());
+        (x * x).sum()
+    };
+    assert!(tape.grad_enabled(), "the guard restores grad mode");
+    assert_eq!(y.item(), 5.0);
+    assert!(!y.requires_grad());
+    assert!(
+        tape.op_names().is_empty(),
+        "no op kept backward state: {:?}",
+        tape.op_names()
+    );
+    assert!(y.backward().get(x).is_none());
+}
+
+#[test]
+fn detach_stops_the_gradient() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[1], &[3.0]));
+    let y = (x * x.detach()).sum(); // d/dx = x only, not 2x
+    assert_eq!(y.backward().wrt(x).data(), &[3.0]);
+}
+
+#[test]
+fn a_value_used_many_times_sums_its_gradients() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[1], &[2.0]));
+    let y = x * x * x + x * 4.0 + x; // 3x² + 5 = 17
+    assert_eq!(y.sum().backward().wrt(x).data(), &[17.0]);
+}
+
+#[test]
+fn constants_get_no_gradient() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[2], &[1.0, 2.0]));
+    let c = tape.constant(t(&[2], &[5.0, 6.0]));
+    let g = (x * c).sum().backward();
+    assert_eq!(g.wrt(x).data(), &[5.0, 6.0]);
+    assert!(g.get(c).is_none());
+}
+
+#[test]
+fn params_register_once_and_grads_accumulate_until_cleared() {
+    let mut store = ParamStore::<f64>::new();
+    let w = store.add("layer.weight", t(&[2], &[1.0, -1.0]));
+    for _ in 0..2 {
+        let tape = Tape::new();
+        let a = tape.param(&store, w);
+        let b = tape.param_named(&store, "layer.weight");
+        assert_eq!(a.id(), b.id(), "one leaf per parameter per tape");
+        let loss = (a * b).sum(); // d/dw = 2w
+        store.accumulate(&loss.backward());
+    }
+    assert_eq!(store.grad(w).unwrap().data(), &[4.0, -4.0]);
+    store.zero_grad();
+    assert!(store.grad(w).is_none());
+}
+
+#[test]
+fn backward_with_seeds_a_vector_jacobian_product() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[3], &[1.0, 2.0, 3.0]));
+    let y = x * x;
+    let g = y.backward_with(&t(&[3], &[1.0, 0.0, 2.0]));
+    assert_eq!(g.wrt(x).data(), &[2.0, 0.0, 12.0]);
+}
+
+#[test]
+fn f32_and_f64_agree() {
+    let run = |scale: f64| -> (f64, f64) {
+        let tape = Tape::<f32>::new();
+        let x = tape.var(Tensor::from_f64(&[2, 2], &[0.1, 0.2, 0.3, 0.4]));
+        let y = (x.matmul(x).tanh() * scale).log_softmax(1).sum();
+        (y.item(), y.backward().wrt(x).to_f64_vec()[0])
+    };
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[2, 2], &[0.1, 0.2, 0.3, 0.4]));
+    let y = (x.matmul(x).tanh() * 2.0).log_softmax(1).sum();
+    let (v32, g32) = run(2.0);
+    assert!((v32 - y.item()).abs() < 1e-6);
+    assert!((g32 - y.backward().wrt(x).data()[0]).abs() < 1e-6);
+}
+
+#[test]
+#[should_panic(expected = "backward: output of shape [2] is not a scalar")]
+fn backward_of_a_vector_panics() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(t(&[2], &[1.0, 2.0]));
+    x.exp().backward();
+}
+
+#[test]
+#[should_panic(expected = "matmul: inner dims differ for [2, 3] x [4, 5]")]
+fn shape_misuse_names_the_op_and_shapes() {
+    let tape = Tape::<f64>::new();
+    let a = tape.var(Tensor::zeros(&[2, 3]));
+    let b = tape.var(Tensor::zeros(&[4, 5]));
+    a.matmul(b);
+}
+
+#[test]
+#[should_panic(expected = "add: shapes [2, 3] and [4, 3] do not broadcast")]
+fn broadcast_misuse_names_the_op_and_shapes() {
+    let tape = Tape::<f64>::new();
+    let a = tape.var(Tensor::zeros(&[2, 3]));
+    let b = tape.var(Tensor::zeros(&[4, 3]));
+    let _ = a + b;
+}
+
+#[test]
+fn dropout_is_seeded_and_scales_kept_units() {
+    use autograd::Rng;
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::ones(&[1000]));
+    let a = x.dropout(0.25, &mut Rng::new(1)).value();
+    let b = x.dropout(0.25, &mut Rng::new(1)).value();
+    let c = x.dropout(0.25, &mut Rng::new(2)).value();
+    assert_eq!(a, b, "same seed, same mask");
+    assert_ne!(a, c, "another seed, another mask");
+    let kept = a.data().iter().filter(|&&v| v != 0.0).count();
+    assert!(
+        (700..800).contains(&kept),
+        "kept {kept} of 1000 at p = 0.25"
+    );
+    assert!(a
+        .data()
+        .iter()
+        .all(|&v| v == 0.0 || (v - 1.0 / 0.75).abs() < 1e-12));
+}
+
+#[test]
+fn cross_entropy_with_everything_ignored_is_zero() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::zeros(&[2, 3]));
+    let loss = x.cross_entropy(&[-100, -100]);
+    assert_eq!(loss.item(), 0.0);
+    assert!(loss.backward().wrt(x).data().iter().all(|&g| g == 0.0));
+}
