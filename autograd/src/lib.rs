@@ -22,7 +22,7 @@ pub mod tensor;
 pub use element::{DType, Element};
 pub use error::{Error, Result};
 pub use op::Op;
-pub use params::ParamPath;
+pub use params::{LoadReport, ParamPath, SafetensorsFile};
 pub use params::{Param, ParamId, ParamStore};
 pub use rng::{Rng, RngState};
 pub use tape::{Grads, NoGradGuard, NodeId, Tape, Var};
