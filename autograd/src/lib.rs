@@ -26,6 +26,7 @@ pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckRepo
 pub use op::Op;
 pub use ops::loss::{CrossEntropyOptions, IGNORE_INDEX};
 pub use ops::unary::Unary;
+pub use params::{LoadReport, ParamPath, SafetensorsFile};
 pub use params::{Param, ParamId, ParamStore};
 pub use rng::{Rng, RngState};
 pub use tape::{Grads, NoGradGuard, NodeId, Tape, Var};

@@ -1,5 +1,12 @@
 //! Named trainable parameters: the store, hierarchical paths, and safetensors files.
 
+mod file;
+mod path;
 mod store;
 
+pub use file::{
+    config_metadata, read_tensors, write_tensors, FileDtype, LoadReport, SafetensorsFile,
+    TensorEntry, CONFIG_KEY,
+};
+pub use path::ParamPath;
 pub use store::{Param, ParamId, ParamStore};
