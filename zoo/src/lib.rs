@@ -1,2 +1,7 @@
-//! Recurrent models for seqzoo (filled by the recurrent-layers issue).
+//! seqzoo's model zoo: layers and recurrent models built on the `autograd` tape, with PyTorch's
+//! parameter names and shapes so weights move between the two.
+
+pub mod linear;
+
 pub use autograd;
+pub use linear::Linear;

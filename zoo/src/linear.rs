@@ -1,0 +1,71 @@
+//! A fully connected layer, mirroring `torch.nn.Linear`.
+
+use autograd::{Element, ParamId, ParamPath, ParamStore, Rng, Tape, Tensor, Var};
+
+/// `y = x·Wᵀ + b` over the last axis, mirroring `torch.nn.Linear` (`weight [out, in]`, `bias [out]`).
+#[derive(Clone, Debug)]
+pub struct Linear {
+    weight: ParamId,
+    bias: Option<ParamId>,
+    in_features: usize,
+    out_features: usize,
+}
+
+impl Linear {
+    /// Registers `weight` (and `bias`) under `path`, initialized as PyTorch does: U(±1/√in).
+    pub fn new<E: Element>(
+        path: &mut ParamPath<'_, E>,
+        in_features: usize,
+        out_features: usize,
+        bias: bool,
+        rng: &mut Rng,
+    ) -> Self {
+        let bound = 1.0 / (in_features.max(1) as f64).sqrt();
+        let mut uniform =
+            |shape: &[usize]| Tensor::from_fn(shape, |_| E::of(rng.uniform_in(-bound, bound)));
+        let weight = path.add("weight", uniform(&[out_features, in_features]));
+        let bias = bias.then(|| path.add("bias", uniform(&[out_features])));
+        Linear {
+            weight,
+            bias,
+            in_features,
+            out_features,
+        }
+    }
+
+    /// The input size.
+    pub fn in_features(&self) -> usize {
+        self.in_features
+    }
+
+    /// The output size.
+    pub fn out_features(&self) -> usize {
+        self.out_features
+    }
+
+    /// Applies the layer to `x` of shape `[…, in]`, giving `[…, out]`.
+    pub fn forward<'t, E: Element>(
+        &self,
+        tape: &'t Tape<E>,
+        store: &ParamStore<E>,
+        x: Var<'t, E>,
+    ) -> Var<'t, E> {
+        let shape = x.shape();
+        let rows = shape[..shape.len() - 1].iter().product::<usize>();
+        let x2 = if shape.len() == 2 {
+            x
+        } else {
+            x.reshape(&[rows, self.in_features])
+        };
+        let mut y = x2.matmul_nt(tape.param(store, self.weight));
+        if let Some(b) = self.bias {
+            y = y + tape.param(store, b);
+        }
+        if shape.len() == 2 {
+            return y;
+        }
+        let mut out_shape = shape;
+        *out_shape.last_mut().expect("linear: scalar input") = self.out_features;
+        y.reshape(&out_shape)
+    }
+}
