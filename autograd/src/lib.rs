@@ -12,6 +12,7 @@
 
 pub mod element;
 pub mod error;
+pub mod fs;
 pub mod gradcheck;
 pub mod op;
 pub mod ops;
