@@ -12,6 +12,7 @@
 
 pub mod element;
 pub mod error;
+pub mod init;
 pub mod op;
 pub mod ops;
 pub mod params;
