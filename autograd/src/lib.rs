@@ -14,8 +14,10 @@ pub mod element;
 pub mod error;
 pub mod fs;
 pub mod gradcheck;
+pub mod init;
 pub mod op;
 pub mod ops;
+pub mod optim;
 pub mod params;
 pub mod rng;
 pub mod tape;
@@ -27,6 +29,7 @@ pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckRepo
 pub use op::Op;
 pub use ops::loss::{CrossEntropyOptions, IGNORE_INDEX};
 pub use ops::unary::Unary;
+pub use optim::{clip_grad_norm, clip_grad_value, OptimConfig, OptimState, Optimizer, Schedule};
 pub use params::{LoadReport, ParamPath, SafetensorsFile};
 pub use params::{Param, ParamId, ParamStore};
 pub use rng::{Rng, RngState};
