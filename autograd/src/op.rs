@@ -4,7 +4,7 @@
 //! backward that sits beside its forward in `ops/<family>.rs`.
 
 use crate::element::Element;
-use crate::ops::{arith, dropout, loss, matmul, norm, reduce, shape, softmax, unary};
+use crate::ops::{arith, dropout, loss, matmul, norm, recurrent, reduce, shape, softmax, unary};
 use crate::tape::{Backward, NodeId};
 use crate::tensor::Tensor;
 
@@ -137,6 +137,8 @@ pub enum Op<E: Element> {
         /// 1/√(var + eps) of each row.
         rstd: Tensor<E>,
     },
+    /// A recurrent cell (Elman, LSTM or GRU) run over a whole sequence, fused.
+    Recurrent(Box<recurrent::Recurrent<E>>),
 }
 
 impl<E: Element> Op<E> {
@@ -165,6 +167,7 @@ impl<E: Element> Op<E> {
             Op::BceWithLogits { .. } => "BceWithLogits",
             Op::Dropout { .. } => "Dropout",
             Op::LayerNorm { .. } => "LayerNorm",
+            Op::Recurrent(_) => "Recurrent",
         }
     }
 
@@ -180,6 +183,7 @@ impl<E: Element> Op<E> {
             Op::LayerNorm {
                 x, weight, bias, ..
             } => std::iter::once(*x).chain(*weight).chain(*bias).collect(),
+            Op::Recurrent(r) => r.inputs(),
             Op::Unary(_, a)
             | Op::Reshape(a)
             | Op::Transpose(a, ..)
@@ -234,6 +238,7 @@ impl<E: Element> Op<E> {
                 xhat,
                 rstd,
             } => norm::layer_norm_backward(ctx, *x, *weight, *bias, xhat, rstd),
+            Op::Recurrent(r) => recurrent::backward(ctx, r),
         }
     }
 }

@@ -204,6 +204,11 @@ impl<E: Element> Backward<'_, E> {
         &self.nodes[id].value
     }
 
+    /// Whether input `id` takes a gradient.
+    pub(crate) fn needs(&self, id: NodeId) -> bool {
+        self.nodes[id].requires_grad
+    }
+
     /// Adds the gradient computed by `f` to input `id`, computing it only if `id` needs one.
     pub(crate) fn give(&mut self, id: NodeId, f: impl FnOnce(&Self) -> Tensor<E>) {
         if !self.nodes[id].requires_grad {

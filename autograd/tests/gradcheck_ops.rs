@@ -1,6 +1,9 @@
 //! Every `Op` (and every `Unary` function) is gradchecked in f64, with broadcasting and fan-out.
 
-use autograd::{gradcheck, CrossEntropyOptions, GradcheckOptions, Rng, Tape, Tensor, Unary, Var};
+use autograd::{
+    gradcheck, Activation, CellKind, CrossEntropyOptions, GradcheckOptions, RecurrentSpec, Rng,
+    Tape, Tensor, Unary, Var,
+};
 use std::collections::BTreeSet;
 
 type CaseFn = Box<dyn for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>>;
@@ -42,8 +45,57 @@ fn unary_case(name: &'static str, u: Unary, input: Tensor<f64>) -> Case {
     case(name, vec![input], move |_, v| v[0].unary(u))
 }
 
+/// A fused recurrent kernel over B = 3, T = 4, H = 2, from random states.
+fn recurrent_case(
+    name: &'static str,
+    cell: CellKind,
+    reverse: bool,
+    lengths: Option<Vec<usize>>,
+) -> Case {
+    let (b, t, h, g) = (3, 4, 2, cell.gates());
+    let mut inputs = vec![
+        uniform(&[b, t, g * h], 130),
+        uniform(&[g * h, h], 131),
+        uniform(&[g * h], 132),
+        uniform(&[b, h], 133),
+    ];
+    if cell == CellKind::Lstm {
+        inputs.push(uniform(&[b, h], 134));
+    }
+    let spec = RecurrentSpec {
+        cell,
+        reverse,
+        lengths,
+    };
+    case(name, inputs, move |_, v| {
+        v[0].recurrent(v[1], v[2], v[3], v.get(4).copied(), &spec)
+    })
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        // fused recurrent kernels: every cell, both directions, with and without lengths
+        recurrent_case("recurrent lstm", CellKind::Lstm, false, None),
+        recurrent_case(
+            "recurrent lstm reverse lengths",
+            CellKind::Lstm,
+            true,
+            Some(vec![4, 2, 0]),
+        ),
+        recurrent_case("recurrent gru", CellKind::Gru, false, Some(vec![1, 4, 3])),
+        recurrent_case("recurrent gru reverse", CellKind::Gru, true, None),
+        recurrent_case(
+            "recurrent elman tanh",
+            CellKind::Elman(Activation::Tanh),
+            false,
+            Some(vec![3, 4, 2]),
+        ),
+        recurrent_case(
+            "recurrent elman relu reverse",
+            CellKind::Elman(Activation::Relu),
+            true,
+            Some(vec![2, 4, 1]),
+        ),
         // arithmetic with broadcasting and fan-out
         case(
             "add broadcast [2,3]+[3]",

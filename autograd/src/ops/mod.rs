@@ -5,6 +5,7 @@ pub mod dropout;
 pub mod loss;
 pub mod matmul;
 pub mod norm;
+pub mod recurrent;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;

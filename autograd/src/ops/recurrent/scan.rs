@@ -1,0 +1,250 @@
+//! The whole-sequence kernel: per step one recurrent GEMM plus fused gate math; in backward, per
+//! step one GEMM for dh, and the weight gradient as a single GEMM over all steps.
+//!
+//! Internal buffers are time-major (`[T, B, …]`) so that each step's block is one contiguous
+//! matrix; the op's input `gx` and output states are batch-first (`[B, T, …]`).
+
+use super::cell::{CellKind, RowBackward, RowForward};
+use crate::element::Element;
+use crate::tensor::{gemm, Gemm, Tensor};
+
+/// Sizes of one scan.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dims {
+    pub b: usize,
+    pub t: usize,
+    pub h: usize,
+    pub g: usize,
+    pub s: usize,
+}
+
+impl Dims {
+    /// The position in the batch-first time axis of processing step `step`.
+    fn time(&self, step: usize, reverse: bool) -> usize {
+        if reverse {
+            self.t - 1 - step
+        } else {
+            step
+        }
+    }
+}
+
+/// What the forward keeps for backward (time-major).
+pub(crate) struct ScanSaved<E> {
+    /// Activated gates `[T, B, G·H]`.
+    gates: Vec<E>,
+    /// Recurrent projections `[T, B, G·H]` (GRU only; the reset gate multiplies its n part).
+    gh: Vec<E>,
+    /// Hidden state before each step `[T, B, H]`.
+    h_prev: Vec<E>,
+    /// Cell state before each step `[T, B, H]` (LSTM only).
+    c_prev: Vec<E>,
+}
+
+/// Gradients of one scan's inputs.
+pub(crate) struct ScanGrads<E: Element> {
+    pub gx: Tensor<E>,
+    pub w_hh: Tensor<E>,
+    pub b_hh: Tensor<E>,
+    pub h0: Tensor<E>,
+    pub c0: Option<Tensor<E>>,
+}
+
+fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
+    lengths.is_none_or(|l| time < l[row])
+}
+
+/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn forward<E: Element>(
+    kind: CellKind,
+    d: Dims,
+    gx: &[E],
+    w_hh: &[E],
+    b_hh: &[E],
+    h0: &[E],
+    c0: Option<&[E]>,
+    lengths: Option<&[usize]>,
+    reverse: bool,
+) -> (Vec<E>, ScanSaved<E>) {
+    let Dims { b, t, h, g, s } = d;
+    let gh_len = g * h;
+    let lstm = s == 2;
+    let mut carry_h = h0.to_vec();
+    let mut carry_c = c0.map_or_else(
+        || vec![E::zero(); if lstm { b * h } else { 0 }],
+        <[E]>::to_vec,
+    );
+    let mut gh = vec![E::zero(); b * gh_len];
+    let mut states = vec![E::zero(); b * t * s * h];
+    let mut saved = ScanSaved {
+        gates: vec![E::zero(); t * b * gh_len],
+        gh: if kind == CellKind::Gru {
+            vec![E::zero(); t * b * gh_len]
+        } else {
+            Vec::new()
+        },
+        h_prev: vec![E::zero(); t * b * h],
+        c_prev: if lstm {
+            vec![E::zero(); t * b * h]
+        } else {
+            Vec::new()
+        },
+    };
+    let rec = Gemm {
+        m: b,
+        k: h,
+        n: gh_len,
+        ta: false,
+        tb: true,
+    };
+    for step in 0..t {
+        let time = d.time(step, reverse);
+        for row in gh.chunks_exact_mut(gh_len) {
+            row.copy_from_slice(b_hh);
+        }
+        gemm(rec, E::one(), &carry_h, w_hh, E::one(), &mut gh);
+        let block = step * b;
+        saved.h_prev[block * h..(block + b) * h].copy_from_slice(&carry_h);
+        if lstm {
+            saved.c_prev[block * h..(block + b) * h].copy_from_slice(&carry_c);
+        }
+        if !saved.gh.is_empty() {
+            saved.gh[block * gh_len..(block + b) * gh_len].copy_from_slice(&gh);
+        }
+        for row in 0..b {
+            let out = (row * t + time) * s * h;
+            let (hr, cr) = (
+                row * h..(row + 1) * h,
+                if lstm { row * h..(row + 1) * h } else { 0..0 },
+            );
+            if active(lengths, row, time) {
+                let (h_out, c_out) = states[out..out + s * h].split_at_mut(h);
+                let gi = (row * t + time) * gh_len;
+                let si = (block + row) * gh_len;
+                kind.forward_row(RowForward {
+                    gx: &gx[gi..gi + gh_len],
+                    gh: &gh[row * gh_len..(row + 1) * gh_len],
+                    h_prev: &carry_h[hr.clone()],
+                    c_prev: &carry_c[cr.clone()],
+                    h: h_out,
+                    c: c_out,
+                    gates: &mut saved.gates[si..si + gh_len],
+                });
+                carry_h[hr].copy_from_slice(&states[out..out + h]);
+                carry_c[cr].copy_from_slice(&states[out + h..out + s * h]);
+            } else {
+                states[out..out + h].copy_from_slice(&carry_h[hr]);
+                states[out + h..out + s * h].copy_from_slice(&carry_c[cr]);
+            }
+        }
+    }
+    (states, saved)
+}
+
+/// Backpropagates `d_states` `[B, T, S·H]` through the scan.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward<E: Element>(
+    kind: CellKind,
+    d: Dims,
+    states: &[E],
+    saved: &ScanSaved<E>,
+    d_states: &[E],
+    w_hh: &[E],
+    lengths: Option<&[usize]>,
+    reverse: bool,
+) -> ScanGrads<E> {
+    let Dims { b, t, h, g, s } = d;
+    let gh_len = g * h;
+    let lstm = s == 2;
+    let mut dh = vec![E::zero(); b * h];
+    let mut dc = vec![E::zero(); if lstm { b * h } else { 0 }];
+    let mut dgx = vec![E::zero(); b * t * gh_len];
+    let mut dgh = vec![E::zero(); t * b * gh_len];
+    let back = Gemm {
+        m: b,
+        k: gh_len,
+        n: h,
+        ta: false,
+        tb: false,
+    };
+    for step in (0..t).rev() {
+        let time = d.time(step, reverse);
+        let block = step * b;
+        for row in 0..b {
+            let out = (row * t + time) * s * h;
+            let (hr, cr) = (
+                row * h..(row + 1) * h,
+                if lstm { row * h..(row + 1) * h } else { 0..0 },
+            );
+            for (acc, &g) in dh[hr.clone()].iter_mut().zip(&d_states[out..out + h]) {
+                *acc += g;
+            }
+            for (acc, &g) in dc[cr.clone()]
+                .iter_mut()
+                .zip(&d_states[out + h..out + s * h])
+            {
+                *acc += g;
+            }
+            if !active(lengths, row, time) {
+                continue; // a padded step passes its state (and gradient) through unchanged
+            }
+            let gi = (row * t + time) * gh_len;
+            let si = (block + row) * gh_len;
+            let pi = (block + row) * h;
+            let c_prev = if lstm {
+                &saved.c_prev[pi..pi + h]
+            } else {
+                &[][..]
+            };
+            kind.backward_row(RowBackward {
+                gates: &saved.gates[si..si + gh_len],
+                gh: if saved.gh.is_empty() {
+                    &[]
+                } else {
+                    &saved.gh[si..si + gh_len]
+                },
+                h_prev: &saved.h_prev[pi..pi + h],
+                c_prev,
+                h: &states[out..out + h],
+                c: &states[out + h..out + s * h],
+                dh: &mut dh[hr],
+                dc: &mut dc[cr],
+                dgx: &mut dgx[gi..gi + gh_len],
+                dgh: &mut dgh[si..si + gh_len],
+            });
+        }
+        // dh_prev = (direct part) + dgh_t · W_hh
+        gemm(
+            back,
+            E::one(),
+            &dgh[block * gh_len..(block + b) * gh_len],
+            w_hh,
+            E::one(),
+            &mut dh,
+        );
+    }
+    // dW_hh = Σ_t dgh_tᵀ · h_prev_t as one GEMM over all steps; db_hh = Σ dgh.
+    let mut dw = vec![E::zero(); gh_len * h];
+    let all = Gemm {
+        m: gh_len,
+        k: t * b,
+        n: h,
+        ta: true,
+        tb: false,
+    };
+    gemm(all, E::one(), &dgh, &saved.h_prev, E::zero(), &mut dw);
+    let mut db = vec![E::zero(); gh_len];
+    for row in dgh.chunks_exact(gh_len) {
+        for (acc, &v) in db.iter_mut().zip(row) {
+            *acc += v;
+        }
+    }
+    ScanGrads {
+        gx: Tensor::new(&[b, t, gh_len], dgx),
+        w_hh: Tensor::new(&[gh_len, h], dw),
+        b_hh: Tensor::new(&[gh_len], db),
+        h0: Tensor::new(&[b, h], dh),
+        c0: lstm.then(|| Tensor::new(&[b, h], dc)),
+    }
+}
