@@ -2,6 +2,10 @@
 //! parameter names and shapes so weights move between the two.
 
 pub mod linear;
+pub mod recurrent;
 
 pub use autograd;
 pub use linear::Linear;
+pub use recurrent::{
+    MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, RecurrentOutput,
+};

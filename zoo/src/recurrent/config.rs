@@ -1,0 +1,150 @@
+//! The configuration of a recurrent layer: what PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` take.
+
+use autograd::{Activation, CellKind, Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which recurrent network: the module PyTorch names `RNN` (with its nonlinearity), `LSTM` or `GRU`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecurrentKind {
+    /// Elman's simple recurrent network with tanh (`nn.RNN`).
+    Rnn,
+    /// Elman's simple recurrent network with relu (`nn.RNN(nonlinearity="relu")`).
+    RnnRelu,
+    /// Long short-term memory (`nn.LSTM`).
+    Lstm,
+    /// Gated recurrent unit (`nn.GRU`).
+    Gru,
+}
+
+impl RecurrentKind {
+    /// The fused cell this kind runs.
+    pub fn cell(self) -> CellKind {
+        match self {
+            RecurrentKind::Rnn => CellKind::Elman(Activation::Tanh),
+            RecurrentKind::RnnRelu => CellKind::Elman(Activation::Relu),
+            RecurrentKind::Lstm => CellKind::Lstm,
+            RecurrentKind::Gru => CellKind::Gru,
+        }
+    }
+
+    /// The short name used on the command line (`srn`, `srn-relu`, `lstm`, `gru`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RecurrentKind::Rnn => "srn",
+            RecurrentKind::RnnRelu => "srn-relu",
+            RecurrentKind::Lstm => "lstm",
+            RecurrentKind::Gru => "gru",
+        }
+    }
+}
+
+/// How a bidirectional layer combines its two directions in the final output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MergeMode {
+    /// Forward and reverse side by side, `[B, T, 2H]` (PyTorch's only behaviour).
+    #[default]
+    Concat,
+    /// Elementwise sum, `[B, T, H]`.
+    Sum,
+    /// Elementwise mean, `[B, T, H]`.
+    Mean,
+    /// Elementwise product, `[B, T, H]`.
+    Mul,
+}
+
+/// Sizes and options of a recurrent layer; serialized as the `config` of a weights file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecurrentConfig {
+    /// The network kind.
+    pub kind: RecurrentKind,
+    /// Features per input step.
+    pub input_size: usize,
+    /// Features of the hidden state.
+    pub hidden_size: usize,
+    /// Stacked layers.
+    pub num_layers: usize,
+    /// Whether each layer also runs from the last step to the first.
+    pub bidirectional: bool,
+    /// Dropout probability on each layer's output but the last, in training only.
+    pub dropout: f64,
+    /// How the final layer's two directions are combined.
+    #[serde(default)]
+    pub merge: MergeMode,
+}
+
+impl RecurrentConfig {
+    /// A one-layer unidirectional network of `kind`.
+    pub fn new(kind: RecurrentKind, input_size: usize, hidden_size: usize) -> Self {
+        RecurrentConfig {
+            kind,
+            input_size,
+            hidden_size,
+            num_layers: 1,
+            bidirectional: false,
+            dropout: 0.0,
+            merge: MergeMode::Concat,
+        }
+    }
+
+    /// With `n` stacked layers.
+    pub fn layers(mut self, n: usize) -> Self {
+        self.num_layers = n;
+        self
+    }
+
+    /// Bidirectional or not.
+    pub fn bidirectional(mut self, yes: bool) -> Self {
+        self.bidirectional = yes;
+        self
+    }
+
+    /// With inter-layer dropout `p`.
+    pub fn dropout(mut self, p: f64) -> Self {
+        self.dropout = p;
+        self
+    }
+
+    /// With the given merge mode for the final bidirectional output.
+    pub fn merge(mut self, merge: MergeMode) -> Self {
+        self.merge = merge;
+        self
+    }
+
+    /// The number of directions (1 or 2).
+    pub fn directions(&self) -> usize {
+        if self.bidirectional {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// The feature size of the final output.
+    pub fn output_size(&self) -> usize {
+        match (self.bidirectional, self.merge) {
+            (true, MergeMode::Concat) => 2 * self.hidden_size,
+            _ => self.hidden_size,
+        }
+    }
+
+    /// Checks sizes and options, naming what is out of range.
+    pub fn validate(&self) -> Result<()> {
+        let problem = if self.input_size == 0 || self.hidden_size == 0 {
+            Some(format!(
+                "input_size {} and hidden_size {} must be positive",
+                self.input_size, self.hidden_size
+            ))
+        } else if self.num_layers == 0 {
+            Some("num_layers must be at least 1".to_string())
+        } else if !(0.0..1.0).contains(&self.dropout) {
+            Some(format!("dropout {} must be in [0, 1)", self.dropout))
+        } else {
+            None
+        };
+        problem.map_or(Ok(()), |p| {
+            Err(Error::Config(format!("recurrent layer: {p}")))
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! `RecurrentLayer`: stacked, optionally bidirectional Elman/LSTM/GRU networks, mirroring PyTorch's
+//! `nn.RNN`, `nn.LSTM` and `nn.GRU` with `batch_first=True`.
+
+use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
+use autograd::init::rnn_default;
+use autograd::{
+    Element, ParamId, ParamPath, ParamStore, RecurrentSpec, Result, Rng, Tape, Tensor, Var,
+};
+
+/// The parameters of one layer in one direction.
+#[derive(Clone, Debug)]
+struct DirectionWeights {
+    w_ih: ParamId,
+    w_hh: ParamId,
+    b_ih: ParamId,
+    b_hh: ParamId,
+}
+
+/// A stacked, optionally bidirectional recurrent network (`nn.RNN`/`nn.LSTM`/`nn.GRU`).
+///
+/// Parameters carry PyTorch's state_dict names and shapes (`weight_ih_l{k}`, `weight_hh_l{k}`,
+/// `bias_ih_l{k}`, `bias_hh_l{k}`, with `_reverse` for the backward direction).
+#[derive(Clone, Debug)]
+pub struct RecurrentLayer {
+    config: RecurrentConfig,
+    /// Indexed by `layer · D + direction`, as PyTorch indexes `h_n`.
+    weights: Vec<DirectionWeights>,
+}
+
+/// Optional inputs of [`RecurrentLayer::forward`].
+#[derive(Default)]
+pub struct RecurrentInput<'a, 't, E: Element> {
+    /// Initial hidden state `[D·L, B, H]`; zeros when absent.
+    pub h0: Option<Var<'t, E>>,
+    /// Initial cell state `[D·L, B, H]` (LSTM); zeros when absent.
+    pub c0: Option<Var<'t, E>>,
+    /// True length of each sequence (any order), each in `1..=T`; all `T` when absent.
+    pub lengths: Option<&'a [usize]>,
+    /// The generator for inter-layer dropout; dropout runs only when this is given (training).
+    pub dropout_rng: Option<&'a mut Rng>,
+}
+
+/// What [`RecurrentLayer::forward`] returns, in PyTorch's batch-first layout.
+pub struct RecurrentOutput<'t, E: Element> {
+    /// Last layer's output at every step `[B, T, D·H]` (or `[B, T, H]` when merged), zero at
+    /// padded steps.
+    pub output: Var<'t, E>,
+    /// Final hidden state of every layer and direction `[D·L, B, H]`, taken at each true last step.
+    pub h_n: Var<'t, E>,
+    /// Final cell state `[D·L, B, H]` (LSTM only).
+    pub c_n: Option<Var<'t, E>>,
+}
+
+/// The state_dict name of parameter `what` (`weight_ih`, …) of `layer` in `direction`.
+pub fn param_name(what: &str, layer: usize, direction: usize) -> String {
+    let suffix = if direction == 1 { "_reverse" } else { "" };
+    format!("{what}_l{layer}{suffix}")
+}
+
+impl RecurrentLayer {
+    /// Registers the parameters under `path`, each initialized U(±1/√H) as PyTorch does.
+    pub fn new<E: Element>(
+        path: &mut ParamPath<'_, E>,
+        config: RecurrentConfig,
+        rng: &mut Rng,
+    ) -> Result<Self> {
+        config.validate()?;
+        let (h, g, d) = (
+            config.hidden_size,
+            config.kind.cell().gates(),
+            config.directions(),
+        );
+        let mut weights = Vec::new();
+        for layer in 0..config.num_layers {
+            let input = if layer == 0 { config.input_size } else { d * h };
+            for dir in 0..d {
+                let mut add = |what: &str, shape: &[usize]| {
+                    path.add(param_name(what, layer, dir), rnn_default(shape, h, rng))
+                };
+                weights.push(DirectionWeights {
+                    w_ih: add("weight_ih", &[g * h, input]),
+                    w_hh: add("weight_hh", &[g * h, h]),
+                    b_ih: add("bias_ih", &[g * h]),
+                    b_hh: add("bias_hh", &[g * h]),
+                });
+            }
+        }
+        Ok(RecurrentLayer { config, weights })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RecurrentConfig {
+        &self.config
+    }
+
+    /// Runs the network over `x` `[B, T, I]` (batch-first).
+    pub fn forward<'t, E: Element>(
+        &self,
+        tape: &'t Tape<E>,
+        store: &ParamStore<E>,
+        x: Var<'t, E>,
+        mut input: RecurrentInput<'_, 't, E>,
+    ) -> RecurrentOutput<'t, E> {
+        let cfg = &self.config;
+        let shape = x.shape();
+        assert!(
+            shape.len() == 3 && shape[2] == cfg.input_size,
+            "recurrent layer: input of shape {shape:?}, expected [B, T, {}]",
+            cfg.input_size
+        );
+        let (b, t, h, d) = (shape[0], shape[1], cfg.hidden_size, cfg.directions());
+        let lstm = cfg.kind == RecurrentKind::Lstm;
+        let initial = |v: Option<Var<'t, E>>, what: &str| {
+            v.inspect(|v| {
+                assert!(
+                    v.shape() == [d * cfg.num_layers, b, h],
+                    "recurrent layer: {what} of shape {:?}, expected [{}, {b}, {h}]",
+                    v.shape(),
+                    d * cfg.num_layers
+                )
+            })
+        };
+        let (h0, c0) = (initial(input.h0, "h0"), initial(input.c0, "c0"));
+        let mask = input.lengths.map(|l| {
+            assert!(
+                l.len() == b && l.iter().all(|&n| (1..=t).contains(&n)),
+                "recurrent layer: lengths {l:?} for a batch of {b} sequences of {t} steps"
+            );
+            tape.constant(Tensor::from_fn(&[b, t, 1], |i| {
+                if i % t < l[i / t] {
+                    E::one()
+                } else {
+                    E::zero()
+                }
+            }))
+        });
+        let zeros = || tape.constant(Tensor::zeros(&[b, h]));
+        let state_at = |v: Option<Var<'t, E>>, k: usize| {
+            v.map_or_else(zeros, |v| v.narrow(0, k, 1).reshape(&[b, h]))
+        };
+        let mut layer_in = x;
+        let (mut h_n, mut c_n) = (Vec::new(), Vec::new());
+        for layer in 0..cfg.num_layers {
+            let mut outs = Vec::with_capacity(d);
+            for dir in 0..d {
+                let k = layer * d + dir;
+                let w = &self.weights[k];
+                let p = |id| tape.param(store, id);
+                let features = layer_in.dim(2);
+                let gx = (layer_in.reshape(&[b * t, features]).matmul_nt(p(w.w_ih)) + p(w.b_ih))
+                    .reshape(&[b, t, p(w.w_ih).dim(0)]);
+                let spec = RecurrentSpec {
+                    cell: cfg.kind.cell(),
+                    reverse: dir == 1,
+                    lengths: input.lengths.map(<[usize]>::to_vec),
+                };
+                let c_init = lstm.then(|| state_at(c0, k));
+                let states = gx.recurrent(p(w.w_hh), p(w.b_hh), state_at(h0, k), c_init, &spec);
+                // Padded steps carry the state, so the last processed step holds h_n (and c_n).
+                let last = states.narrow(1, if dir == 1 { 0 } else { t - 1 }, 1);
+                h_n.push(last.narrow(2, 0, h).reshape(&[b, h]));
+                if lstm {
+                    c_n.push(last.narrow(2, h, h).reshape(&[b, h]));
+                }
+                let out = states.narrow(2, 0, h);
+                outs.push(mask.map_or(out, |m| out * m));
+            }
+            let last_layer = layer + 1 == cfg.num_layers;
+            layer_in = if last_layer && d == 2 {
+                merge(&outs, cfg.merge)
+            } else if d == 2 {
+                Var::concat(&outs, 2)
+            } else {
+                outs[0]
+            };
+            if !last_layer && cfg.dropout > 0.0 {
+                if let Some(rng) = input.dropout_rng.as_deref_mut() {
+                    layer_in = layer_in.dropout(cfg.dropout, rng);
+                }
+            }
+        }
+        RecurrentOutput {
+            output: layer_in,
+            h_n: Var::stack(&h_n, 0),
+            c_n: lstm.then(|| Var::stack(&c_n, 0)),
+        }
+    }
+}
+
+/// Combines the forward and reverse outputs of the last layer.
+fn merge<'t, E: Element>(outs: &[Var<'t, E>], mode: MergeMode) -> Var<'t, E> {
+    match mode {
+        MergeMode::Concat => Var::concat(outs, 2),
+        MergeMode::Sum => outs[0] + outs[1],
+        MergeMode::Mean => (outs[0] + outs[1]) * 0.5,
+        MergeMode::Mul => outs[0] * outs[1],
+    }
+}

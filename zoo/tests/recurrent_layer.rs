@@ -1,0 +1,282 @@
+//! Recurrent layers: gradients, packed-sequence semantics, merge modes and weight files.
+
+use autograd::{gradcheck, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
+use zoo::recurrent::exchange;
+use zoo::{MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+
+const KINDS: [RecurrentKind; 4] = [
+    RecurrentKind::Rnn,
+    RecurrentKind::RnnRelu,
+    RecurrentKind::Lstm,
+    RecurrentKind::Gru,
+];
+
+fn uniform(shape: &[usize], seed: u64) -> Tensor<f64> {
+    let mut rng = Rng::new(seed);
+    Tensor::from_fn(shape, |_| rng.uniform_in(-1.0, 1.0))
+}
+
+fn build(config: RecurrentConfig) -> (RecurrentLayer, ParamStore<f64>) {
+    let mut store = ParamStore::new();
+    let layer =
+        RecurrentLayer::new(&mut store.root(), config, &mut Rng::new(3)).expect("valid config");
+    (layer, store)
+}
+
+/// sum(output ⊙ probe) + sum(h_n ⊙ probe_h) (+ c_n): touches every output of the layer.
+fn scalar_of<'t>(tape: &'t Tape<f64>, out: zoo::RecurrentOutput<'t, f64>) -> Var<'t, f64> {
+    let probe = |v: Var<'t, f64>, seed| (v * tape.constant(uniform(&v.shape(), seed))).sum();
+    let mut total = probe(out.output, 50) + probe(out.h_n, 51);
+    if let Some(c) = out.c_n {
+        total = total + probe(c, 52);
+    }
+    total
+}
+
+#[test]
+fn gradcheck_through_stacked_bidirectional_layers_with_lengths() {
+    let (b, t, i, h) = (3, 3, 2, 2);
+    for kind in KINDS {
+        let config = RecurrentConfig::new(kind, i, h)
+            .layers(2)
+            .bidirectional(true);
+        let (layer, store) = build(config);
+        let lstm = kind == RecurrentKind::Lstm;
+        let mut inputs = vec![uniform(&[b, t, i], 1), uniform(&[4, b, h], 2)];
+        if lstm {
+            inputs.push(uniform(&[4, b, h], 3));
+        }
+        let lengths = [3, 1, 2];
+        let result = gradcheck(
+            |tape, v| {
+                let input = RecurrentInput {
+                    h0: Some(v[1]),
+                    c0: v.get(2).copied(),
+                    lengths: Some(&lengths),
+                    dropout_rng: None,
+                };
+                scalar_of(tape, layer.forward(tape, &store, v[0], input))
+            },
+            &inputs,
+            &GradcheckOptions::default(),
+        );
+        if let Err(e) = result {
+            panic!("{kind:?}: {e}");
+        }
+    }
+}
+
+#[test]
+fn parameter_gradients_match_finite_differences() {
+    let (b, t, i, h) = (2, 3, 2, 2);
+    for kind in KINDS {
+        let config = RecurrentConfig::new(kind, i, h)
+            .layers(2)
+            .bidirectional(true);
+        let (layer, mut store) = build(config);
+        let x = uniform(&[b, t, i], 7);
+        let lengths = [3, 2];
+        let loss = |store: &ParamStore<f64>| -> (f64, autograd::Grads<f64>) {
+            let tape = Tape::new();
+            let input = RecurrentInput {
+                lengths: Some(&lengths),
+                ..Default::default()
+            };
+            let out = layer.forward(&tape, store, tape.constant(x.clone()), input);
+            let l = scalar_of(&tape, out);
+            (l.item(), l.backward())
+        };
+        let (_, grads) = loss(&store);
+        let ids: Vec<_> = store.iter().map(|(id, p)| (id, p.name.clone())).collect();
+        for (id, name) in ids {
+            let analytic = grads
+                .param(id)
+                .cloned()
+                .unwrap_or_else(|| Tensor::zeros(store.value(id).shape()));
+            for e in 0..analytic.numel() {
+                let x0 = store.value(id).data()[e];
+                let mut bump = |delta: f64| {
+                    let mut v = store.value(id).clone();
+                    v.data_mut()[e] = x0 + delta;
+                    store.set_value(id, v);
+                    loss(&store).0
+                };
+                let numeric = (bump(1e-6) - bump(-1e-6)) / 2e-6;
+                bump(0.0);
+                let a = analytic.data()[e];
+                assert!(
+                    (a - numeric).abs() <= 1e-5 + 1e-3 * numeric.abs(),
+                    "{kind:?} {name}[{e}]: analytic {a}, numeric {numeric}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn padded_rows_equal_each_sequence_run_alone() {
+    // Packed-sequence semantics: a row of a padded batch gives exactly what the sequence gives
+    // alone, padded steps are zero in `output`, and the reverse direction starts at each true end.
+    let (t, i, h) = (5, 3, 4);
+    let lengths = [5, 2, 4];
+    for kind in KINDS {
+        let config = RecurrentConfig::new(kind, i, h)
+            .layers(2)
+            .bidirectional(true);
+        let (layer, store) = build(config);
+        let x = uniform(&[3, t, i], 11);
+        let tape = Tape::new();
+        let input = RecurrentInput {
+            lengths: Some(&lengths),
+            ..Default::default()
+        };
+        let batch = layer.forward(&tape, &store, tape.constant(x.clone()), input);
+        for (row, &len) in lengths.iter().enumerate() {
+            let alone_x = x.narrow(0, row, 1).narrow(1, 0, len);
+            let alone = layer.forward(
+                &tape,
+                &store,
+                tape.constant(alone_x),
+                RecurrentInput::default(),
+            );
+            let got = batch.output.value().narrow(0, row, 1);
+            assert!(
+                got.narrow(1, 0, len).max_abs_diff(&alone.output.value()) < 1e-12,
+                "{kind:?} row {row}: output differs from the sequence alone"
+            );
+            if len < t {
+                assert!(
+                    got.narrow(1, len, t - len).data().iter().all(|&v| v == 0.0),
+                    "{kind:?}: padding not zero"
+                );
+            }
+            let hn = batch.h_n.value().narrow(1, row, 1);
+            assert!(
+                hn.max_abs_diff(&alone.h_n.value()) < 1e-12,
+                "{kind:?} row {row}: h_n differs"
+            );
+            if let (Some(c), Some(ca)) = (batch.c_n, alone.c_n) {
+                assert!(c.value().narrow(1, row, 1).max_abs_diff(&ca.value()) < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn merge_modes_combine_the_two_directions() {
+    let config = RecurrentConfig::new(RecurrentKind::Gru, 3, 4).bidirectional(true);
+    let x = uniform(&[2, 5, 3], 13);
+    let run = |merge| {
+        let (layer, store) = build(config.clone().merge(merge));
+        let tape = Tape::new();
+        layer
+            .forward(
+                &tape,
+                &store,
+                tape.constant(x.clone()),
+                RecurrentInput::default(),
+            )
+            .output
+            .value()
+    };
+    let concat = run(MergeMode::Concat);
+    assert_eq!(concat.shape(), &[2, 5, 8]);
+    let (fwd, rev) = (concat.narrow(2, 0, 4), concat.narrow(2, 4, 4));
+    let want = |f: fn(f64, f64) -> f64| fwd.zip_same(&rev, f);
+    assert!(run(MergeMode::Sum).max_abs_diff(&want(|a, b| a + b)) < 1e-12);
+    assert!(run(MergeMode::Mean).max_abs_diff(&want(|a, b| (a + b) / 2.0)) < 1e-12);
+    assert!(run(MergeMode::Mul).max_abs_diff(&want(|a, b| a * b)) < 1e-12);
+}
+
+#[test]
+fn dropout_between_layers_only_when_training() {
+    let config = RecurrentConfig::new(RecurrentKind::Lstm, 3, 8)
+        .layers(2)
+        .dropout(0.5);
+    let (layer, store) = build(config);
+    let x = uniform(&[2, 4, 3], 17);
+    let tape = Tape::new();
+    let eval = |rng: Option<&mut Rng>| {
+        let input = RecurrentInput {
+            dropout_rng: rng,
+            ..Default::default()
+        };
+        layer
+            .forward(&tape, &store, tape.constant(x.clone()), input)
+            .output
+            .value()
+    };
+    let (a, b) = (eval(None), eval(None));
+    assert_eq!(a, b, "no dropout at evaluation");
+    let (c, d) = (eval(Some(&mut Rng::new(1))), eval(Some(&mut Rng::new(1))));
+    assert_eq!(c, d, "seeded dropout is deterministic");
+    assert!(
+        a.max_abs_diff(&c) > 1e-6,
+        "dropout changes the output in training"
+    );
+}
+
+#[test]
+fn files_round_trip_and_the_architecture_is_detected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for kind in KINDS {
+        for (layers, bi) in [(1, false), (2, true)] {
+            let config = RecurrentConfig::new(kind, 3, 5)
+                .layers(layers)
+                .bidirectional(bi);
+            let (layer, store) = build(config.clone());
+            let path = dir.path().join(format!("{kind:?}{layers}{bi}.safetensors"));
+            exchange::save(&layer, &store, &path).expect("save");
+            let (loaded, loaded_store) = exchange::load::<f64>(&path).expect("load");
+            assert_eq!(loaded.config(), &config);
+            for (id, p) in store.iter() {
+                assert_eq!(loaded_store.value(id), &p.value, "{}", p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn broken_files_give_clear_errors() {
+    use autograd::params::write_tensors;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.safetensors");
+    let none = Default::default();
+    let z = |shape: &[usize]| Tensor::<f32>::zeros(shape);
+    type Tensors = Vec<(&'static str, Tensor<f32>)>;
+    let cases: Vec<(Tensors, &str)> = vec![
+        (
+            vec![("encoder.weight", z(&[2, 2]))],
+            "`encoder.weight` is not a parameter of nn.RNN",
+        ),
+        (
+            vec![("weight_ih_l0", z(&[10, 3])), ("weight_hh_l0", z(&[10, 5]))],
+            "rows must be 1, 3 or 4 times",
+        ),
+        (
+            vec![("weight_ih_l0", z(&[20, 3]))],
+            "no tensor `weight_hh_l0`",
+        ),
+        (
+            vec![
+                ("weight_ih_l0", z(&[20, 3])),
+                ("weight_hh_l0", z(&[20, 5])),
+                ("bias_ih_l0", z(&[20])),
+                ("bias_hh_l0", z(&[19])),
+            ],
+            "bias_hh_l0",
+        ),
+    ];
+    for (tensors, expected) in cases {
+        let refs: Vec<(&str, &Tensor<f32>)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
+        write_tensors(&path, &refs, &none).expect("write");
+        let err = exchange::load::<f32>(&path)
+            .expect_err("must fail")
+            .to_string();
+        assert!(err.contains(expected), "expected {expected:?} in: {err}");
+        assert!(
+            err.contains("w.safetensors"),
+            "the error names the file: {err}"
+        );
+    }
+}
