@@ -78,6 +78,14 @@ pub trait Element:
         csc: isize,
     );
 
+    /// `tanh x`: exact for f64; for f32 a branch-free rational approximation within 4e-7 (about
+    /// 3 ulp), several times faster than libm and vectorizable.
+    fn fast_tanh(self) -> Self;
+
+    /// The logistic sigmoid `1/(1+e⁻ˣ)`: exact for f64; for f32 `0.5 + 0.5·tanh(x/2)` with
+    /// [`Element::fast_tanh`], within 3e-7.
+    fn fast_sigmoid(self) -> Self;
+
     /// Decodes one element from little-endian bytes (exactly `DTYPE.size()` of them).
     fn from_le_slice(bytes: &[u8]) -> Self;
 
@@ -85,8 +93,31 @@ pub trait Element:
     fn write_le(self, out: &mut Vec<u8>);
 }
 
+/// tanh(x) ≈ x·P(x²)/Q(x²) on x clamped to ±7.9053 (beyond it tanh rounds to ±1 in f32); the
+/// minimax coefficients are the ones Eigen uses for its float tanh.
+#[inline]
+fn rational_tanh_f32(x: f32) -> f32 {
+    const CLAMP: f32 = 7.905_311;
+    const A: [f32; 7] = [
+        4.893_524_6e-3,
+        6.372_619_3e-4,
+        1.485_722_4e-5,
+        5.122_297e-8,
+        -8.604_672e-11,
+        2.000_188e-13,
+        -2.760_768_5e-16,
+    ];
+    const B: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.198_258_4e-6];
+    let x = x.clamp(-CLAMP, CLAMP);
+    let x2 = x * x;
+    let p = x
+        * (A[0] + x2 * (A[1] + x2 * (A[2] + x2 * (A[3] + x2 * (A[4] + x2 * (A[5] + x2 * A[6]))))));
+    let q = B[0] + x2 * (B[1] + x2 * (B[2] + x2 * B[3]));
+    p / q
+}
+
 macro_rules! impl_element {
-    ($t:ty, $dtype:expr, $gemm:path) => {
+    ($t:ty, $dtype:expr, $gemm:path, $tanh:expr, $sigmoid:expr) => {
         impl Element for $t {
             const DTYPE: DType = $dtype;
 
@@ -117,6 +148,18 @@ macro_rules! impl_element {
             }
 
             #[inline]
+            fn fast_tanh(self) -> Self {
+                let f: fn($t) -> $t = $tanh;
+                f(self)
+            }
+
+            #[inline]
+            fn fast_sigmoid(self) -> Self {
+                let f: fn($t) -> $t = $sigmoid;
+                f(self)
+            }
+
+            #[inline]
             fn from_le_slice(bytes: &[u8]) -> Self {
                 let mut raw = [0u8; std::mem::size_of::<$t>()];
                 raw.copy_from_slice(bytes);
@@ -131,5 +174,18 @@ macro_rules! impl_element {
     };
 }
 
-impl_element!(f32, DType::F32, matrixmultiply::sgemm);
-impl_element!(f64, DType::F64, matrixmultiply::dgemm);
+impl_element!(
+    f32,
+    DType::F32,
+    matrixmultiply::sgemm,
+    rational_tanh_f32,
+    |x| 0.5 + 0.5 * rational_tanh_f32(0.5 * x)
+);
+impl_element!(f64, DType::F64, matrixmultiply::dgemm, f64::tanh, |x| {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+});

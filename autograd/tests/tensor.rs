@@ -183,3 +183,21 @@ fn try_new_rejects_mismatched_data() {
         "{err}"
     );
 }
+
+#[test]
+fn fast_tanh_and_sigmoid_are_accurate_in_f32_and_exact_in_f64() {
+    use autograd::Element;
+    let (mut tanh_err, mut sig_err) = (0.0f64, 0.0f64);
+    for k in -200_000..=200_000 {
+        let x = k as f64 * 6e-5; // [-12, 12]
+        let exact_sigmoid = 1.0 / (1.0 + (-x).exp());
+        tanh_err = tanh_err.max(((x as f32).fast_tanh() as f64 - x.tanh()).abs());
+        sig_err = sig_err.max(((x as f32).fast_sigmoid() as f64 - exact_sigmoid).abs());
+        assert_eq!(x.fast_tanh(), x.tanh());
+        assert!((x.fast_sigmoid() - exact_sigmoid).abs() < 1e-15);
+    }
+    assert!(tanh_err < 5e-7, "f32 tanh max error {tanh_err}");
+    assert!(sig_err < 5e-7, "f32 sigmoid max error {sig_err}");
+    assert_eq!(40.0f32.fast_tanh(), 1.0);
+    assert_eq!((-40.0f32).fast_sigmoid(), 0.0);
+}

@@ -37,14 +37,10 @@ pub enum Unary {
     Shift(f64),
 }
 
-/// The logistic sigmoid, stable for large |x|.
+/// The logistic sigmoid (see [`Element::fast_sigmoid`]).
+#[inline]
 pub fn sigmoid<E: Element>(x: E) -> E {
-    if x >= E::zero() {
-        E::one() / (E::one() + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (E::one() + e)
-    }
+    x.fast_sigmoid()
 }
 
 /// `ln(1+eˣ)` without overflow.
@@ -78,12 +74,13 @@ impl Unary {
             Unary::Neg => -x,
             Unary::Exp => x.exp(),
             Unary::Log => x.ln(),
-            Unary::Tanh => x.tanh(),
+            Unary::Tanh => x.fast_tanh(),
             Unary::Sigmoid => sigmoid(x),
             Unary::Relu => x.max(E::zero()),
             Unary::Softplus => softplus(x),
             Unary::Sqrt => x.sqrt(),
             Unary::Abs => x.abs(),
+            Unary::Powf(2.0) => x * x,
             Unary::Powf(p) => x.powf(E::of(p)),
             Unary::Scale(c) => x * E::of(c),
             Unary::Shift(c) => x + E::of(c),
@@ -116,6 +113,7 @@ impl Unary {
                     x.signum()
                 }
             }
+            Unary::Powf(2.0) => x + x,
             Unary::Powf(p) => E::of(p) * x.powf(E::of(p - 1.0)),
             Unary::Scale(c) => E::of(c),
             Unary::Shift(_) => one,

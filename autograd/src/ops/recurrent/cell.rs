@@ -105,7 +105,7 @@ impl CellKind {
                 for j in 0..hsz {
                     let pre = r.gx[j] + r.gh[j];
                     let h = match act {
-                        Activation::Tanh => pre.tanh(),
+                        Activation::Tanh => pre.fast_tanh(),
                         Activation::Relu => pre.max(E::zero()),
                     };
                     r.h[j] = h;
@@ -116,11 +116,11 @@ impl CellKind {
                 for j in 0..hsz {
                     let i = sigmoid(r.gx[j] + r.gh[j]);
                     let f = sigmoid(r.gx[hsz + j] + r.gh[hsz + j]);
-                    let g = (r.gx[2 * hsz + j] + r.gh[2 * hsz + j]).tanh();
+                    let g = (r.gx[2 * hsz + j] + r.gh[2 * hsz + j]).fast_tanh();
                     let o = sigmoid(r.gx[3 * hsz + j] + r.gh[3 * hsz + j]);
                     let c = f * r.c_prev[j] + i * g;
                     r.c[j] = c;
-                    r.h[j] = o * c.tanh();
+                    r.h[j] = o * c.fast_tanh();
                     r.gates[j] = i;
                     r.gates[hsz + j] = f;
                     r.gates[2 * hsz + j] = g;
@@ -131,7 +131,7 @@ impl CellKind {
                 for j in 0..hsz {
                     let rg = sigmoid(r.gx[j] + r.gh[j]);
                     let z = sigmoid(r.gx[hsz + j] + r.gh[hsz + j]);
-                    let n = (r.gx[2 * hsz + j] + rg * r.gh[2 * hsz + j]).tanh();
+                    let n = (r.gx[2 * hsz + j] + rg * r.gh[2 * hsz + j]).fast_tanh();
                     r.h[j] = (one - z) * n + z * r.h_prev[j];
                     r.gates[j] = rg;
                     r.gates[hsz + j] = z;
@@ -165,7 +165,7 @@ impl CellKind {
                 for j in 0..hsz {
                     let (i, f) = (r.gates[j], r.gates[hsz + j]);
                     let (g, o) = (r.gates[2 * hsz + j], r.gates[3 * hsz + j]);
-                    let tc = r.c[j].tanh();
+                    let tc = r.c[j].fast_tanh();
                     let dh = r.dh[j];
                     let dc = r.dc[j] + dh * o * (one - tc * tc);
                     let di = dc * g * i * (one - i);
