@@ -219,10 +219,12 @@ fn batch_inputs(examples: &[Example], indices: &[usize]) -> Result<(BatchInput, 
             for (e, &i) in examples.iter().zip(indices) {
                 match &e.input {
                     Input::Vector(v) if v.len() == width => data.extend_from_slice(v),
-                    Input::Vector(v) => return Err(Error::Data(format!(
+                    Input::Vector(v) => {
+                        return Err(Error::Data(format!(
                         "cannot batch vectors: example {i} has {} values, the first has {width}",
                         v.len()
-                    ))),
+                    )))
+                    }
                     other => {
                         return Err(kind_error(
                             "inputs",
