@@ -14,4 +14,5 @@ pub use autograd::{Error, Result};
 pub use batch::{collate, Batch, BatchInput, BatchTarget, Batcher, Padded};
 pub use dataset::{example_rng, Baseline, Dataset, Example, Input, Target, PAD};
 pub use split::{chronological_ranges, random_indices, Split, Subset};
+pub mod series;
 pub mod synthetic;
