@@ -16,3 +16,4 @@ pub use dataset::{example_rng, Baseline, Dataset, Example, Input, Target, PAD};
 pub use split::{chronological_ranges, random_indices, Split, Subset};
 pub mod series;
 pub mod synthetic;
+pub mod text;
