@@ -5,7 +5,16 @@
 //! splits draw from disjoint streams and every example depends only on (seed, split, index).
 
 pub mod adding;
+pub mod addition;
+pub mod anomaly;
+pub mod captioning;
 pub mod copy;
+pub mod dates;
+pub mod parity;
+pub mod reversal;
+pub mod sentiment;
+pub mod sorting;
+pub mod tagging;
 
 use autograd::Rng;
 
@@ -130,4 +139,51 @@ pub(crate) fn mean(values: impl Iterator<Item = f64>) -> f64 {
     } else {
         sum / n as f64
     }
+}
+
+/// Accuracy of always predicting the most frequent class among `classes` (on the same examples).
+pub(crate) fn majority_baseline(classes: impl Iterator<Item = usize>) -> Baseline {
+    let mut counts = std::collections::HashMap::<usize, usize>::new();
+    let mut n = 0usize;
+    for c in classes {
+        *counts.entry(c).or_default() += 1;
+        n += 1;
+    }
+    let best = counts.values().copied().max().unwrap_or(0);
+    Baseline {
+        metric: "accuracy",
+        value: best as f64 / n.max(1) as f64,
+        predictor: "always the most frequent class",
+        lower_is_better: false,
+    }
+}
+
+/// Token accuracy (over the target tokens between BOS and EOS, EOS included) of predicting, at each
+/// output position, the most frequent token at that position in these targets.
+pub(crate) fn positional_majority_baseline(targets: impl Iterator<Item = Vec<usize>>) -> Baseline {
+    let mut counts: Vec<std::collections::HashMap<usize, usize>> = Vec::new();
+    for t in targets {
+        for (pos, &tok) in t.iter().skip(1).enumerate() {
+            if counts.len() <= pos {
+                counts.push(Default::default());
+            }
+            *counts[pos].entry(tok).or_default() += 1;
+        }
+    }
+    let total: usize = counts.iter().flat_map(|c| c.values()).sum();
+    let hits: usize = counts.iter().filter_map(|c| c.values().max()).sum();
+    Baseline {
+        metric: "token_accuracy",
+        value: hits as f64 / total.max(1) as f64,
+        predictor: "the most frequent token at each output position",
+        lower_is_better: false,
+    }
+}
+
+/// `BOS ids… EOS`.
+pub(crate) fn framed(ids: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut out = vec![crate::text::BOS];
+    out.extend(ids);
+    out.push(crate::text::EOS);
+    out
 }
