@@ -1,5 +1,7 @@
 //! The `seqzoo` command line.
 
-fn main() {
-    println!("seqzoo {}", env!("CARGO_PKG_VERSION"));
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

@@ -1,0 +1,60 @@
+//! Logistic population growth (the fish-stock model): the next population is the current one plus
+//! growth that shrinks as the stock nears the carrying capacity.
+
+use autograd::{Error, Result, Rng};
+
+/// Parameters of the discrete logistic growth model `P ← P + r·P·(1 − P/K)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogisticGrowth {
+    /// Growth rate per step.
+    pub r: f64,
+    /// Carrying capacity.
+    pub k: f64,
+    /// Initial population.
+    pub p0: f64,
+    /// Standard deviation of multiplicative observation noise (0 for the exact trajectory).
+    pub noise: f64,
+}
+
+impl Default for LogisticGrowth {
+    /// A stock of 10 growing at 20% per step towards a capacity of 1000, with 2% noise.
+    fn default() -> Self {
+        LogisticGrowth {
+            r: 0.2,
+            k: 1000.0,
+            p0: 10.0,
+            noise: 0.02,
+        }
+    }
+}
+
+impl LogisticGrowth {
+    fn check(&self) -> Result<()> {
+        let finite = [self.r, self.k, self.p0, self.noise]
+            .iter()
+            .all(|x| x.is_finite());
+        if !finite || self.k <= 0.0 || self.p0 <= 0.0 || self.noise < 0.0 {
+            return Err(Error::Config(format!(
+                "logistic growth needs finite K > 0, P0 > 0, noise >= 0; got {self:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The first `steps` observed populations `P_0, P_1, …` (noise drawn from `rng`).
+    pub fn simulate(&self, steps: usize, rng: &mut Rng) -> Result<Vec<f64>> {
+        self.check()?;
+        let mut p = self.p0;
+        let mut out = Vec::with_capacity(steps);
+        for _ in 0..steps {
+            out.push(p * (1.0 + self.noise * rng.normal()));
+            p += self.r * p * (1.0 - p / self.k);
+        }
+        Ok(out)
+    }
+
+    /// The continuous-time solution `K / (1 + ((K − P0)/P0)·e^(−r t))` at time `t`.
+    pub fn continuous(&self, t: f64) -> f64 {
+        self.k / (1.0 + (self.k - self.p0) / self.p0 * (-self.r * t).exp())
+    }
+}

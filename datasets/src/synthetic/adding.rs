@@ -1,0 +1,123 @@
+//! The adding problem: remember two marked values across a long sequence and output their sum.
+
+use autograd::{Error, Result, Rng};
+
+use super::{mean, Generator};
+use crate::dataset::{Baseline, Example, Input, Target};
+
+/// Which published version of the task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddingSpec {
+    /// Arjovsky et al. 2016 / Le et al. 2015: values U[0,1), markers {0,1}, one marker uniformly in
+    /// each half, target = the sum. Baseline: predict 1, MSE = 1/6.
+    Modern,
+    /// Hochreiter & Schmidhuber 1997: values U[−1,1), markers {1,0,−1} (−1 on the first and last
+    /// step), first marked step among steps 1..=9, second elsewhere in the first half;
+    /// target = 0.5 + (X1 + X2)/4. Baseline: predict 0.5.
+    Original,
+}
+
+/// The adding problem with `steps` time steps; each step has two channels (value, marker).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adding {
+    steps: usize,
+    spec: AddingSpec,
+}
+
+impl Adding {
+    /// A task of `steps` steps (at least 2 for the modern spec, 6 for the original).
+    pub fn new(steps: usize, spec: AddingSpec) -> Result<Self> {
+        let min = match spec {
+            AddingSpec::Modern => 2,
+            AddingSpec::Original => 6,
+        };
+        if steps < min {
+            return Err(Error::Config(format!(
+                "the adding problem needs at least {min} steps, got {steps}"
+            )));
+        }
+        Ok(Adding { steps, spec })
+    }
+
+    /// The sequence length T.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> AddingSpec {
+        self.spec
+    }
+
+    /// The constant the baseline predicts: 1 (modern) or 0.5 (original).
+    pub fn baseline_prediction(&self) -> f32 {
+        match self.spec {
+            AddingSpec::Modern => 1.0,
+            AddingSpec::Original => 0.5,
+        }
+    }
+}
+
+/// The positions whose marker channel is 1 in an adding-problem input (width 2: value, marker).
+pub fn marked_positions(values: &[f32]) -> Vec<usize> {
+    values
+        .chunks(2)
+        .enumerate()
+        .filter(|(_, step)| step[1] == 1.0)
+        .map(|(t, _)| t)
+        .collect()
+}
+
+impl Generator for Adding {
+    fn generate(&self, rng: &mut Rng) -> Example {
+        let t = self.steps;
+        let half = t / 2;
+        let mut values = vec![0.0f32; 2 * t];
+        let (first, second, lo) = match self.spec {
+            AddingSpec::Modern => (rng.below(half), half + rng.below(t - half), 0.0),
+            AddingSpec::Original => {
+                let first = 1 + rng.below(9.min(half - 1));
+                let mut second = 1 + rng.below(half - 1);
+                while second == first {
+                    second = 1 + rng.below(half - 1);
+                }
+                (first, second, -1.0)
+            }
+        };
+        for step in 0..t {
+            values[2 * step] = rng.uniform_in(lo, 1.0) as f32;
+        }
+        if self.spec == AddingSpec::Original {
+            values[1] = -1.0;
+            values[2 * t - 1] = -1.0;
+        }
+        values[2 * first + 1] = 1.0;
+        values[2 * second + 1] = 1.0;
+        let sum = values[2 * first] + values[2 * second];
+        let target = match self.spec {
+            AddingSpec::Modern => sum,
+            AddingSpec::Original => 0.5 + sum / 4.0,
+        };
+        Example {
+            input: Input::Steps { width: 2, values },
+            target: Target::Values(vec![target]),
+        }
+    }
+
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        let c = self.baseline_prediction() as f64;
+        let value = mean(examples.map(|e| match e.target {
+            Target::Values(v) => (v[0] as f64 - c).powi(2),
+            _ => unreachable!("adding targets are values"),
+        }));
+        Some(Baseline {
+            metric: "mse",
+            value,
+            predictor: match self.spec {
+                AddingSpec::Modern => "always predict 1",
+                AddingSpec::Original => "always predict 0.5",
+            },
+            lower_is_better: true,
+        })
+    }
+}

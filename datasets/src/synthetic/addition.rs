@@ -1,0 +1,70 @@
+//! Addition as strings (seq2seq): `"535+61"` → `"596"`, optionally with the input reversed.
+
+use autograd::{Error, Result, Rng};
+
+use super::{framed, positional_majority_baseline, Generator};
+use crate::dataset::{Baseline, Example, Input, Target};
+use crate::text::{Granularity, Vocab};
+
+/// Sums of two numbers of 1..=`digits` digits each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Addition {
+    digits: usize,
+    reverse_input: bool,
+    vocab: Vocab,
+}
+
+impl Addition {
+    /// Operands of up to `digits` digits (1..=9); `reverse_input` feeds the question backwards
+    /// (which helps LSTMs, as in Sutskever et al. 2014).
+    pub fn new(digits: usize, reverse_input: bool) -> Result<Self> {
+        if !(1..=9).contains(&digits) {
+            return Err(Error::Config(format!(
+                "addition needs 1..=9 digits per operand, got {digits}"
+            )));
+        }
+        Ok(Addition {
+            digits,
+            reverse_input,
+            vocab: Vocab::from_tokens(Granularity::Char, "0123456789+".chars().map(String::from)),
+        })
+    }
+
+    /// The 15-id vocabulary: 4 specials, the digits and `+`.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Whether inputs are reversed.
+    pub fn reverse_input(&self) -> bool {
+        self.reverse_input
+    }
+
+    fn operand(&self, rng: &mut Rng) -> u64 {
+        let len = 1 + rng.below(self.digits) as u32;
+        let lo = if len == 1 { 0 } else { 10u64.pow(len - 1) };
+        lo + rng.next_u64() % (10u64.pow(len) - lo)
+    }
+}
+
+impl Generator for Addition {
+    fn generate(&self, rng: &mut Rng) -> Example {
+        let (a, b) = (self.operand(rng), self.operand(rng));
+        let mut question = self.vocab.encode(&format!("{a}+{b}"));
+        if self.reverse_input {
+            question.reverse();
+        }
+        Example {
+            input: Input::Tokens(question),
+            target: Target::Tokens(framed(self.vocab.encode(&(a + b).to_string()))),
+        }
+    }
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        Some(positional_majority_baseline(examples.map(
+            |e| match e.target {
+                Target::Tokens(t) => t,
+                _ => unreachable!("addition targets are tokens"),
+            },
+        )))
+    }
+}

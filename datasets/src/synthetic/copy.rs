@@ -1,0 +1,111 @@
+//! The copy (memory) task: read 10 symbols, wait T steps, then write them back.
+//!
+//! Token ids follow the crate's PAD = 0 convention: the spec's alphabet a0..a9 is ids 1..=10, so
+//! the data symbols a0..a7 are ids 1..=8, the blank a8 is [`BLANK`] = 9 and the delimiter a9 is
+//! [`DELIMITER`] = 10 (11 ids in all, [`VOCAB_SIZE`]).
+
+use autograd::{Error, Result, Rng};
+
+use super::Generator;
+use crate::dataset::{Baseline, Example, Input, Target};
+
+/// How many symbols are copied.
+pub const SYMBOLS: usize = 10;
+/// The number of distinct data symbols (a0..a7).
+pub const ALPHABET: usize = 8;
+/// The blank's id (a8).
+pub const BLANK: usize = 9;
+/// The delimiter's id (a9): "start writing now".
+pub const DELIMITER: usize = 10;
+/// Ids 0..11: PAD plus a0..a9.
+pub const VOCAB_SIZE: usize = 11;
+
+/// The copy task with delay `T`: sequences of length T + 20, per-step targets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CopyTask {
+    delay: usize,
+}
+
+impl CopyTask {
+    /// A copy task with delay `delay` ≥ 1 (the T of the spec).
+    pub fn new(delay: usize) -> Result<Self> {
+        if delay == 0 {
+            return Err(Error::Config("the copy task needs a delay T >= 1".into()));
+        }
+        Ok(CopyTask { delay })
+    }
+
+    /// The delay T.
+    pub fn delay(&self) -> usize {
+        self.delay
+    }
+
+    /// The sequence length T + 20.
+    pub fn len(&self) -> usize {
+        self.delay + 2 * SYMBOLS
+    }
+
+    /// Always false: a copy sequence has T + 20 ≥ 21 steps.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The spec's name for a token id: `a0`..`a9`, or `PAD`.
+    pub fn symbol_name(id: usize) -> String {
+        match id {
+            0 => "PAD".into(),
+            id => format!("a{}", id - 1),
+        }
+    }
+}
+
+impl Generator for CopyTask {
+    fn generate(&self, rng: &mut Rng) -> Example {
+        let n = self.len();
+        let data: Vec<usize> = (0..SYMBOLS).map(|_| 1 + rng.below(ALPHABET)).collect();
+        let mut input = data.clone();
+        input.extend(std::iter::repeat_n(BLANK, self.delay - 1));
+        input.push(DELIMITER);
+        input.extend(std::iter::repeat_n(BLANK, SYMBOLS));
+        let mut target = vec![BLANK; n - SYMBOLS];
+        target.extend(&data);
+        Example {
+            input: Input::Tokens(input),
+            target: Target::Tags(target),
+        }
+    }
+
+    /// Cross-entropy per step of the memoryless predictor: blank until the delimiter has been read,
+    /// then uniform over the 8 data symbols (10·ln 8 / (T+20) on every split).
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        let (mut nats, mut steps) = (0.0f64, 0usize);
+        for e in examples {
+            let (Input::Tokens(input), Target::Tags(target)) = (&e.input, &e.target) else {
+                unreachable!("copy examples are tokens → tags")
+            };
+            let mut seen_delimiter = false;
+            for (x, y) in input.iter().zip(target) {
+                let p = if seen_delimiter {
+                    if (1..=ALPHABET).contains(y) {
+                        1.0 / ALPHABET as f64
+                    } else {
+                        0.0
+                    }
+                } else if *y == BLANK {
+                    1.0
+                } else {
+                    0.0
+                };
+                nats -= p.ln();
+                steps += 1;
+                seen_delimiter |= *x == DELIMITER;
+            }
+        }
+        Some(Baseline {
+            metric: "nats",
+            value: nats / steps.max(1) as f64,
+            predictor: "blanks until the delimiter, then uniform over the 8 symbols",
+            lower_is_better: true,
+        })
+    }
+}

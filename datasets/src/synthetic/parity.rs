@@ -1,0 +1,46 @@
+//! Parity: is the number of ones in a bit sequence odd? Every bit matters until the end.
+
+use autograd::{Error, Result, Rng};
+
+use super::{majority_baseline, Generator};
+use crate::dataset::{Baseline, Example, Input, Target};
+
+/// Bit sequences of `min_len..=max_len` steps (one feature per step); class 1 = odd number of ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parity {
+    min_len: usize,
+    max_len: usize,
+}
+
+impl Parity {
+    /// Sequences of `min_len..=max_len` bits.
+    pub fn new(min_len: usize, max_len: usize) -> Result<Self> {
+        if min_len == 0 || min_len > max_len {
+            return Err(Error::Config(format!(
+                "parity needs 1 <= min length <= max length, got {min_len}..={max_len}"
+            )));
+        }
+        Ok(Parity { min_len, max_len })
+    }
+}
+
+impl Generator for Parity {
+    fn generate(&self, rng: &mut Rng) -> Example {
+        let len = self.min_len + rng.below(self.max_len - self.min_len + 1);
+        let bits: Vec<f32> = (0..len).map(|_| rng.below(2) as f32).collect();
+        let ones = bits.iter().filter(|&&b| b == 1.0).count();
+        Example {
+            input: Input::Steps {
+                width: 1,
+                values: bits,
+            },
+            target: Target::Class(ones % 2),
+        }
+    }
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        Some(majority_baseline(examples.map(|e| match e.target {
+            Target::Class(c) => c,
+            _ => unreachable!("parity targets are classes"),
+        })))
+    }
+}

@@ -1,0 +1,48 @@
+//! Sorting (seq2seq): a digit string in, its digits in ascending order out (BOS … EOS).
+
+use autograd::{Result, Rng};
+
+use super::reversal::{check_lengths, digit_vocab, digits, identity_baseline};
+use super::{framed, Generator};
+use crate::dataset::{Baseline, Example, Input, Target};
+use crate::text::Vocab;
+
+/// Sort a string of `min_len..=max_len` digits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sorting {
+    min_len: usize,
+    max_len: usize,
+    vocab: Vocab,
+}
+
+impl Sorting {
+    /// Inputs of `min_len..=max_len` digits.
+    pub fn new(min_len: usize, max_len: usize) -> Result<Self> {
+        check_lengths("sorting", min_len, max_len)?;
+        Ok(Sorting {
+            min_len,
+            max_len,
+            vocab: digit_vocab(),
+        })
+    }
+
+    /// The vocabulary of inputs and outputs.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+}
+
+impl Generator for Sorting {
+    fn generate(&self, rng: &mut Rng) -> Example {
+        let x = digits(rng, &self.vocab, self.min_len, self.max_len);
+        let mut sorted = x.clone();
+        sorted.sort(); // digit ids are in digit order
+        Example {
+            input: Input::Tokens(x),
+            target: Target::Tokens(framed(sorted)),
+        }
+    }
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        Some(identity_baseline(examples))
+    }
+}
