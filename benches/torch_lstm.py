@@ -6,6 +6,7 @@ Run by hand (not by CI) from the repository root with a Python that has torch:
     /path/to/python benches/torch_lstm.py --kind gru      # or --kind rnn (tanh Elman RNN)
     /path/to/python benches/torch_lstm.py --json          # table, then one JSON line at the end
     /path/to/python benches/torch_lstm.py --shapes small,med --seconds 1
+    /path/to/python benches/torch_lstm.py --wait-idle 300  # on a shared machine: wait for quiet
 
 Uses 2 threads (torch.set_num_threads(2)), float32, CPU. One layer, unidirectional, batch-first.
 Training step, identical to the criterion bench: forward of nn.LSTM/GRU/RNN(I, H, batch_first=True)
@@ -18,7 +19,9 @@ med 256/32/64/65, big 512/64/64/65. Each is warmed up (at least 3 steps and 0.5 
 N steps with N chosen from the warm-up so the timed run takes about --seconds (default 3).
 ms/step is the median of the per-step times (robust to other work on a shared machine); the
 mean over the timed run is reported next to it, and a large gap between the two means the machine
-was busy: rerun when it is idle (the load average before and after is printed).
+was busy: rerun when it is idle (the load average before and after is printed, and with
+--wait-idle S the script waits up to S seconds before each shape for the CPUs to be under 10% busy
+and records how busy they were).
 GFLOP/s uses FLOPs = 3 * 2 * B * T * (I + H) * G * H for a training step (G = 4 LSTM, 3 GRU,
 1 RNN) and one third of that for inference (forward GEMMs only; gate math not counted).
 """
@@ -66,6 +69,33 @@ def timed(step, seconds, warmup_seconds=0.5, min_warmup=3):
         step()
         times.append(time.perf_counter() - t)
     return times, time.perf_counter() - total
+
+
+def cpu_busy(window=1.0):
+    """Fraction of all CPUs busy over `window` seconds (from /proc/stat; 0.0 where unavailable)."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]  # total, idle + iowait
+
+    try:
+        t0, i0 = sample()
+        time.sleep(window)
+        t1, i1 = sample()
+    except OSError:
+        return 0.0
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_idle(limit, threshold=0.1):
+    """Waits up to `limit` seconds for the CPUs to be at most `threshold` busy; returns the last
+    busy fraction seen (so a shared machine's interference is on record)."""
+    deadline = time.monotonic() + limit
+    busy = cpu_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        busy = cpu_busy()
+    return round(busy, 2)
 
 
 def bench(kind, name, mode, seconds):
@@ -134,6 +164,13 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0, help="timed run per shape")
     ap.add_argument("--no-infer", action="store_true", help="skip the inference-only row")
     ap.add_argument("--json", action="store_true", help="also print one JSON line at the end")
+    ap.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="before each shape, wait up to S seconds for the CPUs to be idle (shared machines)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(2)
     env = environment()
@@ -144,7 +181,10 @@ def main():
     runs = [(s, "train") for s in names]
     if not args.no_infer:
         runs += [(s, "infer") for s in INFERENCE_SHAPES if s in names]
-    rows = [bench(args.kind, s, mode, args.seconds) for s, mode in runs]
+    rows = []
+    for s, mode in runs:
+        busy = wait_idle(args.wait_idle) if args.wait_idle > 0 else None
+        rows.append(bench(args.kind, s, mode, args.seconds) | {"busy_before": busy})
 
     env["loadavg_after"] = [round(v, 2) for v in os.getloadavg()]
     print(
@@ -153,12 +193,17 @@ def main():
         f"load average before {env['loadavg_before']}, after {env['loadavg_after']}"
     )
     print()
-    print("| kind | shape | mode | H | B | T | I | ms/step (median) | ms mean | GFLOP/s | steps |")
-    print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print(
+        "| kind | shape | mode | H | B | T | I | ms/step (median) | ms mean | GFLOP/s | steps "
+        "| CPU busy before |"
+    )
+    print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for r in rows:
+        busy = "-" if r["busy_before"] is None else f"{r['busy_before']:.0%}"
         print(
             f"| {r['kind']} | {r['shape']} | {r['mode']} | {r['H']} | {r['B']} | {r['T']} | "
-            f"{r['I']} | {r['ms_per_step']:.2f} | {r['ms_mean']:.2f} | {r['gflops']:.1f} | {r['iters']} |"
+            f"{r['I']} | {r['ms_per_step']:.2f} | {r['ms_mean']:.2f} | {r['gflops']:.1f} | "
+            f"{r['iters']} | {busy} |"
         )
     if args.json:
         print(json.dumps({"env": env, "results": rows}, separators=(",", ":")))
