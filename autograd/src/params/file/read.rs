@@ -191,7 +191,7 @@ fn check_header_len(path: &Path, n: u64, file_len: u64) -> Result<usize> {
     if n > MAX_HEADER_LEN {
         return Err(Error::format(
             path,
-            format!("header length {n} exceeds the limit of {MAX_HEADER_LEN} bytes"),
+            format!("not a safetensors file: header length {n} exceeds the limit of {MAX_HEADER_LEN} bytes"),
         ));
     }
     let room = file_len.saturating_sub(LEN_FIELD as u64);

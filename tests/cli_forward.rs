@@ -1,0 +1,171 @@
+//! `seqzoo forward` and `seqzoo inspect` run as the real binary on files PyTorch wrote.
+
+/// Fixture loading and comparison shared with the parity tests.
+mod common;
+
+use common::fixture::{check, Fixture, Results};
+use seqzoo::autograd::params::read_tensors;
+use seqzoo::autograd::Tensor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn seqzoo(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seqzoo"))
+        .args(args)
+        .output()
+        .expect("run seqzoo")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn forward_reproduces_torch_outputs_and_gradients() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for case in [
+        "lstm_l2_bi_len_h0",
+        "gru_l1_bi_h0",
+        "rnn_relu_l2_uni_len",
+        "rnn_tanh_l1_uni",
+    ] {
+        let out = dir.path().join(format!("{case}.out.safetensors"));
+        let o = seqzoo(&[
+            "forward".as_ref(),
+            fixture(&format!("rnn/{case}.weights.safetensors")).as_os_str(),
+            fixture(&format!("rnn/{case}.io.safetensors")).as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--grad-probe".as_ref(),
+        ]);
+        assert!(o.status.success(), "{case}: {}", stderr(&o));
+        let written = read_tensors(&out).expect("output file");
+        let expected = Fixture::load("rnn", &format!("{case}.io"));
+        let results: Results<f32> = written
+            .names()
+            .map(|n| {
+                let name: &'static str = Box::leak(n.to_string().into_boxed_str());
+                (name, written.tensor::<f32>(n).expect("tensor"))
+            })
+            .collect();
+        assert!(
+            results.iter().any(|(n, _)| *n == "grad.weight_hh_l0"),
+            "{case}: parameter gradients written"
+        );
+        let mut failures = Vec::new();
+        check(&expected, case, results, &mut failures);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
+
+#[test]
+fn forward_keeps_f64_inputs_in_f64() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let io = read_tensors(fixture("rnn/gru_l1_uni.io.safetensors")).expect("io");
+    let x: Tensor<f64> = io.tensor("input").expect("input");
+    let input = dir.path().join("in64.safetensors");
+    seqzoo::autograd::params::write_tensors(&input, &[("input", &x)], &Default::default())
+        .expect("write");
+    let out = dir.path().join("out64.safetensors");
+    let o = seqzoo(&[
+        "forward".as_ref(),
+        fixture("rnn/gru_l1_uni.weights.safetensors").as_os_str(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = read_tensors(&out).expect("output");
+    assert_eq!(written.entry("output").expect("output").dtype.name(), "F64");
+    let want: Tensor<f64> = io.tensor("output").expect("expected output");
+    let got: Tensor<f64> = written.tensor("output").expect("output");
+    assert!(got.max_abs_diff(&want) < 1e-5);
+}
+
+#[test]
+fn broken_files_and_arguments_fail_with_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let weights = fixture("rnn/lstm_l1_uni.weights.safetensors");
+    let io = fixture("rnn/lstm_l1_uni.io.safetensors");
+    let truncated = dir.path().join("truncated.safetensors");
+    let bytes = std::fs::read(&weights).expect("read");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    let wrong_features = dir.path().join("wrong.safetensors");
+    let x = Tensor::<f32>::zeros(&[2, 3, 7]);
+    seqzoo::autograd::params::write_tensors(&wrong_features, &[("input", &x)], &Default::default())
+        .expect("write");
+    let out = dir.path().join("o.safetensors");
+    let missing = dir.path().join("missing.safetensors");
+    let cargo_toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let not_rnn = fixture("autograd/mlp.safetensors");
+    let cases: Vec<(Vec<&std::ffi::OsStr>, &str)> = vec![
+        (
+            vec![missing.as_os_str(), io.as_os_str()],
+            "missing.safetensors",
+        ),
+        (
+            vec![cargo_toml.as_os_str(), io.as_os_str()],
+            "not a safetensors file",
+        ),
+        (
+            vec![truncated.as_os_str(), io.as_os_str()],
+            "truncated.safetensors",
+        ),
+        (
+            vec![not_rnn.as_os_str(), io.as_os_str()],
+            "is not a parameter of nn.RNN",
+        ),
+        (
+            vec![weights.as_os_str(), wrong_features.as_os_str()],
+            "the weights expect [B, T, 3]",
+        ),
+        (
+            vec![
+                weights.as_os_str(),
+                wrong_features.as_os_str(),
+                "--grad-probe".as_ref(),
+            ],
+            "wrong.safetensors",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all: Vec<&std::ffi::OsStr> = vec!["forward".as_ref()];
+        all.extend(args);
+        all.extend(["-o".as_ref(), out.as_os_str()]);
+        let o = seqzoo(&all);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{expected}: {err}");
+        assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    }
+    assert!(!out.exists(), "no output written on failure");
+    let usage = seqzoo(&["forward".as_ref(), weights.as_os_str()]);
+    assert_eq!(
+        usage.status.code(),
+        Some(2),
+        "missing arguments are a usage error"
+    );
+}
+
+#[test]
+fn inspect_shows_tensors_metadata_and_architecture() {
+    let o = seqzoo(&[
+        "inspect".as_ref(),
+        fixture("rnn/rnn_relu_l2_bi.weights.safetensors").as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).replace(env!("CARGO_MANIFEST_DIR"), "");
+    insta::assert_snapshot!(text);
+    let other = seqzoo(&[
+        "inspect".as_ref(),
+        fixture("autograd/mlp.safetensors").as_os_str(),
+    ]);
+    assert!(other.status.success());
+    assert!(String::from_utf8_lossy(&other.stdout).contains("architecture: not a recurrent layer"));
+}
