@@ -187,3 +187,36 @@ fn misshaped_weights_name_the_cell() {
     };
     gx.recurrent(w, b, h, None, &spec);
 }
+
+#[test]
+fn parallel_rows_give_the_same_bits_as_one_thread() {
+    // B·4H = 8·2048 reaches the size where a step's gate math is split across threads.
+    let (b, t, h) = (8, 3, 512);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let x = inputs(CellKind::Lstm, b, t, h, 30);
+            let tape = Tape::new();
+            let v: Vec<_> = x.iter().map(|v| tape.var(v.clone())).collect();
+            let spec = RecurrentSpec {
+                cell: CellKind::Lstm,
+                reverse: true,
+                lengths: Some(vec![3, 1, 2, 3, 3, 2, 1, 3]),
+            };
+            let states = v[0].recurrent(v[1], v[2], v[3], Some(v[4]), &spec);
+            let grads = (states * tape.constant(uniform(&states.shape(), 31)))
+                .sum()
+                .backward();
+            let mut all = vec![states.value()];
+            all.extend(v.iter().map(|&var| grads.wrt(var)));
+            all
+        })
+    };
+    let (one, two) = (run(1), run(2));
+    for (i, (a, b)) in one.iter().zip(&two).enumerate() {
+        assert_eq!(a, b, "tensor {i} differs between 1 and 2 threads");
+    }
+}

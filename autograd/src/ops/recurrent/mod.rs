@@ -79,6 +79,11 @@ impl<'t, E: Element> Var<'t, E> {
         );
         let h = w.dim(1);
         assert!(
+            h > 0,
+            "recurrent: weight_hh of shape {:?} has hidden size 0",
+            w.shape()
+        );
+        assert!(
             gx.rank() == 3 && gx.dim(2) == g * h,
             "recurrent: input projection of shape {:?} for weight_hh {:?} (expected [B, T, {}])",
             gx.shape(),

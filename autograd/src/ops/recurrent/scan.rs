@@ -7,6 +7,19 @@
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
 use crate::tensor::{gemm, Gemm, Tensor};
+use rayon::prelude::*;
+
+/// Gate math of a step splits over batch rows across threads from this many gate values on.
+const PAR_ROWS_MIN_WORK: usize = 1 << 14;
+
+/// The fewest rows a rayon task takes: all of them (one task, no thread hop) for small steps.
+fn min_rows(b: usize, gh_len: usize) -> usize {
+    if b * gh_len >= PAR_ROWS_MIN_WORK {
+        b.div_ceil(rayon::current_num_threads()).max(1)
+    } else {
+        b.max(1)
+    }
+}
 
 /// Sizes of one scan.
 #[derive(Clone, Copy, Debug)]
@@ -71,10 +84,8 @@ pub(crate) fn forward<E: Element>(
     let gh_len = g * h;
     let lstm = s == 2;
     let mut carry_h = h0.to_vec();
-    let mut carry_c = c0.map_or_else(
-        || vec![E::zero(); if lstm { b * h } else { 0 }],
-        <[E]>::to_vec,
-    );
+    // c is carried for every kind so that row chunks line up; only the LSTM reads it.
+    let mut carry_c = c0.map_or_else(|| vec![E::zero(); b * h], <[E]>::to_vec);
     let mut gh = vec![E::zero(); b * gh_len];
     let mut states = vec![E::zero(); b * t * s * h];
     let mut saved = ScanSaved {
@@ -112,32 +123,35 @@ pub(crate) fn forward<E: Element>(
         if !saved.gh.is_empty() {
             saved.gh[block * gh_len..(block + b) * gh_len].copy_from_slice(&gh);
         }
-        for row in 0..b {
-            let out = (row * t + time) * s * h;
-            let (hr, cr) = (
-                row * h..(row + 1) * h,
-                if lstm { row * h..(row + 1) * h } else { 0..0 },
-            );
-            if active(lengths, row, time) {
-                let (h_out, c_out) = states[out..out + s * h].split_at_mut(h);
-                let gi = (row * t + time) * gh_len;
-                let si = (block + row) * gh_len;
-                kind.forward_row(RowForward {
-                    gx: &gx[gi..gi + gh_len],
-                    gh: &gh[row * gh_len..(row + 1) * gh_len],
-                    h_prev: &carry_h[hr.clone()],
-                    c_prev: &carry_c[cr.clone()],
-                    h: h_out,
-                    c: c_out,
-                    gates: &mut saved.gates[si..si + gh_len],
-                });
-                carry_h[hr].copy_from_slice(&states[out..out + h]);
-                carry_c[cr].copy_from_slice(&states[out + h..out + s * h]);
-            } else {
-                states[out..out + h].copy_from_slice(&carry_h[hr]);
-                states[out + h..out + s * h].copy_from_slice(&carry_c[cr]);
-            }
-        }
+        let gates = &mut saved.gates[block * gh_len..(block + b) * gh_len];
+        states
+            .par_chunks_mut(t * s * h)
+            .zip(gates.par_chunks_mut(gh_len))
+            .zip(carry_h.par_chunks_mut(h).zip(carry_c.par_chunks_mut(h)))
+            .enumerate()
+            .with_min_len(min_rows(b, gh_len))
+            .for_each(|(row, ((seq, gates), (ch, cc)))| {
+                let at = time * s * h;
+                let cc = if lstm { cc } else { &mut cc[..0] };
+                if active(lengths, row, time) {
+                    let (h_out, c_out) = seq[at..at + s * h].split_at_mut(h);
+                    let gi = (row * t + time) * gh_len;
+                    kind.forward_row(RowForward {
+                        gx: &gx[gi..gi + gh_len],
+                        gh: &gh[row * gh_len..(row + 1) * gh_len],
+                        h_prev: ch,
+                        c_prev: cc,
+                        h: h_out,
+                        c: c_out,
+                        gates,
+                    });
+                    ch.copy_from_slice(h_out);
+                    cc.copy_from_slice(c_out);
+                } else {
+                    seq[at..at + h].copy_from_slice(ch);
+                    seq[at + h..at + s * h].copy_from_slice(cc);
+                }
+            });
     }
     (states, saved)
 }
@@ -158,7 +172,7 @@ pub(crate) fn backward<E: Element>(
     let gh_len = g * h;
     let lstm = s == 2;
     let mut dh = vec![E::zero(); b * h];
-    let mut dc = vec![E::zero(); if lstm { b * h } else { 0 }];
+    let mut dc = vec![E::zero(); b * h];
     let mut dgx = vec![E::zero(); b * t * gh_len];
     let mut dgh = vec![E::zero(); t * b * gh_len];
     let back = Gemm {
@@ -171,49 +185,48 @@ pub(crate) fn backward<E: Element>(
     for step in (0..t).rev() {
         let time = d.time(step, reverse);
         let block = step * b;
-        for row in 0..b {
-            let out = (row * t + time) * s * h;
-            let (hr, cr) = (
-                row * h..(row + 1) * h,
-                if lstm { row * h..(row + 1) * h } else { 0..0 },
-            );
-            for (acc, &g) in dh[hr.clone()].iter_mut().zip(&d_states[out..out + h]) {
-                *acc += g;
-            }
-            for (acc, &g) in dc[cr.clone()]
-                .iter_mut()
-                .zip(&d_states[out + h..out + s * h])
-            {
-                *acc += g;
-            }
-            if !active(lengths, row, time) {
-                continue; // a padded step passes its state (and gradient) through unchanged
-            }
-            let gi = (row * t + time) * gh_len;
-            let si = (block + row) * gh_len;
-            let pi = (block + row) * h;
-            let c_prev = if lstm {
-                &saved.c_prev[pi..pi + h]
-            } else {
-                &[][..]
-            };
-            kind.backward_row(RowBackward {
-                gates: &saved.gates[si..si + gh_len],
-                gh: if saved.gh.is_empty() {
-                    &[]
+        let dgh_block = &mut dgh[block * gh_len..(block + b) * gh_len];
+        dgx.par_chunks_mut(t * gh_len)
+            .zip(dgh_block.par_chunks_mut(gh_len))
+            .zip(dh.par_chunks_mut(h).zip(dc.par_chunks_mut(h)))
+            .enumerate()
+            .with_min_len(min_rows(b, gh_len))
+            .for_each(|(row, ((dgx_seq, dgh_row), (dh_row, dc_row)))| {
+                let out = (row * t + time) * s * h;
+                let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
+                for (acc, &g) in dh_row.iter_mut().zip(&d_states[out..out + h]) {
+                    *acc += g;
+                }
+                for (acc, &g) in dc_row.iter_mut().zip(&d_states[out + h..out + s * h]) {
+                    *acc += g;
+                }
+                if !active(lengths, row, time) {
+                    return; // a padded step passes its state (and gradient) through unchanged
+                }
+                let si = (block + row) * gh_len;
+                let pi = (block + row) * h;
+                let c_prev = if lstm {
+                    &saved.c_prev[pi..pi + h]
                 } else {
-                    &saved.gh[si..si + gh_len]
-                },
-                h_prev: &saved.h_prev[pi..pi + h],
-                c_prev,
-                h: &states[out..out + h],
-                c: &states[out + h..out + s * h],
-                dh: &mut dh[hr],
-                dc: &mut dc[cr],
-                dgx: &mut dgx[gi..gi + gh_len],
-                dgh: &mut dgh[si..si + gh_len],
+                    &[][..]
+                };
+                kind.backward_row(RowBackward {
+                    gates: &saved.gates[si..si + gh_len],
+                    gh: if saved.gh.is_empty() {
+                        &[]
+                    } else {
+                        &saved.gh[si..si + gh_len]
+                    },
+                    h_prev: &saved.h_prev[pi..pi + h],
+                    c_prev,
+                    h: &states[out..out + h],
+                    c: &states[out + h..out + s * h],
+                    dh: dh_row,
+                    dc: dc_row,
+                    dgx: &mut dgx_seq[time * gh_len..(time + 1) * gh_len],
+                    dgh: dgh_row,
+                });
             });
-        }
         // dh_prev = (direct part) + dgh_t · W_hh
         gemm(
             back,
