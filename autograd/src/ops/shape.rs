@@ -66,8 +66,11 @@ impl<'t, E: Element> Var<'t, E> {
         Var::concat(&expanded, axis)
     }
 
-    /// The slice `start..start + len` along `axis`.
+    /// The slice `start..start + len` along `axis` (`self` itself when that is the whole axis).
     pub fn narrow(self, axis: usize, start: usize, len: usize) -> Var<'t, E> {
+        if start == 0 && axis < self.shape().len() && len == self.dim(axis) {
+            return self;
+        }
         let v = self.value().narrow(axis, start, len);
         self.push(
             v,
