@@ -4,7 +4,6 @@
 //! PyTorch's gate order (LSTM i,f,g,o; GRU r,z,n; Elman one gate).
 
 use crate::element::Element;
-use crate::ops::unary::sigmoid;
 
 /// The nonlinearity of an Elman cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,44 +97,44 @@ impl CellKind {
     /// Forward of one step for one row.
     #[inline]
     pub(crate) fn forward_row<E: Element>(self, r: RowForward<'_, E>) {
-        let hsz = r.h.len();
+        let n = r.h.len();
         let one = E::one();
+        let (h_prev, h) = (&r.h_prev[..n], &mut r.h[..n]);
         match self {
             CellKind::Elman(act) => {
-                for j in 0..hsz {
-                    let pre = r.gx[j] + r.gh[j];
-                    let h = match act {
+                let (gx, gh, keep) = (&r.gx[..n], &r.gh[..n], &mut r.gates[..n]);
+                for j in 0..n {
+                    let pre = gx[j] + gh[j];
+                    h[j] = match act {
                         Activation::Tanh => pre.fast_tanh(),
                         Activation::Relu => pre.max(E::zero()),
                     };
-                    r.h[j] = h;
-                    r.gates[j] = h;
+                    keep[j] = h[j];
                 }
             }
             CellKind::Lstm => {
-                for j in 0..hsz {
-                    let i = sigmoid(r.gx[j] + r.gh[j]);
-                    let f = sigmoid(r.gx[hsz + j] + r.gh[hsz + j]);
-                    let g = (r.gx[2 * hsz + j] + r.gh[2 * hsz + j]).fast_tanh();
-                    let o = sigmoid(r.gx[3 * hsz + j] + r.gh[3 * hsz + j]);
-                    let c = f * r.c_prev[j] + i * g;
-                    r.c[j] = c;
-                    r.h[j] = o * c.fast_tanh();
-                    r.gates[j] = i;
-                    r.gates[hsz + j] = f;
-                    r.gates[2 * hsz + j] = g;
-                    r.gates[3 * hsz + j] = o;
+                let [xi, xf, xg, xo] = split(r.gx, n);
+                let [hi, hf, hg, ho] = split(r.gh, n);
+                let [gi, gf, gg, go] = split_mut(r.gates, n);
+                let (c_prev, c) = (&r.c_prev[..n], &mut r.c[..n]);
+                for j in 0..n {
+                    gi[j] = (xi[j] + hi[j]).fast_sigmoid();
+                    gf[j] = (xf[j] + hf[j]).fast_sigmoid();
+                    gg[j] = (xg[j] + hg[j]).fast_tanh();
+                    go[j] = (xo[j] + ho[j]).fast_sigmoid();
+                    c[j] = gf[j] * c_prev[j] + gi[j] * gg[j];
+                    h[j] = go[j] * c[j].fast_tanh();
                 }
             }
             CellKind::Gru => {
-                for j in 0..hsz {
-                    let rg = sigmoid(r.gx[j] + r.gh[j]);
-                    let z = sigmoid(r.gx[hsz + j] + r.gh[hsz + j]);
-                    let n = (r.gx[2 * hsz + j] + rg * r.gh[2 * hsz + j]).fast_tanh();
-                    r.h[j] = (one - z) * n + z * r.h_prev[j];
-                    r.gates[j] = rg;
-                    r.gates[hsz + j] = z;
-                    r.gates[2 * hsz + j] = n;
+                let [xr, xz, xn] = split(r.gx, n);
+                let [hr, hz, hn] = split(r.gh, n);
+                let [gr, gz, gn] = split_mut(r.gates, n);
+                for j in 0..n {
+                    gr[j] = (xr[j] + hr[j]).fast_sigmoid();
+                    gz[j] = (xz[j] + hz[j]).fast_sigmoid();
+                    gn[j] = (xn[j] + gr[j] * hn[j]).fast_tanh();
+                    h[j] = (one - gz[j]) * gn[j] + gz[j] * h_prev[j];
                 }
             }
         }
@@ -145,57 +144,75 @@ impl CellKind {
     /// gradients of the previous states.
     #[inline]
     pub(crate) fn backward_row<E: Element>(self, r: RowBackward<'_, E>) {
-        let hsz = r.dh.len();
+        let n = r.dh.len();
         let one = E::one();
+        let dh = &mut r.dh[..n];
         match self {
             CellKind::Elman(act) => {
-                for j in 0..hsz {
-                    let h = r.h[j];
+                let (h, dgx, dgh) = (&r.h[..n], &mut r.dgx[..n], &mut r.dgh[..n]);
+                for j in 0..n {
                     let d = match act {
-                        Activation::Tanh => r.dh[j] * (one - h * h),
-                        Activation::Relu if h > E::zero() => r.dh[j],
+                        Activation::Tanh => dh[j] * (one - h[j] * h[j]),
+                        Activation::Relu if h[j] > E::zero() => dh[j],
                         Activation::Relu => E::zero(),
                     };
-                    r.dgx[j] = d;
-                    r.dgh[j] = d;
-                    r.dh[j] = E::zero();
+                    dgx[j] = d;
+                    dgh[j] = d;
+                    dh[j] = E::zero();
                 }
             }
             CellKind::Lstm => {
-                for j in 0..hsz {
-                    let (i, f) = (r.gates[j], r.gates[hsz + j]);
-                    let (g, o) = (r.gates[2 * hsz + j], r.gates[3 * hsz + j]);
-                    let tc = r.c[j].fast_tanh();
-                    let dh = r.dh[j];
-                    let dc = r.dc[j] + dh * o * (one - tc * tc);
-                    let di = dc * g * i * (one - i);
-                    let df = dc * r.c_prev[j] * f * (one - f);
-                    let dg = dc * i * (one - g * g);
-                    let d_o = dh * tc * o * (one - o);
-                    for (k, d) in [di, df, dg, d_o].into_iter().enumerate() {
-                        r.dgx[k * hsz + j] = d;
-                        r.dgh[k * hsz + j] = d;
-                    }
-                    r.dc[j] = dc * f;
-                    r.dh[j] = E::zero();
+                let [i, f, g, o] = split(r.gates, n);
+                let [di, df, dg, d_o] = split_mut(r.dgx, n);
+                let (c_prev, c, dc) = (&r.c_prev[..n], &r.c[..n], &mut r.dc[..n]);
+                for j in 0..n {
+                    let tc = c[j].fast_tanh();
+                    let dct = dc[j] + dh[j] * o[j] * (one - tc * tc);
+                    di[j] = dct * g[j] * i[j] * (one - i[j]);
+                    df[j] = dct * c_prev[j] * f[j] * (one - f[j]);
+                    dg[j] = dct * i[j] * (one - g[j] * g[j]);
+                    d_o[j] = dh[j] * tc * o[j] * (one - o[j]);
+                    dc[j] = dct * f[j];
+                    dh[j] = E::zero();
                 }
+                r.dgh.copy_from_slice(r.dgx);
             }
             CellKind::Gru => {
-                for j in 0..hsz {
-                    let (rg, z, n) = (r.gates[j], r.gates[hsz + j], r.gates[2 * hsz + j]);
-                    let dh = r.dh[j];
-                    let dn = dh * (one - z) * (one - n * n);
-                    let dz = dh * (r.h_prev[j] - n) * z * (one - z);
-                    let dr = dn * r.gh[2 * hsz + j] * rg * (one - rg);
-                    r.dgx[j] = dr;
-                    r.dgh[j] = dr;
-                    r.dgx[hsz + j] = dz;
-                    r.dgh[hsz + j] = dz;
-                    r.dgx[2 * hsz + j] = dn;
-                    r.dgh[2 * hsz + j] = dn * rg;
-                    r.dh[j] = dh * z;
+                let [rg, z, nn] = split(r.gates, n);
+                let hn = &r.gh[2 * n..3 * n];
+                let [dxr, dxz, dxn] = split_mut(r.dgx, n);
+                let [dhr, dhz, dhn] = split_mut(r.dgh, n);
+                let h_prev = &r.h_prev[..n];
+                for j in 0..n {
+                    let dn = dh[j] * (one - z[j]) * (one - nn[j] * nn[j]);
+                    let dz = dh[j] * (h_prev[j] - nn[j]) * z[j] * (one - z[j]);
+                    let dr = dn * hn[j] * rg[j] * (one - rg[j]);
+                    dxr[j] = dr;
+                    dhr[j] = dr;
+                    dxz[j] = dz;
+                    dhz[j] = dz;
+                    dxn[j] = dn;
+                    dhn[j] = dn * rg[j];
+                    dh[j] *= z[j];
                 }
             }
         }
     }
+}
+
+/// The G gate blocks of a row, each exactly `n` long (so loops over `0..n` need no bounds checks).
+#[inline]
+fn split<E, const G: usize>(row: &[E], n: usize) -> [&[E]; G] {
+    std::array::from_fn(|k| &row[k * n..(k + 1) * n])
+}
+
+/// The G gate blocks of a row, mutably.
+#[inline]
+fn split_mut<E, const G: usize>(row: &mut [E], n: usize) -> [&mut [E]; G] {
+    let mut rest = &mut row[..G * n];
+    std::array::from_fn(|_| {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = tail;
+        head
+    })
 }
