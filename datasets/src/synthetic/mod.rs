@@ -106,8 +106,8 @@ impl<G: Generator> Dataset for Synthetic<G> {
         assert!(index < self.len, "example {index} of {}", self.len);
         self.generate(index as u64)
     }
-    fn baseline(&self) -> Option<Baseline> {
-        let mut examples = (0..self.len as u64).map(|i| self.generate(i));
+    fn baseline_on(&self, indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        let mut examples = indices.map(|i| self.generate(i as u64));
         self.generator.baseline(&mut examples)
     }
 }
