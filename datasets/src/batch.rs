@@ -165,6 +165,15 @@ fn batch_inputs(examples: &[Example], indices: &[usize]) -> Result<(BatchInput, 
             let mut rows = Vec::with_capacity(examples.len());
             for (e, &i) in examples.iter().zip(indices) {
                 match &e.input {
+                    Input::Steps { width: w, values }
+                        if *w == width && (width == 0 || values.len() % width != 0) =>
+                    {
+                        return Err(Error::Data(format!(
+                            "cannot batch step sequences: example {i} has {} values, not a whole \
+                             number of steps of {width} features",
+                            values.len()
+                        )))
+                    }
                     Input::Steps { width: w, values } if *w == width => rows.push(values),
                     Input::Steps { width: w, .. } => {
                         return Err(Error::Data(format!(
@@ -182,7 +191,7 @@ fn batch_inputs(examples: &[Example], indices: &[usize]) -> Result<(BatchInput, 
                     }
                 }
             }
-            let lengths: Vec<usize> = rows.iter().map(|r| r.len() / width.max(1)).collect();
+            let lengths: Vec<usize> = rows.iter().map(|r| r.len() / width).collect();
             let steps = lengths.iter().copied().max().unwrap_or(0);
             let mut data = vec![0.0f32; rows.len() * steps * width];
             for (b, row) in rows.iter().enumerate() {

@@ -165,3 +165,15 @@ fn random_splits_are_disjoint_and_seeded() {
     assert_eq!(sub.example(0), Ragged(50).example(parts[1][0]));
     assert!(Subset::new(Ragged(5), vec![5]).is_err());
 }
+
+#[test]
+fn step_values_that_are_not_whole_steps_are_an_error_not_a_panic() {
+    let ragged = [steps(&[1., 2., 3., 4.], 2), steps(&[1., 2., 3.], 2)];
+    let err = collate(&ragged, &[0, 5]).unwrap_err().to_string();
+    assert!(
+        err.contains("example 5") && err.contains("3 values"),
+        "{err}"
+    );
+    let zero = [steps(&[1.], 0)];
+    assert!(collate(&zero, &[0]).is_err());
+}
