@@ -5,6 +5,8 @@
 //! batch-first tensors (`[B, T, F]`) with per-sequence lengths. Token ids reserve `0` for padding
 //! ([`PAD`]) in every task and vocabulary.
 
+#![warn(missing_docs)]
+
 pub mod batch;
 pub mod dataset;
 pub mod split;

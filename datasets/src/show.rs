@@ -17,7 +17,7 @@ use crate::synthetic::anomaly::{Anomaly, KINDS};
 use crate::synthetic::captioning::Captioning;
 use crate::synthetic::copy::{BLANK, DELIMITER};
 use crate::synthetic::dates::Dates;
-use crate::synthetic::reversal::digit_vocab;
+use crate::synthetic::digits::digit_vocab;
 use crate::synthetic::sentiment::Sentiment;
 use crate::synthetic::tagging::{Tagging, O, TAG_NAMES};
 use crate::text::file::read_text;
