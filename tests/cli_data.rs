@@ -168,3 +168,23 @@ fn invalid_utf8_text_names_file_and_byte_offset_and_exits_1() {
         "{err}"
     );
 }
+
+#[test]
+fn settings_override_task_defaults_and_bad_ones_are_usage_errors() {
+    let text = stdout(&["data", "copy", "--set", "t=3", "--n", "1"]);
+    assert!(
+        text.lines().next().unwrap().ends_with("; settings t=3"),
+        "{text}"
+    );
+    // 10 symbols, T−1 = 2 blanks, the delimiter, 10 blanks.
+    assert!(text.contains(" _×2 : _×10\n"), "{text}");
+    let (code, err) = failure(&["data", "copy", "--set", "steps=3"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("'steps'") && err.contains("its settings: t"),
+        "{err}"
+    );
+    assert_eq!(failure(&["data", "copy", "--set", "t=0"]).0, Some(2));
+    assert_eq!(failure(&["data", "corpus", "--set", "t=3"]).0, Some(2));
+    assert_eq!(failure(&["data", "list", "--set", "t=3"]).0, Some(2));
+}

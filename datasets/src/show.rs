@@ -7,6 +7,7 @@ use std::path::Path;
 use autograd::Result;
 
 use crate::dataset::{example_rng, Baseline, Dataset, Example, Input, Target};
+use crate::params::Params;
 use crate::registry::{self, find, unknown};
 use crate::series::csv::{load_column, Missing};
 use crate::series::task::{ForecastConfig, Forecasting};
@@ -48,19 +49,32 @@ fn baseline_line(b: &Baseline, n: usize) -> String {
     )
 }
 
-/// `n` examples of task `name` drawn with `seed`, with the task's baseline, as text.
+/// `n` examples of task `name` drawn with `seed` and default settings, with the task's baseline.
 pub fn show(name: &str, n: usize, seed: u64) -> Result<String> {
+    show_with(name, n, seed, &Params::default())
+}
+
+/// `n` examples of task `name` drawn with `seed` and the settings `params` (see
+/// [`registry::dataset_with`]), with the task's baseline, as text.
+pub fn show_with(name: &str, n: usize, seed: u64, params: &Params) -> Result<String> {
     let info = find(name).ok_or_else(|| unknown(name))?;
     let mut out = format!(
-        "{} ({}): {}, seed {seed}\n",
+        "{} ({}): {}, seed {seed}",
         info.name, info.kind, info.summary
     );
+    if !params.is_empty() {
+        out += &format!("; settings {}", params.describe());
+    }
+    out.push('\n');
     match info.kind {
-        "forecasting" => return show_series(name, n, seed, out),
-        "lm" => return show_corpus(n, seed, out),
+        "forecasting" => return show_series(name, n, seed, params, out),
+        "lm" => {
+            params.check_all_used(name)?;
+            return show_corpus(n, seed, out);
+        }
         _ => {}
     }
-    let data = registry::dataset(name, seed, BASELINE_EXAMPLES.max(n))?;
+    let data = registry::dataset_with(name, seed, BASELINE_EXAMPLES.max(n), params)?;
     if let Some(b) = data.baseline() {
         out += &baseline_line(&b, data.len());
     }
@@ -74,7 +88,7 @@ pub fn show(name: &str, n: usize, seed: u64) -> Result<String> {
             "dates" => seq2seq(&e, Dates::default().vocab()),
             "tagging" => tagging(&e, &Tagging::new(12, 5)?),
             "captioning" => captioning(&e, Captioning::default().vocab()),
-            "anomaly" => anomaly(&Anomaly::new(64)?, seed, i),
+            "anomaly" => anomaly(&Anomaly::new(e.input.steps())?, seed, i),
             "sentiment" => sentiment(&e, Sentiment::default().vocab()),
             "parity" => parity(&e),
             other => return Err(unknown(other)),
@@ -203,8 +217,14 @@ fn parity(e: &Example) -> String {
     format!("{bits:<20} → {}", if *c == 1 { "odd" } else { "even" })
 }
 
-fn show_series(name: &str, n: usize, seed: u64, mut out: String) -> Result<String> {
-    let values = registry::series(name, seed)?;
+fn show_series(
+    name: &str,
+    n: usize,
+    seed: u64,
+    params: &Params,
+    mut out: String,
+) -> Result<String> {
+    let values = registry::series_with(name, seed, params)?;
     let config = ForecastConfig {
         season: if name == "sines" { 12 } else { 1 },
         ..ForecastConfig::default()

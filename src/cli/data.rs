@@ -1,9 +1,10 @@
-//! `seqzoo data TASK [--n K] [--seed S]`: print examples of a dataset, or of a user's own CSV
+//! `seqzoo data TASK [--n K] [--seed S] [--set KEY=VALUE]`: print examples of a dataset, or of a user's own CSV
 //! column (`csv:PATH --column NAME`) or UTF-8 text file (`text:PATH`).
 
 use std::path::Path;
 
 use clap::Args;
+use datasets::params::Params;
 use datasets::series::csv::Missing;
 
 use super::{Failure, EXIT_FAILURE, EXIT_USAGE};
@@ -22,6 +23,10 @@ pub struct DataArgs {
     /// The column to show of a `csv:PATH` file.
     #[arg(long)]
     pub column: Option<String>,
+    /// A task setting `key=value` overriding a default (e.g. `--set t=200` for adding or copy);
+    /// repeat for several.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
     /// Skip (and count) rows whose cell is missing instead of failing on the first one.
     #[arg(long)]
     pub skip_missing: bool,
@@ -44,6 +49,10 @@ fn usage_error(message: String) -> Failure {
 
 /// Runs the subcommand; an unknown task is a usage error listing the known ones.
 pub fn run(args: &DataArgs) -> Result<String, Failure> {
+    let is_file = args.task.starts_with("csv:") || args.task.starts_with("text:");
+    if !args.settings.is_empty() && (is_file || args.task == "list") {
+        return Err(usage_error("--set only applies to a task".into()));
+    }
     if args.task == "list" {
         return Ok(list());
     }
@@ -76,8 +85,13 @@ pub fn run(args: &DataArgs) -> Result<String, Failure> {
             datasets::registry::names().join(", ")
         )));
     }
-    datasets::show::show(&args.task, args.n, args.seed).map_err(|e| Failure {
+    let params = Params::parse(&args.settings).map_err(|e| usage_error(e.to_string()))?;
+    datasets::show::show_with(&args.task, args.n, args.seed, &params).map_err(|e| Failure {
         message: e.to_string(),
-        code: EXIT_FAILURE,
+        code: match e {
+            // A bad or unknown setting is a usage error like a bad flag.
+            datasets::Error::Config(_) => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        },
     })
 }
