@@ -209,3 +209,30 @@ fn registry_settings_change_the_task_and_unknown_keys_are_named() {
     assert!(err("copy", &["t=0"]).contains("T >= 1"));
     assert!(Params::parse(&["t"]).is_err() && Params::parse(&["t=1", "t=2"]).is_err());
 }
+
+#[test]
+fn vectors_and_value_targets_of_other_widths_are_errors_naming_the_example() {
+    let ex = |n: usize, k: usize| Example {
+        input: Input::Vector(vec![1.0; n]),
+        target: Target::Values(vec![0.5; k]),
+    };
+    let batch = collate(&[ex(3, 2), ex(3, 2)], &[0, 1]).unwrap();
+    let (BatchInput::Vectors(x), BatchTarget::Values(y)) = (&batch.input, &batch.target) else {
+        panic!("expected vectors and values")
+    };
+    assert_eq!((x.shape(), y.shape()), (&[2, 3][..], &[2, 2][..]));
+    let err = collate(&[ex(3, 2), ex(4, 2)], &[0, 8])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("vectors") && err.contains("example 8 has 4 values"),
+        "{err}"
+    );
+    let err = collate(&[ex(3, 2), ex(3, 1)], &[0, 6])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("targets") && err.contains("example 6 has 1 values"),
+        "{err}"
+    );
+}
