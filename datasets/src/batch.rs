@@ -165,6 +165,15 @@ fn batch_inputs(examples: &[Example], indices: &[usize]) -> Result<(BatchInput, 
             let mut rows = Vec::with_capacity(examples.len());
             for (e, &i) in examples.iter().zip(indices) {
                 match &e.input {
+                    Input::Steps { width: w, values }
+                        if *w == width && (width == 0 || values.len() % width != 0) =>
+                    {
+                        return Err(Error::Data(format!(
+                            "cannot batch step sequences: example {i} has {} values, not a whole \
+                             number of steps of {width} features",
+                            values.len()
+                        )))
+                    }
                     Input::Steps { width: w, values } if *w == width => rows.push(values),
                     Input::Steps { width: w, .. } => {
                         return Err(Error::Data(format!(
@@ -182,7 +191,7 @@ fn batch_inputs(examples: &[Example], indices: &[usize]) -> Result<(BatchInput, 
                     }
                 }
             }
-            let lengths: Vec<usize> = rows.iter().map(|r| r.len() / width.max(1)).collect();
+            let lengths: Vec<usize> = rows.iter().map(|r| r.len() / width).collect();
             let steps = lengths.iter().copied().max().unwrap_or(0);
             let mut data = vec![0.0f32; rows.len() * steps * width];
             for (b, row) in rows.iter().enumerate() {
@@ -213,34 +222,44 @@ fn batch_inputs(examples: &[Example], indices: &[usize]) -> Result<(BatchInput, 
             let lengths = padded.lengths.clone();
             Ok((BatchInput::Tokens(padded), lengths))
         }
-        Input::Vector(v0) => {
-            let width = v0.len();
-            let mut data = Vec::with_capacity(examples.len() * width);
-            for (e, &i) in examples.iter().zip(indices) {
-                match &e.input {
-                    Input::Vector(v) if v.len() == width => data.extend_from_slice(v),
-                    Input::Vector(v) => {
-                        return Err(Error::Data(format!(
-                        "cannot batch vectors: example {i} has {} values, the first has {width}",
-                        v.len()
-                    )))
-                    }
-                    other => {
-                        return Err(kind_error(
-                            "inputs",
-                            input_kind(first),
-                            input_kind(other),
-                            i,
-                        ))
-                    }
-                }
-            }
+        Input::Vector(_) => {
+            let rows = examples.iter().zip(indices).map(|(e, &i)| match &e.input {
+                Input::Vector(v) => Ok((i, v.as_slice())),
+                other => Err(kind_error(
+                    "inputs",
+                    input_kind(first),
+                    input_kind(other),
+                    i,
+                )),
+            });
             Ok((
-                BatchInput::Vectors(Tensor::new(&[examples.len(), width], data)),
+                BatchInput::Vectors(stack_equal_rows("vectors", rows)?),
                 vec![1; examples.len()],
             ))
         }
     }
+}
+
+/// Stacks `(dataset index, row)` pairs into a `[rows, width]` tensor; a row of another width is an
+/// error naming its example, as is any error the iterator yields.
+fn stack_equal_rows<'a>(
+    what: &str,
+    rows: impl Iterator<Item = Result<(usize, &'a [f32])>>,
+) -> Result<Tensor<f32>> {
+    let (mut data, mut count, mut width) = (Vec::new(), 0usize, None);
+    for row in rows {
+        let (i, values) = row?;
+        let w = *width.get_or_insert(values.len());
+        if values.len() != w {
+            return Err(Error::Data(format!(
+                "cannot batch {what}: example {i} has {} values, the first has {w}",
+                values.len()
+            )));
+        }
+        data.extend_from_slice(values);
+        count += 1;
+    }
+    Ok(Tensor::new(&[count, width.unwrap_or(0)], data))
 }
 
 fn batch_targets(examples: &[Example], indices: &[usize]) -> Result<BatchTarget> {
@@ -248,22 +267,12 @@ fn batch_targets(examples: &[Example], indices: &[usize]) -> Result<BatchTarget>
     let mismatch =
         |other: &Target, i: usize| kind_error("targets", target_kind(first), target_kind(other), i);
     match first {
-        Target::Values(v0) => {
-            let k = v0.len();
-            let mut data = Vec::with_capacity(examples.len() * k);
-            for (e, &i) in examples.iter().zip(indices) {
-                match &e.target {
-                    Target::Values(v) if v.len() == k => data.extend_from_slice(v),
-                    Target::Values(v) => {
-                        return Err(Error::Data(format!(
-                            "cannot batch targets: example {i} has {} values, the first has {k}",
-                            v.len()
-                        )))
-                    }
-                    other => return Err(mismatch(other, i)),
-                }
-            }
-            Ok(BatchTarget::Values(Tensor::new(&[examples.len(), k], data)))
+        Target::Values(_) => {
+            let rows = examples.iter().zip(indices).map(|(e, &i)| match &e.target {
+                Target::Values(v) => Ok((i, v.as_slice())),
+                other => Err(mismatch(other, i)),
+            });
+            Ok(BatchTarget::Values(stack_equal_rows("targets", rows)?))
         }
         Target::Class(_) => examples
             .iter()

@@ -80,9 +80,15 @@ pub trait Dataset {
         self.len() == 0
     }
 
+    /// The task's baseline computed over the examples at `indices` (each `< len()`), when the task
+    /// has one; what [`Dataset::baseline`] and a [`crate::Subset`]'s baseline are made of.
+    fn baseline_on(&self, _indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        None
+    }
+
     /// The task's baseline computed over exactly these examples, when the task has one.
     fn baseline(&self) -> Option<Baseline> {
-        None
+        self.baseline_on(&mut (0..self.len()))
     }
 }
 
@@ -93,8 +99,8 @@ impl<D: Dataset + ?Sized> Dataset for &D {
     fn example(&self, index: usize) -> Example {
         (**self).example(index)
     }
-    fn baseline(&self) -> Option<Baseline> {
-        (**self).baseline()
+    fn baseline_on(&self, indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        (**self).baseline_on(indices)
     }
 }
 
@@ -105,8 +111,8 @@ impl<D: Dataset + ?Sized> Dataset for Box<D> {
     fn example(&self, index: usize) -> Example {
         (**self).example(index)
     }
-    fn baseline(&self) -> Option<Baseline> {
-        (**self).baseline()
+    fn baseline_on(&self, indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        (**self).baseline_on(indices)
     }
 }
 

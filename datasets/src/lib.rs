@@ -5,6 +5,8 @@
 //! batch-first tensors (`[B, T, F]`) with per-sequence lengths. Token ids reserve `0` for padding
 //! ([`PAD`]) in every task and vocabulary.
 
+#![warn(missing_docs)]
+
 pub mod batch;
 pub mod dataset;
 pub mod split;
@@ -14,6 +16,7 @@ pub use autograd::{Error, Result};
 pub use batch::{collate, Batch, BatchInput, BatchTarget, Batcher, Padded};
 pub use dataset::{example_rng, Baseline, Dataset, Example, Input, Target, PAD};
 pub use split::{chronological_ranges, random_indices, Split, Subset};
+pub mod params;
 pub mod registry;
 pub mod series;
 pub mod show;

@@ -3,6 +3,7 @@
 use autograd::{Error, Result, Rng};
 
 use crate::dataset::Dataset;
+use crate::params::Params;
 use crate::series::logistic_growth::LogisticGrowth;
 use crate::series::logistic_map::orbit;
 use crate::series::mackey_glass::MackeyGlass;
@@ -148,19 +149,41 @@ pub fn unknown(name: &str) -> Error {
     ))
 }
 
-/// How many values a built-in series has.
+/// How many values a built-in series has unless `len=` says otherwise.
 pub const SERIES_LEN: usize = 1000;
 
-/// The built-in series called `name` (one of the forecasting tasks), generated from `seed`.
+/// The built-in series called `name` (one of the forecasting tasks) with default settings.
 pub fn series(name: &str, seed: u64) -> Result<Vec<f64>> {
+    series_with(name, seed, &Params::default())
+}
+
+/// The built-in series called `name` generated from `seed` with `params`: `len` for all;
+/// `r`, `k`, `p0`, `noise` for logistic growth; `r` for the logistic map; `tau` for Mackey-Glass.
+pub fn series_with(name: &str, seed: u64, params: &Params) -> Result<Vec<f64>> {
     let mut rng = Rng::new(seed);
-    match name {
-        "logistic-growth" => LogisticGrowth::default().simulate(SERIES_LEN, &mut rng),
-        "logistic-map" => orbit(4.0, rng.uniform_in(0.05, 0.95), SERIES_LEN),
-        "mackey-glass" => MackeyGlass::default().series(SERIES_LEN),
-        "sines" => SineMixture::random(&mut rng).series(SERIES_LEN, &mut rng),
-        other => Err(unknown(other)),
-    }
+    let len = params.get("len", SERIES_LEN)?;
+    let values = match name {
+        "logistic-growth" => {
+            let d = LogisticGrowth::default();
+            let model = LogisticGrowth {
+                r: params.get("r", d.r)?,
+                k: params.get("k", d.k)?,
+                p0: params.get("p0", d.p0)?,
+                noise: params.get("noise", d.noise)?,
+            };
+            model.simulate(len, &mut rng)?
+        }
+        "logistic-map" => orbit(params.get("r", 4.0)?, rng.uniform_in(0.05, 0.95), len)?,
+        "mackey-glass" => {
+            let d = MackeyGlass::default();
+            let tau = params.get("tau", d.tau)?;
+            MackeyGlass { tau, ..d }.series(len)?
+        }
+        "sines" => SineMixture::random(&mut rng).series(len, &mut rng)?,
+        other => return Err(unknown(other)),
+    };
+    params.check_all_used(name)?;
+    Ok(values)
 }
 
 /// The character vocabulary and encoded sentences of the built-in corpus.
@@ -176,9 +199,22 @@ pub fn corpus_sentences(seed: u64, n: usize) -> (Vocab, Vec<Vec<usize>>) {
     (vocab, encoded)
 }
 
-/// `len` examples of the training split of task `name` under `seed` (for forecasting tasks: the
-/// training windows of a 1000-value series, normalized with training statistics).
+/// `len` examples of the training split of task `name` under `seed`, with default settings.
 pub fn dataset(name: &str, seed: u64, len: usize) -> Result<Box<dyn Dataset>> {
+    dataset_with(name, seed, len, &Params::default())
+}
+
+/// `len` examples of the training split of task `name` under `seed` (for forecasting tasks: the
+/// training windows of the series, normalized with training statistics), with `params`:
+/// `t` (adding, copy), `min`/`max` lengths (reversal, sorting, parity), `digits` (addition),
+/// `len`/`gap` (tagging), `len` (anomaly), and the [`series_with`] settings. An unknown key is
+/// an error naming it.
+pub fn dataset_with(
+    name: &str,
+    seed: u64,
+    len: usize,
+    params: &Params,
+) -> Result<Box<dyn Dataset>> {
     fn boxed<G: crate::synthetic::Generator + 'static>(
         g: G,
         seed: u64,
@@ -186,25 +222,48 @@ pub fn dataset(name: &str, seed: u64, len: usize) -> Result<Box<dyn Dataset>> {
     ) -> Box<dyn Dataset> {
         Box::new(Synthetic::new(g, seed, len))
     }
-    Ok(match name {
-        "adding" => boxed(Adding::new(100, AddingSpec::Modern)?, seed, len),
-        "adding-1997" => boxed(Adding::new(100, AddingSpec::Original)?, seed, len),
-        "copy" => boxed(CopyTask::new(100)?, seed, len),
-        "reversal" => boxed(Reversal::new(1, 10)?, seed, len),
-        "sorting" => boxed(Sorting::new(1, 10)?, seed, len),
-        "addition" => boxed(Addition::new(3, false)?, seed, len),
-        "addition-reversed" => boxed(Addition::new(3, true)?, seed, len),
+    let p = params;
+    let data = match name {
+        "adding" => boxed(
+            Adding::new(p.get("t", 100)?, AddingSpec::Modern)?,
+            seed,
+            len,
+        ),
+        "adding-1997" => boxed(
+            Adding::new(p.get("t", 100)?, AddingSpec::Original)?,
+            seed,
+            len,
+        ),
+        "copy" => boxed(CopyTask::new(p.get("t", 100)?)?, seed, len),
+        "reversal" => boxed(
+            Reversal::new(p.get("min", 1)?, p.get("max", 10)?)?,
+            seed,
+            len,
+        ),
+        "sorting" => boxed(
+            Sorting::new(p.get("min", 1)?, p.get("max", 10)?)?,
+            seed,
+            len,
+        ),
+        "addition" => boxed(Addition::new(p.get("digits", 3)?, false)?, seed, len),
+        "addition-reversed" => boxed(Addition::new(p.get("digits", 3)?, true)?, seed, len),
         "dates" => boxed(Dates::default(), seed, len),
-        "tagging" => boxed(Tagging::new(12, 5)?, seed, len),
+        "tagging" => boxed(
+            Tagging::new(p.get("len", 12)?, p.get("gap", 5)?)?,
+            seed,
+            len,
+        ),
         "captioning" => boxed(Captioning::default(), seed, len),
-        "anomaly" => boxed(Anomaly::new(64)?, seed, len),
+        "anomaly" => boxed(Anomaly::new(p.get("len", 64)?)?, seed, len),
         "sentiment" => boxed(Sentiment::default(), seed, len),
-        "parity" => boxed(Parity::new(1, 20)?, seed, len),
+        "parity" => boxed(Parity::new(p.get("min", 1)?, p.get("max", 20)?)?, seed, len),
         "logistic-growth" | "logistic-map" | "mackey-glass" | "sines" => {
-            let task = Forecasting::new(series(name, seed)?, ForecastConfig::default())?;
+            let task = Forecasting::new(series_with(name, seed, p)?, ForecastConfig::default())?;
             Box::new(task.windows(Split::Train)?)
         }
         "corpus" => Box::new(Sentences::new(corpus_sentences(seed, len).1)),
         other => return Err(unknown(other)),
-    })
+    };
+    p.check_all_used(name)?;
+    Ok(data)
 }

@@ -2,11 +2,14 @@
 //! the text is stable.
 
 use std::fmt::Write;
+use std::path::Path;
 
 use autograd::Result;
 
 use crate::dataset::{example_rng, Baseline, Dataset, Example, Input, Target};
+use crate::params::Params;
 use crate::registry::{self, find, unknown};
+use crate::series::csv::{load_column, Missing};
 use crate::series::task::{ForecastConfig, Forecasting};
 use crate::split::Split;
 use crate::synthetic::adding::marked_positions;
@@ -15,11 +18,12 @@ use crate::synthetic::anomaly::{Anomaly, KINDS};
 use crate::synthetic::captioning::Captioning;
 use crate::synthetic::copy::{BLANK, DELIMITER};
 use crate::synthetic::dates::Dates;
-use crate::synthetic::reversal::digit_vocab;
+use crate::synthetic::digits::digit_vocab;
 use crate::synthetic::sentiment::Sentiment;
 use crate::synthetic::tagging::{Tagging, O, TAG_NAMES};
+use crate::text::file::read_text;
 use crate::text::lm::ngram_baselines;
-use crate::text::Vocab;
+use crate::text::{Granularity, Vocab};
 
 /// Examples over which `show` computes a task's baseline.
 pub const BASELINE_EXAMPLES: usize = 1000;
@@ -45,19 +49,32 @@ fn baseline_line(b: &Baseline, n: usize) -> String {
     )
 }
 
-/// `n` examples of task `name` drawn with `seed`, with the task's baseline, as text.
+/// `n` examples of task `name` drawn with `seed` and default settings, with the task's baseline.
 pub fn show(name: &str, n: usize, seed: u64) -> Result<String> {
+    show_with(name, n, seed, &Params::default())
+}
+
+/// `n` examples of task `name` drawn with `seed` and the settings `params` (see
+/// [`registry::dataset_with`]), with the task's baseline, as text.
+pub fn show_with(name: &str, n: usize, seed: u64, params: &Params) -> Result<String> {
     let info = find(name).ok_or_else(|| unknown(name))?;
     let mut out = format!(
-        "{} ({}): {}, seed {seed}\n",
+        "{} ({}): {}, seed {seed}",
         info.name, info.kind, info.summary
     );
+    if !params.is_empty() {
+        out += &format!("; settings {}", params.describe());
+    }
+    out.push('\n');
     match info.kind {
-        "forecasting" => return show_series(name, n, seed, out),
-        "lm" => return show_corpus(n, seed, out),
+        "forecasting" => return show_series(name, n, seed, params, out),
+        "lm" => {
+            params.check_all_used(name)?;
+            return show_corpus(n, seed, out);
+        }
         _ => {}
     }
-    let data = registry::dataset(name, seed, BASELINE_EXAMPLES.max(n))?;
+    let data = registry::dataset_with(name, seed, BASELINE_EXAMPLES.max(n), params)?;
     if let Some(b) = data.baseline() {
         out += &baseline_line(&b, data.len());
     }
@@ -71,7 +88,7 @@ pub fn show(name: &str, n: usize, seed: u64) -> Result<String> {
             "dates" => seq2seq(&e, Dates::default().vocab()),
             "tagging" => tagging(&e, &Tagging::new(12, 5)?),
             "captioning" => captioning(&e, Captioning::default().vocab()),
-            "anomaly" => anomaly(&Anomaly::new(64)?, seed, i),
+            "anomaly" => anomaly(&Anomaly::new(e.input.steps())?, seed, i),
             "sentiment" => sentiment(&e, Sentiment::default().vocab()),
             "parity" => parity(&e),
             other => return Err(unknown(other)),
@@ -200,8 +217,14 @@ fn parity(e: &Example) -> String {
     format!("{bits:<20} → {}", if *c == 1 { "odd" } else { "even" })
 }
 
-fn show_series(name: &str, n: usize, seed: u64, mut out: String) -> Result<String> {
-    let values = registry::series(name, seed)?;
+fn show_series(
+    name: &str,
+    n: usize,
+    seed: u64,
+    params: &Params,
+    mut out: String,
+) -> Result<String> {
+    let values = registry::series_with(name, seed, params)?;
     let config = ForecastConfig {
         season: if name == "sines" { 12 } else { 1 },
         ..ForecastConfig::default()
@@ -252,6 +275,47 @@ fn show_corpus(n: usize, seed: u64, mut out: String) -> Result<String> {
     );
     for (i, s) in encoded.iter().take(n).enumerate() {
         let _ = writeln!(out, "#{i:<3} {}", vocab.decode(s));
+    }
+    Ok(out)
+}
+
+/// Column `column` of the CSV file at `path`: how many values (and missing ones skipped), their
+/// range, a sparkline of the first 80 and the first `n` values as a table.
+pub fn csv_file(path: &Path, column: &str, missing: Missing, n: usize) -> Result<String> {
+    let col = load_column(path, column, missing)?;
+    let v = &col.values;
+    let mut out = format!("{} column '{column}': {}\n", path.display(), col.report());
+    if v.is_empty() {
+        return Ok(out);
+    }
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let _ = writeln!(out, "min {lo:.4}, max {hi:.4}, mean {mean:.4}");
+    let _ = writeln!(out, "first 80: {}", sparkline(&v[..80.min(v.len())]));
+    for (t, x) in v.iter().enumerate().take(n) {
+        let _ = writeln!(out, "t={t:<4} {x:>12.4}");
+    }
+    Ok(out)
+}
+
+/// The UTF-8 text file at `path`: its size, character and word vocabulary sizes (specials
+/// included), and its first `n` non-empty lines decoded from their character ids.
+pub fn text_file(path: &Path, n: usize) -> Result<String> {
+    let text = read_text(path)?;
+    let chars = Vocab::build(Granularity::Char, [text.as_str()], 1, None);
+    let words = Vocab::build(Granularity::Word, [text.as_str()], 1, None);
+    let mut out = format!(
+        "{}: {} characters, {} lines; vocabulary {} characters, {} words (4 specials each)\n",
+        path.display(),
+        text.chars().count(),
+        text.lines().count(),
+        chars.len(),
+        words.len()
+    );
+    let lines = text.lines().filter(|l| !l.trim().is_empty());
+    for (i, line) in lines.take(n).enumerate() {
+        let _ = writeln!(out, "#{i:<3} {}", chars.decode(&chars.encode(line)));
     }
     Ok(out)
 }

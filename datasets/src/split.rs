@@ -96,7 +96,9 @@ impl<D: Dataset> Dataset for Subset<D> {
     fn example(&self, index: usize) -> Example {
         self.inner.example(self.indices[index])
     }
-    fn baseline(&self) -> Option<Baseline> {
-        None
+    /// The inner task's baseline over exactly the subset's examples.
+    fn baseline_on(&self, indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        self.inner
+            .baseline_on(&mut indices.map(|i| self.indices[i]))
     }
 }

@@ -151,3 +151,23 @@ fn endless_stream_continues_past_the_nominal_length() {
     let again: Vec<_> = ds.stream(2).take(4).map(Result::unwrap).collect();
     assert_eq!(batches, again);
 }
+
+#[test]
+fn a_subset_computes_the_baseline_on_its_own_examples() {
+    let ds = Synthetic::new(Adding::new(20, AddingSpec::Modern).unwrap(), 8, 400);
+    let picked: Vec<usize> = (0..400).filter(|i| i % 3 == 0).collect();
+    let sub = datasets::Subset::new(&ds, picked.clone()).unwrap();
+    // Predict-1 MSE over only the picked examples, computed from their targets by hand.
+    let want = picked
+        .iter()
+        .map(|&i| match ds.example(i).target {
+            Target::Values(v) => (v[0] as f64 - 1.0).powi(2),
+            other => panic!("{other:?}"),
+        })
+        .sum::<f64>()
+        / picked.len() as f64;
+    let got = sub.baseline().unwrap();
+    assert_eq!(got.metric, "mse");
+    assert!((got.value - want).abs() < 1e-12, "{} vs {want}", got.value);
+    assert!((got.value - ds.baseline().unwrap().value).abs() > 1e-9);
+}

@@ -165,3 +165,74 @@ fn random_splits_are_disjoint_and_seeded() {
     assert_eq!(sub.example(0), Ragged(50).example(parts[1][0]));
     assert!(Subset::new(Ragged(5), vec![5]).is_err());
 }
+
+#[test]
+fn step_values_that_are_not_whole_steps_are_an_error_not_a_panic() {
+    let ragged = [steps(&[1., 2., 3., 4.], 2), steps(&[1., 2., 3.], 2)];
+    let err = collate(&ragged, &[0, 5]).unwrap_err().to_string();
+    assert!(
+        err.contains("example 5") && err.contains("3 values"),
+        "{err}"
+    );
+    let zero = [steps(&[1.], 0)];
+    assert!(collate(&zero, &[0]).is_err());
+}
+
+#[test]
+fn registry_settings_change_the_task_and_unknown_keys_are_named() {
+    use datasets::params::Params;
+    use datasets::registry::{dataset_with, series_with};
+    let p = Params::parse(&["t=7"]).unwrap();
+    let copy = dataset_with("copy", 0, 3, &p).unwrap();
+    // Copy sequences are T + 20 long.
+    assert_eq!(copy.example(0).input.steps(), 27);
+    let p = Params::parse(&["min=3", "max=3"]).unwrap();
+    let rev = dataset_with("reversal", 0, 20, &p).unwrap();
+    assert!((0..20).all(|i| rev.example(i).input.steps() == 3));
+    let p = Params::parse(&["len=50", "noise=0"]).unwrap();
+    let growth = series_with("logistic-growth", 0, &p).unwrap();
+    // Without noise the first value is exactly P0 = 10 and the next is 10 + 0.2·10·(1 − 10/1000).
+    assert_eq!(growth.len(), 50);
+    assert_eq!(growth[0], 10.0);
+    assert!((growth[1] - 11.98).abs() < 1e-12, "{}", growth[1]);
+
+    let err = |name: &str, items: &[&str]| {
+        let p = Params::parse(items).unwrap();
+        dataset_with(name, 0, 3, &p).err().unwrap().to_string()
+    };
+    let e = err("copy", &["T=7"]);
+    assert!(e.contains("'T'") && e.contains("its settings: t"), "{e}");
+    let e = err("dates", &["t=7"]);
+    assert!(e.contains("'t'") && e.contains("none"), "{e}");
+    let e = err("adding", &["t=many"]);
+    assert!(e.contains("t=many") && e.contains("usize"), "{e}");
+    assert!(err("copy", &["t=0"]).contains("T >= 1"));
+    assert!(Params::parse(&["t"]).is_err() && Params::parse(&["t=1", "t=2"]).is_err());
+}
+
+#[test]
+fn vectors_and_value_targets_of_other_widths_are_errors_naming_the_example() {
+    let ex = |n: usize, k: usize| Example {
+        input: Input::Vector(vec![1.0; n]),
+        target: Target::Values(vec![0.5; k]),
+    };
+    let batch = collate(&[ex(3, 2), ex(3, 2)], &[0, 1]).unwrap();
+    let (BatchInput::Vectors(x), BatchTarget::Values(y)) = (&batch.input, &batch.target) else {
+        panic!("expected vectors and values")
+    };
+    assert_eq!((x.shape(), y.shape()), (&[2, 3][..], &[2, 2][..]));
+    let err = collate(&[ex(3, 2), ex(4, 2)], &[0, 8])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("vectors") && err.contains("example 8 has 4 values"),
+        "{err}"
+    );
+    let err = collate(&[ex(3, 2), ex(3, 1)], &[0, 6])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("targets") && err.contains("example 6 has 1 values"),
+        "{err}"
+    );
+}

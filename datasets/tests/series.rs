@@ -283,3 +283,12 @@ fn forecast_baselines_by_hand() {
     assert!((b[1].mse - (9.0 + 36.0) / 2.0).abs() < 1e-12);
     assert!((b[2].mae - (2.5 + 6.5) / 2.0).abs() < 1e-12);
 }
+
+#[test]
+fn forecast_baselines_cut_ranges_at_the_end_of_the_series() {
+    let s = [1.0, 2.0, 4.0, 8.0];
+    let b = forecast_baselines(&s, 0..10, 2..10, 1, 1);
+    // Targets 4 and 8 only; persistence predicts 2 and 4; the train mean is (1+2+4+8)/4.
+    assert!((b[0].mse - (4.0 + 16.0) / 2.0).abs() < 1e-12, "{b:?}");
+    assert!((b[2].mae - (0.25 + 4.25) / 2.0).abs() < 1e-12, "{b:?}");
+}

@@ -34,8 +34,9 @@ pub fn persistence_rmse<'a>(windows: impl Iterator<Item = (&'a [f64], &'a [f64])
     errors(
         "persistence",
         windows.flat_map(|(x, y)| {
-            let last = x[x.len() - 1];
-            y.iter().map(move |&v| (last, v))
+            // A window without inputs has nothing to repeat: it contributes no forecasts.
+            let last = x.last().copied();
+            y.iter().filter_map(move |&v| Some((last?, v)))
         }),
     )
     .rmse
@@ -53,12 +54,14 @@ pub fn forecast_baselines(
     season: usize,
 ) -> Vec<ForecastError> {
     let season = season.max(1);
+    // Ranges reaching past the series are cut at its end rather than read out of bounds.
+    let train = train.start.min(series.len())..train.end.min(series.len());
     let train_mean = if train.is_empty() {
         0.0
     } else {
         series[train.clone()].iter().sum::<f64>() / train.len() as f64
     };
-    let end = (targets.end + 1).saturating_sub(horizon).min(series.len());
+    let end = (targets.end.min(series.len()) + 1).saturating_sub(horizon);
     let starts = || (targets.start.max(season)..end).filter(|&t| t >= 1);
     let steps = |t: usize| (0..horizon).map(move |j| (t, j));
     vec![

@@ -106,9 +106,10 @@ impl Dataset for Windows {
         }
     }
 
-    /// Persistence (repeat the last input) RMSE over these windows, in the series' units.
-    fn baseline(&self) -> Option<Baseline> {
-        let windows = (0..self.len()).map(|i| self.window(i));
+    /// Persistence (repeat the last input) RMSE over these windows, in the units of the series
+    /// they were cut from.
+    fn baseline_on(&self, indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        let windows = indices.map(|i| self.window(i));
         Some(Baseline {
             metric: "rmse",
             value: persistence_rmse(windows),

@@ -150,11 +150,6 @@ impl Generator for Dates {
         }
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
-        Some(positional_majority_baseline(examples.map(
-            |e| match e.target {
-                Target::Tokens(t) => t,
-                _ => unreachable!("date targets are tokens"),
-            },
-        )))
+        Some(positional_majority_baseline(examples))
     }
 }

@@ -10,16 +10,17 @@ pub mod anomaly;
 pub mod captioning;
 pub mod copy;
 pub mod dates;
+pub mod digits;
 pub mod parity;
 pub mod reversal;
 pub mod sentiment;
 pub mod sorting;
 pub mod tagging;
 
-use autograd::Rng;
+use autograd::{Error, Rng};
 
 use crate::batch::{collate, Batch};
-use crate::dataset::{example_rng, Baseline, Dataset, Example};
+use crate::dataset::{example_rng, Baseline, Dataset, Example, Target};
 use crate::split::Split;
 use autograd::Result;
 
@@ -106,8 +107,8 @@ impl<G: Generator> Dataset for Synthetic<G> {
         assert!(index < self.len, "example {index} of {}", self.len);
         self.generate(index as u64)
     }
-    fn baseline(&self) -> Option<Baseline> {
-        let mut examples = (0..self.len as u64).map(|i| self.generate(i));
+    fn baseline_on(&self, indices: &mut dyn Iterator<Item = usize>) -> Option<Baseline> {
+        let mut examples = indices.map(|i| self.generate(i as u64));
         self.generator.baseline(&mut examples)
     }
 }
@@ -141,11 +142,14 @@ pub(crate) fn mean(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// Accuracy of always predicting the most frequent class among `classes` (on the same examples).
-pub(crate) fn majority_baseline(classes: impl Iterator<Item = usize>) -> Baseline {
+/// Accuracy of always predicting the most frequent class of these (classification) examples.
+pub(crate) fn majority_baseline(examples: &mut dyn Iterator<Item = Example>) -> Baseline {
     let mut counts = std::collections::HashMap::<usize, usize>::new();
     let mut n = 0usize;
-    for c in classes {
+    for e in examples {
+        let Target::Class(c) = e.target else {
+            unreachable!("a classification task's targets are classes")
+        };
         *counts.entry(c).or_default() += 1;
         n += 1;
     }
@@ -159,10 +163,15 @@ pub(crate) fn majority_baseline(classes: impl Iterator<Item = usize>) -> Baselin
 }
 
 /// Token accuracy (over the target tokens between BOS and EOS, EOS included) of predicting, at each
-/// output position, the most frequent token at that position in these targets.
-pub(crate) fn positional_majority_baseline(targets: impl Iterator<Item = Vec<usize>>) -> Baseline {
+/// output position, the most frequent token at that position in these (seq2seq) examples' targets.
+pub(crate) fn positional_majority_baseline(
+    examples: &mut dyn Iterator<Item = Example>,
+) -> Baseline {
     let mut counts: Vec<std::collections::HashMap<usize, usize>> = Vec::new();
-    for t in targets {
+    for e in examples {
+        let Target::Tokens(t) = e.target else {
+            unreachable!("a seq2seq task's targets are tokens")
+        };
         for (pos, &tok) in t.iter().skip(1).enumerate() {
             if counts.len() <= pos {
                 counts.push(Default::default());
@@ -186,4 +195,14 @@ pub(crate) fn framed(ids: impl IntoIterator<Item = usize>) -> Vec<usize> {
     out.extend(ids);
     out.push(crate::text::EOS);
     out
+}
+
+/// An error naming `task` unless `1 <= min_len <= max_len`.
+pub(crate) fn check_lengths(task: &str, min_len: usize, max_len: usize) -> Result<()> {
+    if min_len == 0 || min_len > max_len {
+        return Err(Error::Config(format!(
+            "{task} needs 1 <= min length <= max length, got {min_len}..={max_len}"
+        )));
+    }
+    Ok(())
 }

@@ -1,8 +1,8 @@
 //! Parity: is the number of ones in a bit sequence odd? Every bit matters until the end.
 
-use autograd::{Error, Result, Rng};
+use autograd::{Result, Rng};
 
-use super::{majority_baseline, Generator};
+use super::{check_lengths, majority_baseline, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 
 /// Bit sequences of `min_len..=max_len` steps (one feature per step); class 1 = odd number of ones.
@@ -15,11 +15,7 @@ pub struct Parity {
 impl Parity {
     /// Sequences of `min_len..=max_len` bits.
     pub fn new(min_len: usize, max_len: usize) -> Result<Self> {
-        if min_len == 0 || min_len > max_len {
-            return Err(Error::Config(format!(
-                "parity needs 1 <= min length <= max length, got {min_len}..={max_len}"
-            )));
-        }
+        check_lengths("parity", min_len, max_len)?;
         Ok(Parity { min_len, max_len })
     }
 }
@@ -38,9 +34,6 @@ impl Generator for Parity {
         }
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
-        Some(majority_baseline(examples.map(|e| match e.target {
-            Target::Class(c) => c,
-            _ => unreachable!("parity targets are classes"),
-        })))
+        Some(majority_baseline(examples))
     }
 }

@@ -2,39 +2,30 @@
 
 use autograd::{Result, Rng};
 
-use super::reversal::{check_lengths, digit_vocab, digits, identity_baseline};
+use super::digits::{identity_baseline, DigitStrings};
 use super::{framed, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::text::Vocab;
 
 /// Sort a string of `min_len..=max_len` digits.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sorting {
-    min_len: usize,
-    max_len: usize,
-    vocab: Vocab,
-}
+pub struct Sorting(DigitStrings);
 
 impl Sorting {
     /// Inputs of `min_len..=max_len` digits.
     pub fn new(min_len: usize, max_len: usize) -> Result<Self> {
-        check_lengths("sorting", min_len, max_len)?;
-        Ok(Sorting {
-            min_len,
-            max_len,
-            vocab: digit_vocab(),
-        })
+        DigitStrings::new("sorting", min_len, max_len).map(Sorting)
     }
 
     /// The vocabulary of inputs and outputs.
     pub fn vocab(&self) -> &Vocab {
-        &self.vocab
+        self.0.vocab()
     }
 }
 
 impl Generator for Sorting {
     fn generate(&self, rng: &mut Rng) -> Example {
-        let x = digits(rng, &self.vocab, self.min_len, self.max_len);
+        let x = self.0.draw(rng);
         let mut sorted = x.clone();
         sorted.sort(); // digit ids are in digit order
         Example {
