@@ -22,6 +22,9 @@ mean over the timed run is reported next to it, and a large gap between the two 
 was busy: rerun when it is idle (the load average before and after is printed, and with
 --wait-idle S the script waits up to S seconds before each shape for the CPUs to be under 10% busy
 and records how busy they were).
+PyTorch runs nn.LSTM on CPU through oneDNN's fused RNN primitive (forward and backward) when
+oneDNN is enabled, which is the default; GRU and RNN take ATen's per-step path. --no-onednn turns
+oneDNN off (torch.backends.mkldnn.flags(enabled=False)) to show what the unfused path costs.
 GFLOP/s uses FLOPs = 3 * 2 * B * T * (I + H) * G * H for a training step (G = 4 LSTM, 3 GRU,
 1 RNN) and one third of that for inference (forward GEMMs only; gate math not counted).
 """
@@ -149,7 +152,7 @@ def environment():
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "cpus": os.cpu_count(),
-        "mkldnn": torch.backends.mkldnn.is_available(),
+        "onednn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
         "cpu": platform.processor() or platform.machine(),
         "loadavg_before": [round(v, 2) for v in os.getloadavg()],
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -164,6 +167,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0, help="timed run per shape")
     ap.add_argument("--no-infer", action="store_true", help="skip the inference-only row")
     ap.add_argument("--json", action="store_true", help="also print one JSON line at the end")
+    ap.add_argument("--no-onednn", action="store_true", help="disable oneDNN (mkldnn) kernels")
     ap.add_argument(
         "--wait-idle",
         type=float,
@@ -173,6 +177,8 @@ def main():
     )
     args = ap.parse_args()
     torch.set_num_threads(2)
+    if args.no_onednn:
+        torch.backends.mkldnn.enabled = False
     env = environment()
     names = [s for s in args.shapes.split(",") if s]
     for s in names:
@@ -189,7 +195,8 @@ def main():
     env["loadavg_after"] = [round(v, 2) for v in os.getloadavg()]
     print(
         f"PyTorch {env['torch']}, {env['threads']} threads of {env['cpus']} CPUs, "
-        f"{args.kind.upper()} (1 layer, uni, batch-first, f32), {env['date']}, "
+        f"{args.kind.upper()} (1 layer, uni, batch-first, f32), oneDNN "
+        f"{'on' if env['onednn'] else 'off'}, {env['date']}, "
         f"load average before {env['loadavg_before']}, after {env['loadavg_after']}"
     )
     print()
