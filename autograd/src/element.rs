@@ -95,7 +95,7 @@ pub trait Element:
 
 /// tanh(x) ≈ x·P(x²)/Q(x²) on x clamped to ±7.9053 (beyond it tanh rounds to ±1 in f32); the
 /// minimax coefficients are the ones Eigen uses for its float tanh.
-#[inline]
+#[inline(always)]
 fn rational_tanh_f32(x: f32) -> f32 {
     const CLAMP: f32 = 7.905_311;
     const A: [f32; 7] = [
@@ -117,7 +117,7 @@ fn rational_tanh_f32(x: f32) -> f32 {
 }
 
 macro_rules! impl_element {
-    ($t:ty, $dtype:expr, $gemm:path, $tanh:expr, $sigmoid:expr) => {
+    ($t:ty, $dtype:expr, $gemm:path, $tanh:path, $sigmoid:path) => {
         impl Element for $t {
             const DTYPE: DType = $dtype;
 
@@ -147,16 +147,14 @@ macro_rules! impl_element {
                 unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
             }
 
-            #[inline]
+            #[inline(always)]
             fn fast_tanh(self) -> Self {
-                let f: fn($t) -> $t = $tanh;
-                f(self)
+                $tanh(self)
             }
 
-            #[inline]
+            #[inline(always)]
             fn fast_sigmoid(self) -> Self {
-                let f: fn($t) -> $t = $sigmoid;
-                f(self)
+                $sigmoid(self)
             }
 
             #[inline]
@@ -174,18 +172,34 @@ macro_rules! impl_element {
     };
 }
 
-impl_element!(
-    f32,
-    DType::F32,
-    matrixmultiply::sgemm,
-    rational_tanh_f32,
-    |x| 0.5 + 0.5 * rational_tanh_f32(0.5 * x)
-);
-impl_element!(f64, DType::F64, matrixmultiply::dgemm, f64::tanh, |x| {
+/// σ(x) = ½ + ½·tanh(x/2) with the rational tanh.
+#[inline(always)]
+fn rational_sigmoid_f32(x: f32) -> f32 {
+    0.5 + 0.5 * rational_tanh_f32(0.5 * x)
+}
+
+/// σ(x) computed without overflow for either sign of x.
+#[inline(always)]
+fn exact_sigmoid_f64(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {
         let e = x.exp();
         e / (1.0 + e)
     }
-});
+}
+
+impl_element!(
+    f32,
+    DType::F32,
+    matrixmultiply::sgemm,
+    rational_tanh_f32,
+    rational_sigmoid_f32
+);
+impl_element!(
+    f64,
+    DType::F64,
+    matrixmultiply::dgemm,
+    f64::tanh,
+    exact_sigmoid_f64
+);
