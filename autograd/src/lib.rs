@@ -10,6 +10,7 @@
 //! assert_eq!(grads.wrt(x).to_f64_vec(), vec![2.0, 4.0, 6.0]);
 //! ```
 
+pub mod alloc;
 pub mod element;
 pub mod error;
 pub mod fs;
