@@ -87,6 +87,13 @@ fn for_each_broadcast(
     }
 }
 
+/// Whether `small` equals the trailing dims of `big` (ignoring leading 1s of `small`), so that
+/// broadcasting repeats it over `big`'s leading dims as whole contiguous blocks.
+fn is_trailing(small: &[usize], big: &[usize]) -> bool {
+    let small = &small[small.iter().take_while(|&&d| d == 1).count()..];
+    small.len() <= big.len() && big[big.len() - small.len()..] == *small
+}
+
 impl<E: Element> Tensor<E> {
     /// Combines two tensors elementwise under NumPy broadcasting; panics naming `op` if incompatible.
     pub fn zip_broadcast(&self, other: &Tensor<E>, op: &str, f: impl Fn(E, E) -> E) -> Tensor<E> {
@@ -109,6 +116,14 @@ impl<E: Element> Tensor<E> {
             let x = a[0];
             return Tensor::new(&out, b.iter().map(|&y| f(x, y)).collect());
         }
+        if out == self.shape() && is_trailing(other.shape(), &out) {
+            // A row (e.g. a bias) repeated over the leading dims: contiguous chunks.
+            let mut data = Vec::with_capacity(a.len());
+            for chunk in a.chunks_exact(b.len()) {
+                data.extend(chunk.iter().zip(b).map(|(&x, &y)| f(x, y)));
+            }
+            return Tensor::new(&out, data);
+        }
         let sa = broadcast_strides(self.shape(), &out);
         let sb = broadcast_strides(other.shape(), &out);
         let mut data = vec![E::zero(); numel(&out)];
@@ -122,6 +137,16 @@ impl<E: Element> Tensor<E> {
             return self.clone();
         }
         let out = self.shape();
+        if is_trailing(shape, out) && numel(shape) > 0 {
+            // Summing over leading dims only: add contiguous rows.
+            let mut acc = vec![E::zero(); numel(shape)];
+            for chunk in self.data().chunks_exact(acc.len()) {
+                for (a, &x) in acc.iter_mut().zip(chunk) {
+                    *a += x;
+                }
+            }
+            return Tensor::new(shape, acc);
+        }
         let st = broadcast_strides(shape, out);
         let zeros = vec![0; out.len()];
         let mut acc = vec![E::zero(); numel(shape)];
