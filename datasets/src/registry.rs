@@ -42,17 +42,17 @@ pub const TASKS: &[TaskInfo] = &[
     TaskInfo {
         name: "adding",
         kind: "regression",
-        summary: "adding problem, T=100, modern spec (values U[0,1), two markers)",
+        summary: "adding problem (default T=100), modern spec (values U[0,1), two markers)",
     },
     TaskInfo {
         name: "adding-1997",
         kind: "regression",
-        summary: "adding problem, T=100, Hochreiter & Schmidhuber 1997 spec",
+        summary: "adding problem (default T=100), Hochreiter & Schmidhuber 1997 spec",
     },
     TaskInfo {
         name: "copy",
         kind: "tagging",
-        summary: "copy task, T=100: 10 symbols, wait, write them back",
+        summary: "copy task (default T=100): 10 symbols, wait, write them back",
     },
     TaskInfo {
         name: "reversal",
