@@ -92,6 +92,16 @@ fn naive_matmul(a: &Tensor<f64>, b: &Tensor<f64>, ta: bool, tb: bool) -> Vec<f64
     out
 }
 
+/// The largest |got − want| over all elements.
+fn max_error(got: &Tensor<f64>, want: &[f64]) -> f64 {
+    assert_eq!(got.numel(), want.len(), "element counts differ");
+    got.data()
+        .iter()
+        .zip(want)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
 #[test]
 fn gemm_matches_naive_on_every_path() {
     // Small (one thread), tall (row split) and wide (column split) products, all four transposes.
@@ -102,12 +112,7 @@ fn gemm_matches_naive_on_every_path() {
             let got = matmul_tensors(&a, &b, ta, tb);
             let want = naive_matmul(&a, &b, ta, tb);
             assert_eq!(got.shape(), &[m, n]);
-            let err = got
-                .data()
-                .iter()
-                .zip(&want)
-                .map(|(x, y)| (x - y).abs())
-                .fold(0.0, f64::max);
+            let err = max_error(&got, &want);
             assert!(
                 err < 1e-10,
                 "[{m},{k},{n}] ta={ta} tb={tb}: max error {err}"
@@ -128,21 +133,11 @@ fn batched_matmul_matches_per_batch_products() {
         let bi = b.narrow(0, i, 1).reshape(&[5, 2]);
         let want = naive_matmul(&ai, &bi, false, false);
         let got = c.narrow(0, i, 1);
-        let err = got
-            .data()
-            .iter()
-            .zip(&want)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max);
+        let err = max_error(&got, &want);
         assert!(err < 1e-12);
         let want_w = naive_matmul(&ai, &w, false, true);
         let got_w = cw.narrow(0, i, 1);
-        let err = got_w
-            .data()
-            .iter()
-            .zip(&want_w)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max);
+        let err = max_error(&got_w, &want_w);
         assert!(err < 1e-12);
     }
 }
