@@ -21,4 +21,5 @@ pub mod registry;
 pub mod series;
 pub mod show;
 pub mod synthetic;
+pub mod task;
 pub mod text;

@@ -21,10 +21,11 @@ use crate::synthetic::reversal::Reversal;
 use crate::synthetic::sentiment::Sentiment;
 use crate::synthetic::sorting::Sorting;
 use crate::synthetic::tagging::Tagging;
-use crate::synthetic::Synthetic;
+use crate::synthetic::{SharedGenerator, Synthetic};
 use crate::text::corpus;
 use crate::text::lm::Sentences;
 use crate::text::{Granularity, Vocab};
+use std::sync::Arc;
 
 /// A named task and what it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,66 +205,47 @@ pub fn dataset(name: &str, seed: u64, len: usize) -> Result<Box<dyn Dataset>> {
     dataset_with(name, seed, len, &Params::default())
 }
 
+/// The generator of synthetic task `name` with `params`: `t` (adding, copy), `min`/`max` lengths
+/// (reversal, sorting, parity), `digits` (addition), `len`/`gap` (tagging), `len` (anomaly). Does
+/// not check that every setting was used (the caller may read more).
+pub fn generator(name: &str, params: &Params) -> Result<SharedGenerator> {
+    let p = params;
+    Ok(match name {
+        "adding" => Arc::new(Adding::new(p.get("t", 100)?, AddingSpec::Modern)?),
+        "adding-1997" => Arc::new(Adding::new(p.get("t", 100)?, AddingSpec::Original)?),
+        "copy" => Arc::new(CopyTask::new(p.get("t", 100)?)?),
+        "reversal" => Arc::new(Reversal::new(p.get("min", 1)?, p.get("max", 10)?)?),
+        "sorting" => Arc::new(Sorting::new(p.get("min", 1)?, p.get("max", 10)?)?),
+        "addition" => Arc::new(Addition::new(p.get("digits", 3)?, false)?),
+        "addition-reversed" => Arc::new(Addition::new(p.get("digits", 3)?, true)?),
+        "dates" => Arc::new(Dates::default()),
+        "tagging" => Arc::new(Tagging::new(p.get("len", 12)?, p.get("gap", 5)?)?),
+        "captioning" => Arc::new(Captioning::default()),
+        "anomaly" => Arc::new(Anomaly::new(p.get("len", 64)?)?),
+        "sentiment" => Arc::new(Sentiment::default()),
+        "parity" => Arc::new(Parity::new(p.get("min", 1)?, p.get("max", 20)?)?),
+        other => return Err(unknown(other)),
+    })
+}
+
 /// `len` examples of the training split of task `name` under `seed` (for forecasting tasks: the
-/// training windows of the series, normalized with training statistics), with `params`:
-/// `t` (adding, copy), `min`/`max` lengths (reversal, sorting, parity), `digits` (addition),
-/// `len`/`gap` (tagging), `len` (anomaly), and the [`series_with`] settings. An unknown key is
-/// an error naming it.
+/// training windows of the series, normalized with training statistics), with `params` (those of
+/// [`generator`] and [`series_with`]). An unknown key is an error naming it.
 pub fn dataset_with(
     name: &str,
     seed: u64,
     len: usize,
     params: &Params,
 ) -> Result<Box<dyn Dataset>> {
-    fn boxed<G: crate::synthetic::Generator + 'static>(
-        g: G,
-        seed: u64,
-        len: usize,
-    ) -> Box<dyn Dataset> {
-        Box::new(Synthetic::new(g, seed, len))
-    }
-    let p = params;
-    let data = match name {
-        "adding" => boxed(
-            Adding::new(p.get("t", 100)?, AddingSpec::Modern)?,
-            seed,
-            len,
-        ),
-        "adding-1997" => boxed(
-            Adding::new(p.get("t", 100)?, AddingSpec::Original)?,
-            seed,
-            len,
-        ),
-        "copy" => boxed(CopyTask::new(p.get("t", 100)?)?, seed, len),
-        "reversal" => boxed(
-            Reversal::new(p.get("min", 1)?, p.get("max", 10)?)?,
-            seed,
-            len,
-        ),
-        "sorting" => boxed(
-            Sorting::new(p.get("min", 1)?, p.get("max", 10)?)?,
-            seed,
-            len,
-        ),
-        "addition" => boxed(Addition::new(p.get("digits", 3)?, false)?, seed, len),
-        "addition-reversed" => boxed(Addition::new(p.get("digits", 3)?, true)?, seed, len),
-        "dates" => boxed(Dates::default(), seed, len),
-        "tagging" => boxed(
-            Tagging::new(p.get("len", 12)?, p.get("gap", 5)?)?,
-            seed,
-            len,
-        ),
-        "captioning" => boxed(Captioning::default(), seed, len),
-        "anomaly" => boxed(Anomaly::new(p.get("len", 64)?)?, seed, len),
-        "sentiment" => boxed(Sentiment::default(), seed, len),
-        "parity" => boxed(Parity::new(p.get("min", 1)?, p.get("max", 20)?)?, seed, len),
+    let data: Box<dyn Dataset> = match name {
         "logistic-growth" | "logistic-map" | "mackey-glass" | "sines" => {
-            let task = Forecasting::new(series_with(name, seed, p)?, ForecastConfig::default())?;
+            let task =
+                Forecasting::new(series_with(name, seed, params)?, ForecastConfig::default())?;
             Box::new(task.windows(Split::Train)?)
         }
         "corpus" => Box::new(Sentences::new(corpus_sentences(seed, len).1)),
-        other => return Err(unknown(other)),
+        other => Box::new(Synthetic::new(generator(other, params)?, seed, len)),
     };
-    p.check_all_used(name)?;
+    params.check_all_used(name)?;
     Ok(data)
 }

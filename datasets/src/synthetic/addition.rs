@@ -48,6 +48,9 @@ impl Addition {
 }
 
 impl Generator for Addition {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(&self.vocab)
+    }
     fn generate(&self, rng: &mut Rng) -> Example {
         let (a, b) = (self.operand(rng), self.operand(rng));
         let mut question = self.vocab.encode(&format!("{a}+{b}"));

@@ -46,6 +46,9 @@ impl Captioning {
 }
 
 impl Generator for Captioning {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(&self.vocab)
+    }
     fn generate(&self, rng: &mut Rng) -> Example {
         let mut features = vec![0.0f32; FEATURES];
         let objects = 1 + rng.below(2);

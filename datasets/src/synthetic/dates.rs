@@ -142,6 +142,9 @@ impl Dates {
 }
 
 impl Generator for Dates {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(&self.vocab)
+    }
     fn generate(&self, rng: &mut Rng) -> Example {
         let (date, format) = Dates::draw(rng);
         Example {

@@ -19,6 +19,8 @@ pub mod tagging;
 
 use autograd::{Error, Rng};
 
+use crate::text::Vocab;
+
 use crate::batch::{collate, Batch};
 use crate::dataset::{example_rng, Baseline, Dataset, Example, Target};
 use crate::split::Split;
@@ -35,6 +37,26 @@ pub trait Generator {
     /// The task's baseline computed over the given examples (the split being evaluated).
     fn baseline(&self, _examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
         None
+    }
+
+    /// The spellings of the task's token ids, when its tokens have them.
+    fn vocab(&self) -> Option<&Vocab> {
+        None
+    }
+}
+
+/// Any generator, shared: what the registry hands out by name.
+pub type SharedGenerator = std::sync::Arc<dyn Generator + Send + Sync>;
+
+impl<G: Generator + ?Sized> Generator for std::sync::Arc<G> {
+    fn generate(&self, rng: &mut Rng) -> Example {
+        (**self).generate(rng)
+    }
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        (**self).baseline(examples)
+    }
+    fn vocab(&self) -> Option<&Vocab> {
+        (**self).vocab()
     }
 }
 

@@ -87,6 +87,9 @@ impl Sentiment {
 }
 
 impl Generator for Sentiment {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(&self.vocab)
+    }
     fn generate(&self, rng: &mut Rng) -> Example {
         let (sentence, class) = Sentiment::draw(rng);
         Example {

@@ -24,6 +24,9 @@ impl Sorting {
 }
 
 impl Generator for Sorting {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(self.0.vocab())
+    }
     fn generate(&self, rng: &mut Rng) -> Example {
         let x = self.0.draw(rng);
         let mut sorted = x.clone();

@@ -71,6 +71,9 @@ impl Tagging {
 }
 
 impl Generator for Tagging {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(&self.vocab)
+    }
     fn generate(&self, rng: &mut Rng) -> Example {
         let gap = 1 + rng.below(self.max_gap);
         let pos = rng.below(self.len - gap);

@@ -1,0 +1,134 @@
+//! `task::prepare`: every task's declared input and output kinds fit its examples.
+
+use datasets::params::Params;
+use datasets::registry::TASKS;
+use datasets::task::{prepare, InputKind, OutputKind, TaskData, TaskSizes};
+use datasets::{Dataset, Input, Target};
+
+const SIZES: TaskSizes = TaskSizes { train: 50, val: 20 };
+
+/// Checks every example of `data` against the declared kinds.
+fn check_examples(data: &TaskData, split: &dyn Dataset) {
+    for i in 0..split.len() {
+        let e = split.example(i);
+        match (data.input, &e.input) {
+            (InputKind::Steps { width }, Input::Steps { width: w, .. }) => assert_eq!(width, *w),
+            (InputKind::Tokens { vocab }, Input::Tokens(ids)) => {
+                assert!(
+                    ids.iter().all(|&t| t > 0 && t < vocab),
+                    "{}: {ids:?}",
+                    data.name
+                )
+            }
+            (InputKind::Vector { width }, Input::Vector(v)) => assert_eq!(width, v.len()),
+            (kind, input) => panic!("{}: declared {kind:?}, example {input:?}", data.name),
+        }
+        match (data.output, &e.target) {
+            (OutputKind::Values { count }, Target::Values(v)) => assert_eq!(count, v.len()),
+            (OutputKind::Classes { count }, Target::Class(c)) => assert!(*c < count),
+            (OutputKind::Tags { count }, Target::Tags(t)) => {
+                assert_eq!(t.len(), e.input.steps(), "{}", data.name);
+                assert!(
+                    t.iter().all(|&x| x > 0 && x < count),
+                    "{}: {t:?}",
+                    data.name
+                )
+            }
+            (OutputKind::Tokens { vocab }, Target::Tokens(t)) => {
+                assert!(
+                    t.iter().all(|&x| x > 0 && x < vocab),
+                    "{}: {t:?}",
+                    data.name
+                )
+            }
+            (kind, target) => panic!("{}: declared {kind:?}, example {target:?}", data.name),
+        }
+    }
+}
+
+#[test]
+fn every_registered_task_prepares_with_kinds_that_fit_its_examples() {
+    for info in TASKS {
+        let data = prepare(info.name, 3, &Params::default(), SIZES, None).expect(info.name);
+        assert_eq!(data.kind, info.kind, "{}", info.name);
+        assert!(
+            !data.train.is_empty() && !data.val.is_empty(),
+            "{}",
+            info.name
+        );
+        check_examples(&data, &*data.train);
+        check_examples(&data, &*data.val);
+        assert!(data.baseline.is_some(), "{} has no baseline", info.name);
+        if let OutputKind::Classes { count } | OutputKind::Tags { count } = data.output {
+            if data.kind != "lm" {
+                assert_eq!(data.labels.len(), count, "{}", info.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn validation_examples_differ_from_training_examples() {
+    let data = prepare("adding", 1, &Params::default(), SIZES, None).unwrap();
+    let train: Vec<_> = (0..SIZES.train).map(|i| data.train.example(i)).collect();
+    assert!((0..SIZES.val).all(|i| !train.contains(&data.val.example(i))));
+}
+
+#[test]
+fn forecasting_tasks_carry_their_baselines_in_series_units() {
+    let params = Params::parse(&["k=8"]).unwrap();
+    // Mackey-Glass is smooth: repeating the last value beats the mean by far.
+    let data = prepare("mackey-glass", 0, &params, SIZES, None).unwrap();
+    let f = data.forecast.expect("forecast baselines");
+    assert!(
+        f.persistence_rmse > 0.0 && f.persistence_rmse < 0.5 * f.mean_rmse,
+        "{f:?}"
+    );
+    assert!(f.scale > 0.1 && f.scale < 1.0, "{f:?}");
+    let Input::Steps { values, .. } = data.train.example(0).input else {
+        panic!("sequence windows")
+    };
+    assert_eq!(values.len(), 8);
+}
+
+#[test]
+fn bad_settings_and_files_are_errors_that_name_them() {
+    let err = |name: &str, set: &[&str], column: Option<&str>| {
+        let params = Params::parse(set).unwrap();
+        match prepare(name, 0, &params, SIZES, column) {
+            Ok(_) => panic!("{name} {set:?} prepared"),
+            Err(e) => e.to_string(),
+        }
+    };
+    assert!(err("adding", &["bogus=1"], None).contains("bogus"));
+    assert!(err("sines", &["k=0"], None).contains("k and horizon"));
+    assert!(err("nope", &[], None).contains("unknown task"));
+    assert!(err("csv:/no/such.csv", &[], None).contains("--column"));
+    assert!(err("text:/no/such.txt", &[], None).contains("/no/such.txt"));
+}
+
+#[test]
+fn a_text_file_becomes_windows_over_a_train_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.txt");
+    let text = "the quick brown fox jumps over the lazy dog. ".repeat(40);
+    std::fs::write(&path, &text).unwrap();
+    let name = format!("text:{}", path.display());
+    let params = Params::parse(&["window=16"]).unwrap();
+    let data = prepare(&name, 0, &params, SIZES, None).unwrap();
+    let vocab = data.vocab.as_ref().unwrap();
+    // 4 specials + 28 distinct characters (26 letters... minus unused, plus space and '.').
+    let distinct: std::collections::BTreeSet<char> = text.chars().collect();
+    assert_eq!(vocab.len(), 4 + distinct.len());
+    let e = data.train.example(1);
+    let (Input::Tokens(x), Target::Tags(y)) = (&e.input, &e.target) else {
+        panic!("token windows")
+    };
+    assert_eq!(x.len(), 16);
+    assert_eq!(&x[1..], &y[..15], "targets are the inputs shifted by one");
+    assert_eq!(
+        vocab.decode(x),
+        text.chars().skip(8).take(16).collect::<String>()
+    );
+    check_examples(&data, &*data.val);
+}
