@@ -385,6 +385,25 @@ impl Batcher {
         }
     }
 
+    /// Batch number `step` of an endless run over `dataset`: epoch `step / num_batches`, batch
+    /// `step % num_batches` of it. A pure function of `step`, so a resumed run sees the same
+    /// batches; an error when `dataset` holds no batch at all.
+    pub fn batch_at<D: Dataset + ?Sized>(&self, dataset: &D, step: u64) -> Result<Batch> {
+        let len = dataset.len();
+        let n = self.num_batches(len) as u64;
+        if n == 0 {
+            return Err(Error::Data(format!(
+                "{len} examples make no batch of {}",
+                self.batch_size
+            )));
+        }
+        let order = self.order(len, step / n);
+        let b = (step % n) as usize * self.batch_size;
+        let idx = &order[b..(b + self.batch_size).min(len)];
+        let examples: Vec<Example> = idx.iter().map(|&i| dataset.example(i)).collect();
+        collate(&examples, idx)
+    }
+
     /// The batches of epoch `epoch` over `dataset`.
     pub fn epoch<'a, D: Dataset + ?Sized>(
         &self,

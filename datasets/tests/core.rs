@@ -236,3 +236,21 @@ fn vectors_and_value_targets_of_other_widths_are_errors_naming_the_example() {
         "{err}"
     );
 }
+
+#[test]
+fn batch_at_walks_the_epochs_in_order() {
+    let ds = Ragged(10);
+    let b = Batcher::new(4).unwrap().shuffled(5).drop_last(true);
+    let by_epoch: Vec<Vec<usize>> = (0..2)
+        .flat_map(|e| b.epoch(&ds, e).map(|batch| batch.unwrap().indices))
+        .collect();
+    let by_step: Vec<Vec<usize>> = (0..4)
+        .map(|s| b.batch_at(&ds, s).unwrap().indices)
+        .collect();
+    assert_eq!(by_step, by_epoch);
+    assert!(Batcher::new(11)
+        .unwrap()
+        .drop_last(true)
+        .batch_at(&ds, 0)
+        .is_err());
+}
