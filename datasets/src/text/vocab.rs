@@ -177,45 +177,53 @@ impl Vocab {
         out
     }
 
-    /// Writes the vocabulary as JSON to `path`, atomically (a temp file renamed over it).
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+    /// The vocabulary as JSON (what [`Vocab::save`] writes and checkpoints embed).
+    pub fn to_json(&self) -> String {
         let file = VocabFile {
             format: FORMAT.into(),
             granularity: self.granularity,
             tokens: self.tokens.clone(),
         };
-        let json = serde_json::to_vec_pretty(&file)
-            .map_err(|e| Error::format(path.as_ref(), e.to_string()))?;
-        write_atomically(path.as_ref(), &json)
+        serde_json::to_string_pretty(&file).expect("a vocabulary serializes")
+    }
+
+    /// Reads JSON written by [`Vocab::to_json`], checking the specials and duplicates; errors name
+    /// `origin` (the file it came from).
+    pub fn from_json(json: &str, origin: &Path) -> Result<Self> {
+        let file: VocabFile = serde_json::from_str(json).map_err(|e| {
+            Error::format(origin, format!("line {}: not a vocabulary: {e}", e.line()))
+        })?;
+        if file.format != FORMAT {
+            return Err(Error::format(
+                origin,
+                format!("expected format '{FORMAT}', found '{}'", file.format),
+            ));
+        }
+        if file.tokens.len() < SPECIALS.len() || file.tokens[..4] != SPECIALS {
+            return Err(Error::format(
+                origin,
+                format!("the first tokens must be {SPECIALS:?}"),
+            ));
+        }
+        let vocab = Vocab::from_tokens(file.granularity, &file.tokens[4..]);
+        if vocab.len() != file.tokens.len() {
+            return Err(Error::format(origin, "a token appears more than once"));
+        }
+        Ok(vocab)
+    }
+
+    /// Writes the vocabulary as JSON to `path`, atomically (a temp file renamed over it).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_atomically(path.as_ref(), self.to_json().as_bytes())
     }
 
     /// Reads a vocabulary written by [`Vocab::save`], checking the specials and duplicates.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let file: VocabFile = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::format(
-                path,
-                format!("line {}: not a vocabulary file: {e}", e.line()),
-            )
-        })?;
-        if file.format != FORMAT {
-            return Err(Error::format(
-                path,
-                format!("expected format '{FORMAT}', found '{}'", file.format),
-            ));
-        }
-        if file.tokens.len() < SPECIALS.len() || file.tokens[..4] != SPECIALS {
-            return Err(Error::format(
-                path,
-                format!("the first tokens must be {SPECIALS:?}"),
-            ));
-        }
-        let vocab = Vocab::from_tokens(file.granularity, &file.tokens[4..]);
-        if vocab.len() != file.tokens.len() {
-            return Err(Error::format(path, "a token appears more than once"));
-        }
-        Ok(vocab)
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::format(path, "line 1: not a vocabulary: not UTF-8"))?;
+        Vocab::from_json(&text, path)
     }
 }
 

@@ -37,6 +37,19 @@ impl RecurrentKind {
             RecurrentKind::Gru => "gru",
         }
     }
+
+    /// Every kind, in the order the command line lists them.
+    pub const ALL: [RecurrentKind; 4] = [
+        RecurrentKind::Rnn,
+        RecurrentKind::RnnRelu,
+        RecurrentKind::Lstm,
+        RecurrentKind::Gru,
+    ];
+
+    /// The kind whose [`RecurrentKind::name`] is `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 /// How a bidirectional layer combines its two directions in the final output.
