@@ -1,11 +1,19 @@
 //! seqzoo's model zoo: layers and recurrent models built on the `autograd` tape, with PyTorch's
 //! parameter names and shapes so weights move between the two.
 
+pub mod embedding;
 pub mod linear;
+pub mod models;
 pub mod recurrent;
 
 pub use autograd;
+pub use embedding::Embedding;
 pub use linear::Linear;
+pub use models::{
+    AttentionScore, ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, LmInput,
+    Sampling, Seq2Seq, Seq2SeqConfig, SequenceClassifier, SequenceClassifierConfig, SequenceInput,
+    SequenceRegressor, SequenceRegressorConfig, State, WindowMlp, WindowMlpConfig,
+};
 pub use recurrent::{
     MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, RecurrentOutput,
 };
