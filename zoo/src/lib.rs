@@ -3,9 +3,11 @@
 
 pub mod linear;
 pub mod recurrent;
+pub mod train;
 
 pub use autograd;
 pub use linear::Linear;
 pub use recurrent::{
     MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, RecurrentOutput,
 };
+pub use train::{Metrics, Objective, TrainConfig, TrainSummary, Trainer};
