@@ -5,6 +5,7 @@ pub mod embedding;
 pub mod linear;
 pub mod models;
 pub mod recurrent;
+pub mod train;
 
 pub use autograd;
 pub use embedding::Embedding;
@@ -17,3 +18,4 @@ pub use models::{
 pub use recurrent::{
     MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, RecurrentOutput,
 };
+pub use train::{Metrics, Objective, TrainConfig, TrainSummary, Trainer};

@@ -1,0 +1,79 @@
+//! `Observer`: callbacks a run reports its progress to (progress bar, metrics log, the caller's own).
+
+use super::{TrainSummary, ValRecord};
+use autograd::Result;
+
+/// Receives a run's events; every method does nothing by default. Combine observers with a tuple
+/// `(a, b)`, make one optional with `Option`, or pass `&mut ()` for none.
+pub trait Observer {
+    /// Training starts (or resumes) at `step` of `total` steps.
+    fn start(&mut self, _step: usize, _total: usize) {}
+
+    /// Step `step` (counted from 1) finished with training loss `loss` at learning rate `lr`.
+    fn step(&mut self, _step: usize, _loss: f64, _lr: f64) {}
+
+    /// A validation finished; an error (e.g. the log cannot be written) stops the run.
+    fn validation(&mut self, _record: &ValRecord) -> Result<()> {
+        Ok(())
+    }
+
+    /// The run finished.
+    fn finish(&mut self, _summary: &TrainSummary) {}
+}
+
+impl Observer for () {}
+
+impl<O: Observer + ?Sized> Observer for &mut O {
+    fn start(&mut self, step: usize, total: usize) {
+        (**self).start(step, total);
+    }
+    fn step(&mut self, step: usize, loss: f64, lr: f64) {
+        (**self).step(step, loss, lr);
+    }
+    fn validation(&mut self, record: &ValRecord) -> Result<()> {
+        (**self).validation(record)
+    }
+    fn finish(&mut self, summary: &TrainSummary) {
+        (**self).finish(summary);
+    }
+}
+
+impl<O: Observer> Observer for Option<O> {
+    fn start(&mut self, step: usize, total: usize) {
+        if let Some(o) = self {
+            o.start(step, total);
+        }
+    }
+    fn step(&mut self, step: usize, loss: f64, lr: f64) {
+        if let Some(o) = self {
+            o.step(step, loss, lr);
+        }
+    }
+    fn validation(&mut self, record: &ValRecord) -> Result<()> {
+        self.as_mut().map_or(Ok(()), |o| o.validation(record))
+    }
+    fn finish(&mut self, summary: &TrainSummary) {
+        if let Some(o) = self {
+            o.finish(summary);
+        }
+    }
+}
+
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn start(&mut self, step: usize, total: usize) {
+        self.0.start(step, total);
+        self.1.start(step, total);
+    }
+    fn step(&mut self, step: usize, loss: f64, lr: f64) {
+        self.0.step(step, loss, lr);
+        self.1.step(step, loss, lr);
+    }
+    fn validation(&mut self, record: &ValRecord) -> Result<()> {
+        self.0.validation(record)?;
+        self.1.validation(record)
+    }
+    fn finish(&mut self, summary: &TrainSummary) {
+        self.0.finish(summary);
+        self.1.finish(summary);
+    }
+}

@@ -1,0 +1,296 @@
+//! `Trainer`: the generic loop — loss, backward, clip, schedule, step; validation, early stopping.
+
+use super::{Metrics, Objective, Observer, TrainConfig, TrainSummary, ValRecord};
+use autograd::optim::clip_grad_norm;
+use autograd::{Element, Error, Optimizer, ParamStore, Result, Rng, Tape, Tensor};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// The stream of the trainer's generator, apart from the caller's `Rng::new(seed)` used for
+/// initialization, so dropout masks do not replay the initial weights' random numbers.
+pub const TRAINER_STREAM: u64 = 0x0074_7261_696e; // "train" in ASCII
+
+/// The bookkeeping of a run besides weights, optimizer and RNG: saved in checkpoints as JSON.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RunState {
+    /// The lowest finite `val_loss` so far.
+    pub best_val_loss: Option<f64>,
+    /// The step of that validation.
+    pub best_step: usize,
+    /// Its metrics.
+    pub best_val: Metrics,
+    /// The metrics of the latest validation.
+    pub last_val: Metrics,
+    /// The step of the latest validation.
+    pub last_val_step: Option<usize>,
+    /// Validations in a row without a lower `val_loss`.
+    pub bad_validations: usize,
+    /// Whether early stopping has ended the run.
+    pub stopped_early: bool,
+    /// Whether `finish` put the best weights back.
+    pub restored_best: bool,
+    /// Sum of the training losses since the latest validation.
+    pub interval_loss_sum: f64,
+    /// Steps since the latest validation.
+    pub interval_steps: usize,
+    /// Seconds of training before this process.
+    pub seconds: f64,
+    /// Every validation.
+    pub history: Vec<ValRecord>,
+}
+
+/// Trains the parameters of a [`ParamStore`] against an [`Objective`]; owns the store, the
+/// optimizer, the generator, the step counter and the validation history, so that a checkpoint
+/// of a trainer ([`Trainer::save_checkpoint`]) resumes to the identical continuation.
+pub struct Trainer<E: Element> {
+    pub(super) store: ParamStore<E>,
+    pub(super) config: TrainConfig,
+    pub(super) optimizer: Box<dyn Optimizer<E>>,
+    pub(super) rng: Rng,
+    pub(super) step: usize,
+    pub(super) state: RunState,
+    /// The weights at the best validation, kept only with `restore_best`.
+    pub(super) best_weights: Option<Vec<Tensor<E>>>,
+}
+
+impl<E: Element> Trainer<E> {
+    /// A trainer at step 0 for `store`, its generator seeded from `config.seed` (stream
+    /// [`TRAINER_STREAM`]); an `Error::Config` for an invalid configuration.
+    pub fn new(mut store: ParamStore<E>, config: TrainConfig) -> Result<Self> {
+        config.validate()?;
+        let optimizer = config.optimizer.build::<E>()?;
+        store.zero_grad();
+        Ok(Trainer {
+            rng: Rng::new(config.seed).fork(TRAINER_STREAM),
+            store,
+            config,
+            optimizer,
+            step: 0,
+            state: RunState::default(),
+            best_weights: None,
+        })
+    }
+
+    /// The parameters.
+    pub fn store(&self) -> &ParamStore<E> {
+        &self.store
+    }
+
+    /// The parameters, mutably (e.g. to load pretrained weights before training).
+    pub fn store_mut(&mut self) -> &mut ParamStore<E> {
+        &mut self.store
+    }
+
+    /// The parameters, giving up the trainer.
+    pub fn into_store(self) -> ParamStore<E> {
+        self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Steps done so far.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> &dyn Optimizer<E> {
+        self.optimizer.as_ref()
+    }
+
+    /// Every validation so far, in order.
+    pub fn history(&self) -> &[ValRecord] {
+        &self.state.history
+    }
+
+    /// The metrics of the latest validation (empty before the first).
+    pub fn last_val(&self) -> &Metrics {
+        &self.state.last_val
+    }
+
+    /// The metrics of the validation with the lowest `val_loss` (empty before the first).
+    pub fn best_val(&self) -> &Metrics {
+        &self.state.best_val
+    }
+
+    /// Whether the run is over: `config.steps` done or stopped early.
+    pub fn is_done(&self) -> bool {
+        self.state.stopped_early || self.step >= self.config.steps
+    }
+
+    /// Trains until `config.steps` or early stopping, then [`Trainer::finish`]es.
+    pub fn run<O, B>(&mut self, objective: &O, observer: &mut B) -> Result<TrainSummary>
+    where
+        O: Objective<E> + ?Sized,
+        B: Observer + ?Sized,
+    {
+        self.train_until(objective, observer, self.config.steps)?;
+        self.finish(objective, observer)
+    }
+
+    /// Trains up to step `until` (at most `config.steps`) unless early stopping ends the run
+    /// first, validating every `val_every` steps; no final validation (so it can be called in
+    /// pieces, e.g. to save a checkpoint between them, with the same result as one call).
+    pub fn train_until<O, B>(&mut self, objective: &O, observer: &mut B, until: usize) -> Result<()>
+    where
+        O: Objective<E> + ?Sized,
+        B: Observer + ?Sized,
+    {
+        let clock = Instant::now();
+        observer.start(self.step, self.config.steps);
+        let end = until.min(self.config.steps);
+        let result = (|| {
+            while self.step < end && !self.state.stopped_early {
+                let lr = self.lr_at(self.step);
+                self.optimizer.set_lr(lr);
+                let loss = self.train_step(objective)?;
+                observer.step(self.step, loss, lr);
+                let every = self.config.val_every;
+                if every > 0 && self.step.is_multiple_of(every) {
+                    let seconds = self.state.seconds + clock.elapsed().as_secs_f64();
+                    self.validate(objective, observer, seconds)?;
+                }
+            }
+            Ok(())
+        })();
+        self.state.seconds += clock.elapsed().as_secs_f64();
+        result
+    }
+
+    /// Ends the run: validates unless the current step was just validated, puts the best
+    /// weights back with `restore_best` (when the best validation is not the latest), and
+    /// returns the summary.
+    pub fn finish<O, B>(&mut self, objective: &O, observer: &mut B) -> Result<TrainSummary>
+    where
+        O: Objective<E> + ?Sized,
+        B: Observer + ?Sized,
+    {
+        if self.state.last_val_step != Some(self.step) {
+            let clock = Instant::now();
+            let result = self.validate(objective, observer, self.state.seconds);
+            self.state.seconds += clock.elapsed().as_secs_f64();
+            result?;
+        }
+        if self.config.restore_best && self.state.best_step != self.step {
+            if let Some(best) = &self.best_weights {
+                let ids: Vec<_> = self.store.iter().map(|(id, _)| id).collect();
+                for (id, t) in ids.into_iter().zip(best) {
+                    self.store.set_value(id, t.clone());
+                }
+                self.state.restored_best = true;
+            }
+        }
+        let summary = self.summary();
+        observer.finish(&summary);
+        Ok(summary)
+    }
+
+    /// The summary of the run so far.
+    pub fn summary(&self) -> TrainSummary {
+        TrainSummary {
+            steps: self.step,
+            train_loss: self.state.history.last().map_or(f64::NAN, |r| r.train_loss),
+            last_val: self.state.last_val.clone(),
+            best_val: self.state.best_val.clone(),
+            best_step: self.state.best_step,
+            seconds: self.state.seconds,
+            stopped_early: self.state.stopped_early,
+            restored_best: self.state.restored_best,
+        }
+    }
+
+    /// The scheduled learning rate of step `step`.
+    fn lr_at(&self, step: usize) -> f64 {
+        self.config.schedule.lr_at(self.config.optimizer.lr(), step)
+    }
+
+    /// One optimizer step: zero grads, loss, backward into the store, clip, update.
+    fn train_step<O: Objective<E> + ?Sized>(&mut self, objective: &O) -> Result<f64> {
+        self.store.zero_grad();
+        // The tape is dropped before the update so the parameters' storage is not shared with it.
+        let (value, grads) = {
+            let tape = Tape::new();
+            let loss = objective.loss(&tape, &self.store, self.step, &mut self.rng)?;
+            let shape = loss.shape();
+            if shape.iter().product::<usize>() != 1 {
+                return Err(Error::Data(format!(
+                    "the training loss of step {} has shape {shape:?}, not a single value",
+                    self.step
+                )));
+            }
+            let value = loss.item();
+            if !value.is_finite() {
+                return Err(Error::Data(format!(
+                    "training diverged: the loss is {value} at step {} \
+                     (try a lower learning rate or gradient clipping)",
+                    self.step + 1
+                )));
+            }
+            (value, loss.backward())
+        };
+        self.store.accumulate(&grads);
+        drop(grads);
+        if let Some(max_norm) = self.config.clip {
+            clip_grad_norm(&mut self.store, max_norm, 2.0);
+        }
+        self.optimizer.step(&mut self.store);
+        self.store.zero_grad();
+        self.step += 1;
+        self.state.interval_loss_sum += value;
+        self.state.interval_steps += 1;
+        Ok(value)
+    }
+
+    /// Validates at the current step, updates best / early-stopping state and reports the record.
+    fn validate<O, B>(&mut self, objective: &O, observer: &mut B, seconds: f64) -> Result<()>
+    where
+        O: Objective<E> + ?Sized,
+        B: Observer + ?Sized,
+    {
+        let metrics = objective.validate(&self.store)?;
+        let Some(val) = metrics.val_loss() else {
+            let names: Vec<_> = metrics.iter().map(|(n, _)| n).collect();
+            return Err(Error::Config(format!(
+                "the objective's validation returned no `{}` (it returned {names:?})",
+                Metrics::VAL_LOSS
+            )));
+        };
+        let s = &mut self.state;
+        let train_loss = if s.interval_steps > 0 {
+            s.interval_loss_sum / s.interval_steps as f64
+        } else {
+            f64::NAN
+        };
+        s.interval_loss_sum = 0.0;
+        s.interval_steps = 0;
+        let record = ValRecord {
+            step: self.step,
+            lr: self.lr_at(self.step.saturating_sub(1)),
+            train_loss,
+            metrics: metrics.clone(),
+            seconds,
+        };
+        let s = &mut self.state;
+        if val.is_finite() && s.best_val_loss.is_none_or(|b| val < b) {
+            s.best_val_loss = Some(val);
+            s.best_step = self.step;
+            s.best_val = metrics.clone();
+            s.bad_validations = 0;
+            if self.config.restore_best {
+                self.best_weights = Some(self.store.iter().map(|(_, p)| p.value.clone()).collect());
+            }
+        } else {
+            s.bad_validations += 1;
+            if self.config.patience.is_some_and(|p| s.bad_validations >= p) {
+                s.stopped_early = true;
+            }
+        }
+        s.last_val = metrics;
+        s.last_val_step = Some(self.step);
+        s.history.push(record.clone());
+        observer.validation(&record)
+    }
+}
