@@ -733,3 +733,22 @@ fn serde_json_round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(valu
     let text = serde_json::to_string(value).expect("serialize");
     serde_json::from_str(&text).expect("deserialize")
 }
+
+#[test]
+#[should_panic(expected = "this model is conditioned and needs a context")]
+fn a_conditioned_language_model_without_its_context_panics() {
+    let (model, store) = language_model(RecurrentKind::Gru, Some(ContextMode::EveryStep));
+    let tape = Tape::new();
+    model.forward(&tape, &store, &[0, 1], [1, 2], LmInput::default());
+}
+
+#[test]
+#[should_panic(expected = "takes tokens, not steps")]
+fn a_token_classifier_given_steps_panics() {
+    let config = classifier(RecurrentKind::Rnn, Some(4), false);
+    let (model, store) =
+        build(|s, rng| SequenceClassifier::new(&mut s.root(), config, rng).unwrap());
+    let tape = Tape::new();
+    let x = tape.constant(uniform(&[1, 2, 2], 1));
+    model.forward(&tape, &store, SequenceInput::Steps(x), None, None);
+}
