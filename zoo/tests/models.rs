@@ -733,3 +733,58 @@ fn serde_json_round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(valu
     let text = serde_json::to_string(value).expect("serialize");
     serde_json::from_str(&text).expect("deserialize")
 }
+
+#[test]
+#[should_panic(expected = "this model is conditioned and needs a context")]
+fn a_conditioned_language_model_without_its_context_panics() {
+    let (model, store) = language_model(RecurrentKind::Gru, Some(ContextMode::EveryStep));
+    let tape = Tape::new();
+    model.forward(&tape, &store, &[0, 1], [1, 2], LmInput::default());
+}
+
+#[test]
+#[should_panic(expected = "takes tokens, not steps")]
+fn a_token_classifier_given_steps_panics() {
+    let config = classifier(RecurrentKind::Rnn, Some(4), false);
+    let (model, store) =
+        build(|s, rng| SequenceClassifier::new(&mut s.root(), config, rng).unwrap());
+    let tape = Tape::new();
+    let x = tape.constant(uniform(&[1, 2, 2], 1));
+    model.forward(&tape, &store, SequenceInput::Steps(x), None, None);
+}
+
+#[test]
+fn seq2seq_gradients_flow_step_by_step_with_partial_teacher_forcing() {
+    for kind in KINDS {
+        let (model, mut store) = seq2seq(seq2seq_config(kind, true, Some(AttentionScore::General)));
+        check_param_grads(
+            &format!("seq2seq {kind:?} ratio 0.5"),
+            &mut store,
+            |tape, store| {
+                let mut rng = Rng::new(3); // the same coin flips on every evaluation
+                let tf = Some(&mut rng);
+                let logits = model.forward(tape, store, &SRC, &SRC_LENGTHS, &TGT_IN, 0.5, tf);
+                probe(tape, logits, 2)
+            },
+        );
+    }
+}
+
+#[test]
+fn seq2seq_dropout_is_seeded_and_only_in_training() {
+    let config = Seq2SeqConfig {
+        dropout: 0.3,
+        ..seq2seq_config(RecurrentKind::Lstm, true, Some(AttentionScore::General))
+    };
+    let (model, store) = seq2seq(config);
+    let tape = Tape::new();
+    let run = |rng: Option<&mut Rng>| {
+        model
+            .forward(&tape, &store, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0, rng)
+            .value()
+    };
+    assert_eq!(run(None), run(None));
+    let (a, b) = (run(Some(&mut Rng::new(1))), run(Some(&mut Rng::new(1))));
+    assert_eq!(a, b);
+    assert!(a.max_abs_diff(&run(None)) > 1e-6);
+}

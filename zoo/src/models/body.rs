@@ -8,14 +8,14 @@ use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Var};
 /// `embedding` (optional) → `rnn` → `head`, as in PyTorch's usual `forward`:
 /// `out, h_n = self.rnn(x); return self.head(out if per_step else h_n[-D:])`.
 #[derive(Clone, Debug)]
-pub(crate) struct RecurrentHead {
+pub(crate) struct RecurrentBody {
     embedding: Option<Embedding>,
     rnn: RecurrentLayer,
     head: Linear,
     per_step: bool,
 }
 
-impl RecurrentHead {
+impl RecurrentBody {
     /// Registers `embedding.weight` (with a vocabulary), `rnn.*` and `head.*` under `path`.
     pub(crate) fn new<E: Element>(
         model: &str,
@@ -38,7 +38,7 @@ impl RecurrentHead {
             rnn.directions() * rnn.hidden_size
         };
         let head = Linear::new(&mut path.path("head"), features, outputs, true, rng);
-        Ok(RecurrentHead {
+        Ok(RecurrentBody {
             embedding,
             rnn: rnn_layer,
             head,

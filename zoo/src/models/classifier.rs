@@ -2,7 +2,7 @@
 //! `out, h_n = self.rnn(self.embedding(ids)); logits = self.head(h_n[-1])` (or `self.head(out)` for
 //! tagging every step). Train it with `cross_entropy` on the logits.
 
-use super::body::RecurrentHead;
+use super::body::RecurrentBody;
 use super::SequenceInput;
 use crate::RecurrentConfig;
 use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Var};
@@ -25,7 +25,7 @@ pub struct SequenceClassifierConfig {
 #[derive(Clone, Debug)]
 pub struct SequenceClassifier {
     config: SequenceClassifierConfig,
-    body: RecurrentHead,
+    body: RecurrentBody,
 }
 
 impl SequenceClassifier {
@@ -35,7 +35,7 @@ impl SequenceClassifier {
         config: SequenceClassifierConfig,
         rng: &mut Rng,
     ) -> Result<Self> {
-        let body = RecurrentHead::new(
+        let body = RecurrentBody::new(
             "sequence classifier",
             path,
             &config.rnn,

@@ -224,39 +224,16 @@ impl LanguageModel {
         input: LmInput<'_, 't, E>,
     ) -> (Var<'t, E>, State<'t, E>) {
         let [b, t] = shape;
-        let mode = self.config.context.as_ref().map(|c| c.mode);
-        assert!(
-            input.context.is_none() || mode.is_some(),
-            "language model: a context was given to a model without one"
-        );
-        let needs_context =
-            mode == Some(ContextMode::EveryStep) || (mode.is_some() && input.state.is_none());
-        let context = input.context.inspect(|c| {
-            let size = self.config.context.as_ref().map_or(0, |c| c.size);
-            assert!(
-                c.shape() == [b, size],
-                "language model: context of shape {:?}, expected [{b}, {size}]",
-                c.shape()
-            );
-        });
-        assert!(
-            !needs_context || context.is_some(),
-            "language model: this model is conditioned and needs a context"
-        );
-        let state = input.state.or_else(|| {
-            let ctx = context.filter(|_| mode == Some(ContextMode::InitialState))?;
-            let to_layers = |linear: &Linear| {
-                let (l, h) = (self.config.rnn.num_layers, self.config.rnn.hidden_size);
-                let v = linear.forward(tape, store, ctx).tanh();
-                v.reshape(&[b, l, h]).transpose(0, 1)
-            };
-            Some(State {
-                h: to_layers(self.init_h.as_ref()?),
-                c: self.init_c.as_ref().map(to_layers),
-            })
-        });
+        let mode = self.check_context(input.context, input.state.is_some(), b);
+        let state = match (input.state, input.context, mode) {
+            (Some(state), ..) => Some(state),
+            (None, Some(ctx), Some(ContextMode::InitialState)) => {
+                Some(self.initial_state(tape, store, ctx))
+            }
+            _ => None,
+        };
         let mut x = self.embedding.forward(tape, store, ids, &shape);
-        if let Some(ctx) = context.filter(|_| mode == Some(ContextMode::EveryStep)) {
+        if let (Some(ctx), Some(ContextMode::EveryStep)) = (input.context, mode) {
             let repeated = Var::concat(&vec![ctx.unsqueeze(1); t], 1);
             x = Var::concat(&[x, repeated], 2);
         }
@@ -273,6 +250,63 @@ impl LanguageModel {
             c: out.c_n,
         };
         (logits, state)
+    }
+
+    /// Checks that a context `[B, size]` is given exactly when the model needs one (always with
+    /// [`ContextMode::EveryStep`], unless a state is carried in with [`ContextMode::InitialState`]);
+    /// returns the mode.
+    fn check_context<E: Element>(
+        &self,
+        context: Option<Var<'_, E>>,
+        has_state: bool,
+        batch: usize,
+    ) -> Option<ContextMode> {
+        let Some(config) = &self.config.context else {
+            assert!(
+                context.is_none(),
+                "language model: a context was given to a model without one"
+            );
+            return None;
+        };
+        match context {
+            Some(c) => assert!(
+                c.shape() == [batch, config.size],
+                "language model: context of shape {:?}, expected [{batch}, {}]",
+                c.shape(),
+                config.size
+            ),
+            None => assert!(
+                has_state && config.mode == ContextMode::InitialState,
+                "language model: this model is conditioned and needs a context"
+            ),
+        }
+        Some(config.mode)
+    }
+
+    /// `h0 = tanh(init_h(context))` (and `c0 = tanh(init_c(context))`), reshaped to `[L, B, H]`.
+    fn initial_state<'t, E: Element>(
+        &self,
+        tape: &'t Tape<E>,
+        store: &ParamStore<E>,
+        context: Var<'t, E>,
+    ) -> State<'t, E> {
+        let (b, l, h) = (
+            context.dim(0),
+            self.config.rnn.num_layers,
+            self.config.rnn.hidden_size,
+        );
+        let to_layers = |linear: &Linear| {
+            let v = linear.forward(tape, store, context).tanh();
+            v.reshape(&[b, l, h]).transpose(0, 1)
+        };
+        let init_h = self
+            .init_h
+            .as_ref()
+            .expect("an initial-state model has init_h");
+        State {
+            h: to_layers(init_h),
+            c: self.init_c.as_ref().map(to_layers),
+        }
     }
 
     /// Continues `prompt` (at least one token, e.g. just BOS) by up to `max_new` tokens drawn with

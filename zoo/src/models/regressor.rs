@@ -2,7 +2,7 @@
 //! `out, h_n = self.rnn(x); y = self.head(h_n[-1])` (many-to-one) or `y = self.head(out)`
 //! (many-to-many).
 
-use super::body::RecurrentHead;
+use super::body::RecurrentBody;
 use super::SequenceInput;
 use crate::RecurrentConfig;
 use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Var};
@@ -26,7 +26,7 @@ pub struct SequenceRegressorConfig {
 #[derive(Clone, Debug)]
 pub struct SequenceRegressor {
     config: SequenceRegressorConfig,
-    body: RecurrentHead,
+    body: RecurrentBody,
 }
 
 impl SequenceRegressor {
@@ -36,7 +36,7 @@ impl SequenceRegressor {
         config: SequenceRegressorConfig,
         rng: &mut Rng,
     ) -> Result<Self> {
-        let body = RecurrentHead::new(
+        let body = RecurrentBody::new(
             "sequence regressor",
             path,
             &config.rnn,
