@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use zoo::train::{
     accuracy, argmax, bits_per_char, exact_match, mse, nats_per_symbol, rmse, token_accuracy,
-    Checkpoint, Metrics, MetricsLog, Objective, TrainConfig, Trainer,
+    Checkpoint, Metrics, MetricsLog, Objective, Progress, TrainConfig, Trainer,
 };
 use zoo::{Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
@@ -136,9 +136,11 @@ fn differing(a: &ParamStore<f32>, b: &ParamStore<f32>) -> Vec<(String, usize)> {
 
 #[test]
 fn resume_is_bit_identical_to_an_uninterrupted_run() {
-    let n = 15;
+    // Split mid-interval (validation every 5 steps), so the running train loss is saved too.
+    let (n, split) = (15, 13);
     let dir = tempfile::tempdir().expect("tempdir");
     let ckpt = dir.path().join("half.safetensors");
+    let log_path = dir.path().join("log.jsonl");
 
     let (model, template) = seq_mean(HIDDEN);
     let mut straight = Trainer::new(template, resume_config(2 * n)).expect("trainer");
@@ -148,7 +150,10 @@ fn resume_is_bit_identical_to_an_uninterrupted_run() {
 
     let (_, template) = seq_mean(HIDDEN);
     let mut first = Trainer::new(template, resume_config(2 * n)).expect("trainer");
-    first.train_until(&model, &mut (), n).expect("first half");
+    let mut log = MetricsLog::append(&log_path).expect("log");
+    first
+        .train_until(&model, &mut log, split)
+        .expect("first part");
     first
         .save_checkpoint(&ckpt, &BTreeMap::new())
         .expect("save");
@@ -157,10 +162,22 @@ fn resume_is_bit_identical_to_an_uninterrupted_run() {
     // A fresh process: the model rebuilt from its template, everything else from the file.
     let (model2, template) = seq_mean(HIDDEN);
     let mut resumed = Trainer::resume(&ckpt, template, resume_config(2 * n)).expect("resume");
-    assert_eq!(resumed.step(), n);
+    assert_eq!(resumed.step(), split);
+    let mut log = MetricsLog::append(&log_path).expect("log");
     resumed
-        .train_until(&model2, &mut (), 2 * n)
-        .expect("second half");
+        .train_until(&model2, &mut log, 2 * n)
+        .expect("second part");
+    // The log of the two parts reads as one run.
+    let logged: Vec<u64> = std::fs::read_to_string(&log_path)
+        .expect("log")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["step"]
+                .as_u64()
+                .expect("step")
+        })
+        .collect();
+    assert_eq!(logged, [5, 10, 15, 20, 25, 30]);
 
     assert_eq!(differing(straight.store(), resumed.store()), []);
     let losses = |t: &Trainer<f32>| -> Vec<(usize, u64, u64)> {
@@ -562,8 +579,11 @@ fn loss_decreases_on_an_easy_task_and_the_log_records_it() {
         .expect("adam")
         .val_every(50);
     let mut trainer = Trainer::new(store, config).expect("trainer");
-    let mut log = MetricsLog::append(&log_path).expect("log");
-    let summary = trainer.run(&Line { layer }, &mut log).expect("run");
+    let log = MetricsLog::append(&log_path).expect("log");
+    // The bar draws only on a terminal; a hidden one never does.
+    assert!(!Progress::hidden().is_visible());
+    let mut observers = (Progress::stderr(), Some(log));
+    let summary = trainer.run(&Line { layer }, &mut observers).expect("run");
 
     let history = trainer.history();
     assert_eq!(history.len(), 4);

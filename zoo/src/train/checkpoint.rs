@@ -119,7 +119,8 @@ impl<E: Element> Trainer<E> {
     /// the same way as the saved model), the optimizer, generator, step and run state restored, so
     /// training on reaches the same weights bit for bit as a run that never stopped. `config`
     /// may differ from the saved one (e.g. more `steps`), except in the optimizer kind; the saved
-    /// generator state is used whatever `config.seed` says.
+    /// generator state is used whatever `config.seed` says. A run that had stopped early stays
+    /// stopped; a finished run with `restore_best` continues from its best weights.
     pub fn resume(
         path: impl AsRef<Path>,
         store: ParamStore<E>,

@@ -9,6 +9,46 @@
 //! `val_loss`. The weights are then the latest ones unless `restore_best` is set, in which case
 //! the trainer keeps a copy of the weights of the best validation (also saved in checkpoints) and
 //! puts it back when the run finishes — whether it stopped early or reached `steps`.
+//!
+//! ```
+//! use autograd::{ParamStore, Result, Rng, Tape, Tensor, Var};
+//! use zoo::train::{mse, Metrics, Objective, Progress, TrainConfig, Trainer};
+//! use zoo::Linear;
+//!
+//! /// Fit y = 3x on a fixed grid.
+//! struct Line(Linear);
+//!
+//! fn data() -> (Tensor<f32>, Tensor<f32>) {
+//!     let x: Vec<f64> = (0..8).map(|i| i as f64 / 8.0).collect();
+//!     let y: Vec<f64> = x.iter().map(|x| 3.0 * x).collect();
+//!     (Tensor::from_f64(&[8, 1], &x), Tensor::from_f64(&[8, 1], &y))
+//! }
+//!
+//! impl Objective<f32> for Line {
+//!     fn loss<'t>(&self, tape: &'t Tape<f32>, store: &ParamStore<f32>, _step: usize,
+//!                 _rng: &mut Rng) -> Result<Var<'t, f32>> {
+//!         let (x, y) = data();
+//!         Ok(self.0.forward(tape, store, tape.constant(x)).mse(tape.constant(y)))
+//!     }
+//!     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {
+//!         let tape = Tape::new();
+//!         let (x, y) = data();
+//!         let pred = self.0.forward(&tape, store, tape.constant(x)).value();
+//!         let m = mse(pred.data(), y.data())?;
+//!         Ok(Metrics::new().with("val_loss", m).with("val_mse", m))
+//!     }
+//! }
+//!
+//! # fn main() -> Result<()> {
+//! let mut store = ParamStore::new();
+//! let line = Line(Linear::new(&mut store.root(), 1, 1, true, &mut Rng::new(0)));
+//! let config = TrainConfig::new(300, "adam", 0.05)?.val_every(100);
+//! let mut trainer = Trainer::new(store, config)?;
+//! let summary = trainer.run(&line, &mut Progress::stderr())?;
+//! assert!(summary.last_val.get("val_mse").unwrap() < 1e-3);
+//! # Ok(())
+//! # }
+//! ```
 
 mod checkpoint;
 mod config;

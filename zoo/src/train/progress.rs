@@ -2,7 +2,10 @@
 
 use super::{Observer, TrainSummary, ValRecord};
 use autograd::Result;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+/// The bar's layout: bar, steps, loss (and latest validation loss), steps/s, time left.
+const TEMPLATE: &str = "{bar:30.cyan/blue} {pos}/{len} {msg}  {rate} ETA {eta}";
 
 /// Steps averaged into the loss shown on the bar.
 const SHOWN_LOSS_WINDOW: f64 = 50.0;
@@ -57,10 +60,12 @@ impl Observer for Progress {
     fn start(&mut self, step: usize, total: usize) {
         let bar = self.bar.get_or_insert_with(|| {
             let bar = ProgressBar::with_draw_target(Some(total as u64), (self.target)());
-            let style = ProgressStyle::with_template(
-                "{bar:30.cyan/blue} {pos}/{len} {msg}  {per_sec} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style = ProgressStyle::with_template(TEMPLATE)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    // The bar has nothing to report if the terminal write fails.
+                    let _ = write!(w, "{:.1} steps/s", s.per_sec());
+                });
             bar.set_style(style);
             bar
         });
@@ -96,5 +101,26 @@ impl Observer for Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_parses() {
+        assert!(ProgressStyle::with_template(TEMPLATE).is_ok());
+    }
+
+    #[test]
+    fn the_message_shows_smoothed_and_validation_loss() {
+        let mut p = Progress::hidden();
+        p.start(0, 10);
+        p.step(1, 2.0, 0.1);
+        p.step(2, 1.0, 0.1);
+        assert_eq!(p.message(), "loss 1.9800");
+        p.val_loss = Some(0.5);
+        assert_eq!(p.message(), "loss 1.9800  val 0.5000");
     }
 }
