@@ -6,3 +6,5 @@
 pub use autograd;
 pub use datasets;
 pub use zoo;
+pub mod demo;
+pub mod problem;

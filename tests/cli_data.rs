@@ -66,12 +66,6 @@ fn bad_arguments_are_usage_errors() {
     assert_eq!(seqzoo(&["data"]).status.code(), Some(2));
 }
 
-#[test]
-fn no_subcommand_prints_usage_mentioning_the_demo() {
-    let text = stdout(&[]);
-    assert!(text.contains("seqzoo data") && text.contains("demo"));
-}
-
 fn temp_file(name: &str, bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("seqzoo-cli-data-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

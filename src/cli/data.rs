@@ -7,7 +7,7 @@ use clap::Args;
 use datasets::params::Params;
 use datasets::series::csv::Missing;
 
-use super::{Failure, EXIT_FAILURE, EXIT_USAGE};
+use super::{usage_error, Failure, EXIT_FAILURE, EXIT_USAGE};
 
 /// Arguments of `seqzoo data`.
 #[derive(Debug, Args)]
@@ -38,13 +38,6 @@ fn list() -> String {
         .iter()
         .map(|t| format!("{:<18} {:<15} {}\n", t.name, t.kind, t.summary))
         .collect()
-}
-
-fn usage_error(message: String) -> Failure {
-    Failure {
-        message,
-        code: EXIT_USAGE,
-    }
 }
 
 /// Runs the subcommand; an unknown task is a usage error listing the known ones.

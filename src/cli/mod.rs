@@ -1,8 +1,13 @@
 //! Command-line parsing and dispatch; one module per subcommand.
 
 mod data;
+mod demo;
+mod eval;
 mod forward;
+mod generate;
 mod inspect;
+mod report;
+mod train;
 
 use std::process::ExitCode;
 
@@ -23,6 +28,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The headline experiment: an SRN and an LSTM on the adding problem (T = 100).
+    Demo(demo::DemoArgs),
+    /// Train a model on a task; save, resume, log.
+    Train(Box<train::TrainArgs>),
+    /// Evaluate a checkpoint on its task's validation split (or another task's).
+    Eval(eval::EvalArgs),
+    /// Sample text from a language model, or decode with a seq2seq model.
+    Generate(generate::GenerateArgs),
     /// Print examples of a dataset as a person would read them.
     Data(data::DataArgs),
     /// Run a PyTorch-format recurrent layer (safetensors state_dict) on inputs from a file.
@@ -39,7 +52,28 @@ pub struct Failure {
     pub code: u8,
 }
 
+/// A usage failure (exit 2): bad arguments, unknown names.
+pub fn usage_error(message: String) -> Failure {
+    Failure {
+        message,
+        code: EXIT_USAGE,
+    }
+}
+
 impl Failure {
+    /// A failure from a library error: a bad setting (`Error::Config`) is a usage error like a bad
+    /// flag, anything else a runtime failure.
+    pub fn from_error(e: autograd::Error) -> Failure {
+        let code = match e {
+            autograd::Error::Config(_) => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        };
+        Failure {
+            message: e.to_string(),
+            code,
+        }
+    }
+
     /// A runtime failure (exit 1) carrying an error's message, which names the file it concerns.
     pub fn runtime(e: impl std::fmt::Display) -> Failure {
         Failure {
@@ -53,7 +87,11 @@ impl Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => Ok(usage()),
+        None => demo::run(&demo::DemoArgs::default()),
+        Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Eval(args)) => eval::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Data(args)) => data::run(&args),
         Some(Command::Forward(args)) => forward::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
@@ -68,16 +106,4 @@ pub fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
-}
-
-fn usage() -> String {
-    format!(
-        "seqzoo {}: recurrent sequence models on a tape-based autodiff engine\n\n\
-         usage: seqzoo data TASK [--n K] [--seed S]   print examples of a dataset\n\
-         \x20      seqzoo forward WEIGHTS INPUT -o OUT [--grad-probe]   run a PyTorch RNN/LSTM/GRU\n\
-         \x20      seqzoo inspect FILE                 tensors, metadata and architecture of a file\n\
-         \x20      seqzoo --help                      all options\n\n\
-         The demo (the headline experiment on built-in data) is coming; `seqzoo data adding` works now.\n",
-        env!("CARGO_PKG_VERSION")
-    )
 }

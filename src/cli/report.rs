@@ -1,0 +1,174 @@
+//! What `train` and `eval` print: the run's header, one line per validation, the verdict against
+//! the task's baseline, and the `--json` summary line.
+
+use std::io::Write;
+
+use autograd::Result;
+use seqzoo::problem::Session;
+use serde_json::{Map, Value};
+use zoo::train::{Metrics, Observer, TrainSummary, ValRecord};
+
+/// Metrics that describe the task rather than the model: not repeated on every line.
+const FIXED: [&str; 3] = ["baseline", "persistence_rmse", "mean_rmse"];
+
+/// Prints the header when training starts and a row per validation, to stdout as they happen.
+pub struct LinePrinter {
+    header: String,
+    printed_columns: bool,
+}
+
+impl LinePrinter {
+    /// A printer for `session`'s run.
+    pub fn new(session: &Session) -> Self {
+        LinePrinter {
+            header: header(session),
+            printed_columns: false,
+        }
+    }
+}
+
+/// Two lines: the task with its data and baseline, the model with its size and training setup.
+pub fn header(session: &Session) -> String {
+    let task = &session.task;
+    let mut s = format!(
+        "task {} ({}): {} training / {} validation examples",
+        task.name,
+        task.kind,
+        task.train.len(),
+        task.val.len()
+    );
+    if let Some(b) = &task.baseline {
+        s += &format!("; baseline {} {:.4} ({})", b.metric, b.value, b.predictor);
+    }
+    let c = session.trainer.config();
+    s += &format!(
+        "\nmodel {}: {} parameters; {} lr {}, batch {}, {} steps\n",
+        session.config.describe(),
+        session.num_weights(),
+        session.trainer.optimizer().name(),
+        c.optimizer.lr(),
+        session.spec.batch,
+        c.steps
+    );
+    s
+}
+
+/// The numbers of a line, rounded for reading.
+fn cell(v: f64) -> String {
+    format!("{v:.4}")
+}
+
+impl Observer for LinePrinter {
+    fn start(&mut self, step: usize, _total: usize) {
+        print!("{}", self.header);
+        if step > 0 {
+            println!("resuming at step {step}");
+        }
+        let _ = std::io::stdout().flush();
+    }
+
+    fn validation(&mut self, r: &ValRecord) -> Result<()> {
+        let shown: Vec<(&str, f64)> = r
+            .metrics
+            .iter()
+            .filter(|(n, _)| !FIXED.contains(n))
+            .collect();
+        let width = |name: &str| name.len().max(10) + 2;
+        if !self.printed_columns {
+            let names: Vec<String> = shown
+                .iter()
+                .map(|(n, _)| format!("{n:>w$}", w = width(n)))
+                .collect();
+            println!(
+                "{:>7} {:>12}{} {:>8}",
+                "step",
+                "train_loss",
+                names.join(""),
+                "seconds"
+            );
+            self.printed_columns = true;
+        }
+        let values: Vec<String> = shown
+            .iter()
+            .map(|(n, v)| format!("{:>w$}", cell(*v), w = width(n)))
+            .collect();
+        println!(
+            "{:>7} {:>12}{} {:>8.1}",
+            r.step,
+            cell(r.train_loss),
+            values.join(""),
+            r.seconds
+        );
+        let _ = std::io::stdout().flush();
+        Ok(())
+    }
+}
+
+/// The metrics a run is judged by: the best validation's when the best weights were put back.
+pub fn final_metrics(summary: &TrainSummary) -> &Metrics {
+    if summary.restored_best {
+        &summary.best_val
+    } else {
+        &summary.last_val
+    }
+}
+
+/// The model's value of the baseline's metric and whether it beats the baseline.
+pub fn verdict(session_task: &datasets::task::TaskData, metrics: &Metrics) -> Option<(f64, bool)> {
+    let b = session_task.baseline.as_ref()?;
+    let value = metrics.get(&format!("val_{}", b.metric))?;
+    let beats = if b.lower_is_better {
+        value < b.value
+    } else {
+        value > b.value
+    };
+    Some((value, beats))
+}
+
+/// The closing lines: steps and time, the judged metric against the baseline.
+pub fn summary_lines(session: &Session, summary: &TrainSummary) -> String {
+    let mut s = format!("done: {} steps in {:.1} s", summary.steps, summary.seconds);
+    if summary.stopped_early {
+        s += " (stopped early: validation loss stopped improving)";
+    }
+    if summary.restored_best {
+        s += &format!("; kept the weights of step {}", summary.best_step);
+    }
+    s.push('\n');
+    let metrics = final_metrics(summary);
+    if let (Some(b), Some((value, beats))) =
+        (&session.task.baseline, verdict(&session.task, metrics))
+    {
+        s += &format!(
+            "val_{} {:.4} vs baseline {:.4}: {}\n",
+            b.metric,
+            value,
+            b.value,
+            if beats {
+                "beats the baseline"
+            } else {
+                "does not beat the baseline"
+            }
+        );
+    }
+    s
+}
+
+/// `--json`: one object with the run's identity, size, time and every final metric.
+pub fn json_line(session: &Session, summary: &TrainSummary) -> String {
+    let mut map = Map::new();
+    let number = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
+    map.insert("task".into(), Value::String(session.task.name.clone()));
+    map.insert(
+        "model".into(),
+        Value::String(session.spec.model.model.clone()),
+    );
+    map.insert("steps".into(), Value::from(summary.steps));
+    map.insert("train_loss".into(), number(summary.train_loss));
+    map.insert("params".into(), Value::from(session.num_weights()));
+    map.insert("seconds".into(), number(summary.seconds));
+    for (name, v) in final_metrics(summary).iter() {
+        map.insert(name.to_string(), number(v));
+    }
+    Value::Object(map).to_string()
+}

@@ -1,0 +1,254 @@
+//! Which zoo model a task gets: the settings a user picks ([`ModelSpec`]), the full configuration
+//! they become for a task ([`ModelConfig`], stored in checkpoints), and the built model ([`Model`]).
+
+use autograd::{Error, ParamStore, Result, Rng};
+use datasets::task::{InputKind, OutputKind, TaskData};
+use serde::{Deserialize, Serialize};
+use zoo::models::{
+    AttentionScore, ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq,
+    Seq2SeqConfig, SequenceClassifier, SequenceClassifierConfig, SequenceRegressor,
+    SequenceRegressorConfig, WindowMlp, WindowMlpConfig,
+};
+use zoo::{RecurrentConfig, RecurrentKind};
+
+/// The model names `--model` accepts: the recurrent kinds and the fixed-window `mlp` baseline.
+pub const MODEL_NAMES: [&str; 5] = ["srn", "srn-relu", "lstm", "gru", "mlp"];
+
+/// The model settings a user chooses; [`ModelConfig::for_task`] fits them to a task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// One of [`MODEL_NAMES`].
+    pub model: String,
+    /// Hidden units per layer (and direction).
+    pub hidden: usize,
+    /// Stacked recurrent layers.
+    pub layers: usize,
+    /// Read the sequence in both directions (encoders, classifiers, taggers, regressors).
+    pub bidirectional: bool,
+    /// Dropout between stacked layers, in training only.
+    pub dropout: f64,
+    /// Embedding size of token inputs.
+    pub embedding: usize,
+    /// Attention in sequence-to-sequence models.
+    pub attention: bool,
+}
+
+impl Default for ModelSpec {
+    /// One LSTM layer of 64 units, embeddings of 32, no attention.
+    fn default() -> Self {
+        ModelSpec {
+            model: "lstm".into(),
+            hidden: 64,
+            layers: 1,
+            bidirectional: false,
+            dropout: 0.0,
+            embedding: 32,
+            attention: false,
+        }
+    }
+}
+
+/// A model's complete configuration, by problem type (what a checkpoint stores to rebuild it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum ModelConfig {
+    /// Regression and forecasting with a recurrent network.
+    Regressor(SequenceRegressorConfig),
+    /// Classification and tagging.
+    Classifier(SequenceClassifierConfig),
+    /// Language models, conditioned ones (captioning) included.
+    LanguageModel(LanguageModelConfig),
+    /// Sequence to sequence.
+    Seq2Seq(Seq2SeqConfig),
+    /// The fixed-window feed-forward baseline (forecasting).
+    WindowMlp(WindowMlpConfig),
+}
+
+/// A built model.
+#[derive(Clone, Debug)]
+pub enum Model {
+    /// See [`ModelConfig::Regressor`].
+    Regressor(SequenceRegressor),
+    /// See [`ModelConfig::Classifier`].
+    Classifier(SequenceClassifier),
+    /// See [`ModelConfig::LanguageModel`].
+    LanguageModel(LanguageModel),
+    /// See [`ModelConfig::Seq2Seq`].
+    Seq2Seq(Seq2Seq),
+    /// See [`ModelConfig::WindowMlp`].
+    WindowMlp(WindowMlp),
+}
+
+fn config_error(message: String) -> Error {
+    Error::Config(message)
+}
+
+impl ModelSpec {
+    /// The recurrent kind named by `model` (an error for `mlp` or an unknown name).
+    fn kind(&self) -> Result<RecurrentKind> {
+        RecurrentKind::from_name(&self.model).ok_or_else(|| {
+            config_error(format!(
+                "model '{}' is not recurrent; recurrent models: srn, srn-relu, lstm, gru",
+                self.model
+            ))
+        })
+    }
+
+    /// The recurrent network reading `input` features per step.
+    fn rnn(&self, input: usize, bidirectional: bool) -> Result<RecurrentConfig> {
+        Ok(RecurrentConfig::new(self.kind()?, input, self.hidden)
+            .layers(self.layers)
+            .bidirectional(bidirectional)
+            .dropout(self.dropout))
+    }
+
+    /// An error unless `model` is one of [`MODEL_NAMES`].
+    pub fn check_name(&self) -> Result<()> {
+        if MODEL_NAMES.contains(&self.model.as_str()) {
+            Ok(())
+        } else {
+            Err(config_error(format!(
+                "unknown model '{}'; known models: {}",
+                self.model,
+                MODEL_NAMES.join(", ")
+            )))
+        }
+    }
+}
+
+impl ModelConfig {
+    /// The configuration of `spec` for `task`: the model type follows the task's problem type,
+    /// the sizes its inputs and outputs.
+    pub fn for_task(task: &TaskData, spec: &ModelSpec) -> Result<Self> {
+        spec.check_name()?;
+        let unidirectional = |what: &str| {
+            if spec.bidirectional {
+                Err(config_error(format!(
+                    "a {what} reads left to right; --bidirectional does not apply to {}",
+                    task.name
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        if spec.model == "mlp" {
+            return match (task.kind, task.input, task.output) {
+                ("forecasting", InputKind::Steps { width: 1 }, OutputKind::Values { count }) => {
+                    let window = task.train.example(0).input.steps();
+                    Ok(ModelConfig::WindowMlp(WindowMlpConfig {
+                        window,
+                        hidden: spec.hidden,
+                        outputs: count,
+                    }))
+                }
+                _ => Err(config_error(format!(
+                    "the mlp baseline forecasts series; {} is a {} task",
+                    task.name, task.kind
+                ))),
+            };
+        }
+        let (input, vocab) = match task.input {
+            InputKind::Steps { width } => (width, None),
+            InputKind::Tokens { vocab } => (spec.embedding, Some(vocab)),
+            InputKind::Vector { width } => (width, None),
+        };
+        Ok(match (task.kind, task.output) {
+            (_, OutputKind::Values { count }) => ModelConfig::Regressor(SequenceRegressorConfig {
+                rnn: spec.rnn(input, spec.bidirectional)?,
+                outputs: count,
+                per_step: false,
+            }),
+            ("lm", OutputKind::Tags { count }) => {
+                unidirectional("language model")?;
+                ModelConfig::LanguageModel(LanguageModelConfig {
+                    vocab: count,
+                    embedding: spec.embedding,
+                    rnn: spec.rnn(spec.embedding, false)?,
+                    context: None,
+                })
+            }
+            (_, OutputKind::Classes { count }) => {
+                ModelConfig::Classifier(SequenceClassifierConfig {
+                    rnn: spec.rnn(input, spec.bidirectional)?,
+                    classes: count,
+                    vocab,
+                    per_step: false,
+                })
+            }
+            (_, OutputKind::Tags { count }) => ModelConfig::Classifier(SequenceClassifierConfig {
+                rnn: spec.rnn(input, spec.bidirectional)?,
+                classes: count,
+                vocab,
+                per_step: true,
+            }),
+            (_, OutputKind::Tokens { vocab: tgt_vocab }) => match task.input {
+                InputKind::Vector { width } => {
+                    unidirectional("caption generator")?;
+                    ModelConfig::LanguageModel(LanguageModelConfig {
+                        vocab: tgt_vocab,
+                        embedding: spec.embedding,
+                        rnn: spec.rnn(spec.embedding, false)?,
+                        context: Some(ContextConfig {
+                            size: width,
+                            mode: ContextMode::InitialState,
+                        }),
+                    })
+                }
+                _ => ModelConfig::Seq2Seq(Seq2SeqConfig {
+                    src_vocab: vocab.unwrap_or(tgt_vocab),
+                    tgt_vocab,
+                    embedding: spec.embedding,
+                    kind: spec.kind()?,
+                    hidden: spec.hidden,
+                    layers: spec.layers,
+                    bidirectional_encoder: spec.bidirectional,
+                    attention: spec.attention.then_some(AttentionScore::General),
+                    dropout: spec.dropout,
+                }),
+            },
+        })
+    }
+
+    /// A short description such as `lstm 1x64` for tables.
+    pub fn describe(&self) -> String {
+        let rnn = |r: &RecurrentConfig| {
+            let bi = if r.bidirectional { " bi" } else { "" };
+            format!("{}{bi} {}x{}", r.kind.name(), r.num_layers, r.hidden_size)
+        };
+        match self {
+            ModelConfig::Regressor(c) => rnn(&c.rnn),
+            ModelConfig::Classifier(c) => rnn(&c.rnn),
+            ModelConfig::LanguageModel(c) => rnn(&c.rnn),
+            ModelConfig::Seq2Seq(c) => {
+                let bi = if c.bidirectional_encoder { " bi" } else { "" };
+                let att = if c.attention.is_some() {
+                    " +attention"
+                } else {
+                    ""
+                };
+                format!("{}{bi} {}x{}{att}", c.kind.name(), c.layers, c.hidden)
+            }
+            ModelConfig::WindowMlp(c) => format!("mlp {}-{}-{}", c.window, c.hidden, c.outputs),
+        }
+    }
+
+    /// Builds the model, registering its parameters in `store` (initialized from `rng`).
+    pub fn build(&self, store: &mut ParamStore<f32>, rng: &mut Rng) -> Result<Model> {
+        let mut root = store.root();
+        Ok(match self {
+            ModelConfig::Regressor(c) => {
+                Model::Regressor(SequenceRegressor::new(&mut root, c.clone(), rng)?)
+            }
+            ModelConfig::Classifier(c) => {
+                Model::Classifier(SequenceClassifier::new(&mut root, c.clone(), rng)?)
+            }
+            ModelConfig::LanguageModel(c) => {
+                Model::LanguageModel(LanguageModel::new(&mut root, c.clone(), rng)?)
+            }
+            ModelConfig::Seq2Seq(c) => Model::Seq2Seq(Seq2Seq::new(&mut root, c.clone(), rng)?),
+            ModelConfig::WindowMlp(c) => {
+                Model::WindowMlp(WindowMlp::new(&mut root, c.clone(), rng)?)
+            }
+        })
+    }
+}

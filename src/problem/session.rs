@@ -1,0 +1,232 @@
+//! A training session: a task, the model built for it and its trainer, created fresh or from a
+//! checkpoint, saved with everything `eval` and `generate` need to rebuild the model.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use autograd::params::CONFIG_KEY;
+use autograd::{Error, ParamStore, Result, Rng};
+use datasets::params::Params;
+use datasets::task::{prepare, TaskData, TaskSizes};
+use datasets::text::Vocab;
+use serde::{Deserialize, Serialize};
+use zoo::train::{Checkpoint, Objective, Observer, TrainConfig, TrainSummary, Trainer};
+
+use super::model::{Model, ModelConfig, ModelSpec};
+use super::objective::TaskObjective;
+
+/// Checkpoint metadata key of the [`RunSpec`] (JSON).
+pub const RUN_KEY: &str = "run";
+/// Checkpoint metadata key of the task's vocabulary (JSON), when it has one.
+pub const VOCAB_KEY: &str = "vocab";
+
+/// What a run trains on and with: everything but the trainer's own settings. Stored in checkpoints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// The task: a name of `seqzoo data list`, `csv:PATH` or `text:PATH`.
+    pub task: String,
+    /// Task settings `key=value` (`--set`).
+    pub settings: Vec<String>,
+    /// The CSV column of a `csv:PATH` task.
+    pub column: Option<String>,
+    /// The data seed (synthetic examples, series, model initialization, shuffling).
+    pub seed: u64,
+    /// Synthetic examples per split.
+    pub train_size: usize,
+    /// Validation examples of synthetic tasks.
+    pub val_size: usize,
+    /// Examples per training batch.
+    pub batch: usize,
+    /// Seq2seq: the probability of feeding the true previous token while training.
+    pub teacher_forcing: f64,
+    /// The model the user chose.
+    pub model: ModelSpec,
+}
+
+impl RunSpec {
+    /// The spec's task, prepared.
+    pub fn prepare_task(&self) -> Result<TaskData> {
+        let params = Params::parse(&self.settings)?;
+        let sizes = TaskSizes {
+            train: self.train_size,
+            val: self.val_size,
+        };
+        prepare(
+            &self.task,
+            self.seed,
+            &params,
+            sizes,
+            self.column.as_deref(),
+        )
+    }
+}
+
+/// A task, its model and the trainer of the model's parameters.
+pub struct Session {
+    /// What the run trains on and with.
+    pub spec: RunSpec,
+    /// The prepared task.
+    pub task: TaskData,
+    /// The model's full configuration.
+    pub config: ModelConfig,
+    /// The model.
+    pub model: Model,
+    /// The trainer, owning the parameters.
+    pub trainer: Trainer<f32>,
+}
+
+/// Builds the model of `config` in a fresh store, initialized from `seed`.
+fn build(config: &ModelConfig, seed: u64) -> Result<(Model, ParamStore<f32>)> {
+    let mut store = ParamStore::new();
+    let model = config.build(&mut store, &mut Rng::new(seed).fork(1))?;
+    Ok((model, store))
+}
+
+impl Session {
+    /// A fresh session: prepares the task, builds the model for it, starts a trainer.
+    pub fn new(spec: RunSpec, train: TrainConfig) -> Result<Self> {
+        let task = spec.prepare_task()?;
+        let config = ModelConfig::for_task(&task, &spec.model)?;
+        let (model, store) = build(&config, spec.seed)?;
+        let trainer = Trainer::new(store, train)?;
+        Ok(Session {
+            spec,
+            task,
+            config,
+            model,
+            trainer,
+        })
+    }
+
+    /// Continues the checkpoint at `path` (its task, model and trainer state), training up to
+    /// `steps` in all when given (otherwise the saved total).
+    pub fn resume(path: &Path, steps: Option<usize>) -> Result<Self> {
+        let ckpt = Checkpoint::open(path)?;
+        let (spec, config) = saved_model(&ckpt)?;
+        let mut train = ckpt.train_config()?;
+        if let Some(steps) = steps {
+            train.steps = steps;
+        }
+        let task = spec.prepare_task()?;
+        let (model, store) = build(&config, spec.seed)?;
+        let trainer = Trainer::resume(path, store, train)?;
+        Ok(Session {
+            spec,
+            task,
+            config,
+            model,
+            trainer,
+        })
+    }
+
+    /// Trains to the configured number of steps (or early stopping), reporting to `observer`.
+    pub fn run(&mut self, observer: &mut dyn Observer) -> Result<TrainSummary> {
+        let objective = TaskObjective::new(
+            &self.task,
+            &self.model,
+            self.spec.batch,
+            self.spec.seed,
+            self.spec.teacher_forcing,
+        )?;
+        self.trainer.run(&objective, observer)
+    }
+
+    /// The number of trainable weights.
+    pub fn num_weights(&self) -> usize {
+        self.trainer.store().num_weights()
+    }
+
+    /// Writes a checkpoint: weights, trainer state, the model config, run spec and vocabulary.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut extra = BTreeMap::new();
+        extra.insert(
+            CONFIG_KEY.to_string(),
+            to_json("model config", &self.config)?,
+        );
+        extra.insert(RUN_KEY.to_string(), to_json("run spec", &self.spec)?);
+        if let Some(v) = &self.task.vocab {
+            extra.insert(VOCAB_KEY.to_string(), v.to_json());
+        }
+        self.trainer.save_checkpoint(path, &extra)
+    }
+}
+
+/// `value` as JSON for checkpoint metadata, or an error naming `what`.
+fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Config(format!("cannot serialize the {what}: {e}")))
+}
+
+/// The run spec and model config a checkpoint was saved with.
+pub fn saved_model(ckpt: &Checkpoint) -> Result<(RunSpec, ModelConfig)> {
+    let path = ckpt.path();
+    let spec_json = ckpt.extra_value(RUN_KEY).ok_or_else(|| {
+        Error::format(
+            path,
+            "not a seqzoo training checkpoint: no run spec in its metadata (was it written by \
+             `seqzoo train --save`?)",
+        )
+    })?;
+    let spec: RunSpec = serde_json::from_str(spec_json)
+        .map_err(|e| Error::format(path, format!("metadata '{RUN_KEY}': {e}")))?;
+    let config: ModelConfig = ckpt
+        .model_config()?
+        .ok_or_else(|| Error::format(path, "no model config in its metadata"))?;
+    Ok((spec, config))
+}
+
+/// A trained model loaded from a checkpoint, for evaluation and generation.
+pub struct Trained {
+    /// What it was trained on and with.
+    pub spec: RunSpec,
+    /// Its configuration.
+    pub config: ModelConfig,
+    /// The model.
+    pub model: Model,
+    /// Its weights.
+    pub store: ParamStore<f32>,
+    /// The vocabulary it reads and writes, when it works on tokens.
+    pub vocab: Option<Vocab>,
+    /// Training steps done.
+    pub steps: usize,
+}
+
+impl Trained {
+    /// Loads the model of the checkpoint at `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let ckpt = Checkpoint::open(path)?;
+        let (spec, config) = saved_model(&ckpt)?;
+        let (model, mut store) = build(&config, spec.seed)?;
+        ckpt.load_weights(&mut store)?;
+        let vocab = ckpt
+            .extra_value(VOCAB_KEY)
+            .map(|json| Vocab::from_json(json, path))
+            .transpose()?;
+        Ok(Trained {
+            spec,
+            config,
+            model,
+            store,
+            vocab,
+            steps: ckpt.step()?,
+        })
+    }
+
+    /// Validation metrics of the model on `task` (which must fit the model).
+    pub fn evaluate(&self, task: &TaskData) -> Result<zoo::train::Metrics> {
+        let fits = ModelConfig::for_task(task, &self.spec.model)
+            .map(|c| c == self.config)
+            .unwrap_or(false);
+        if !fits {
+            return Err(Error::Config(format!(
+                "the checkpoint's model ({}) does not fit task {}: its inputs, outputs or \
+                 vocabulary differ from those the model was trained on ({})",
+                self.config.describe(),
+                task.name,
+                self.spec.task
+            )));
+        }
+        TaskObjective::new(task, &self.model, self.spec.batch, self.spec.seed, 1.0)?
+            .validate(&self.store)
+    }
+}

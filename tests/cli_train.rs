@@ -1,0 +1,238 @@
+//! `seqzoo train`, `eval`, `generate` and `demo` run as the real binary: the `--json` contract,
+//! checkpoints that evaluate to the numbers training reported, bit-identical resume, clean errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use autograd::params::read_tensors;
+use serde_json::Value;
+
+fn seqzoo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seqzoo"))
+        .args(args)
+        .output()
+        .expect("the seqzoo binary runs")
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = seqzoo(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The `--json` object: the last line of stdout.
+fn json(args: &[&str]) -> Value {
+    let text = stdout(args);
+    let last = text.lines().last().expect("output");
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{args:?}: last line {last:?}: {e}"))
+}
+
+/// A failed run's exit code and its one stderr line.
+fn failure(args: &[&str]) -> (i32, String) {
+    let out = seqzoo(args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line on stderr: {err}"
+    );
+    (out.status.code().unwrap(), err)
+}
+
+const SMALL: [&str; 8] = [
+    "--steps",
+    "30",
+    "--val-every",
+    "15",
+    "--train-size",
+    "400",
+    "--val-size",
+    "40",
+];
+
+fn train(task: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["train", "--task", task, "--hidden", "16", "--json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(SMALL.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn json_reports_the_contract_fields_for_every_problem_type() {
+    let common = [
+        "task",
+        "model",
+        "steps",
+        "train_loss",
+        "val_loss",
+        "params",
+        "seconds",
+    ];
+    for (task, extra, metrics) in [
+        (
+            "adding",
+            &["--set", "t=20"][..],
+            &["val_mse", "val_rmse", "baseline"][..],
+        ),
+        (
+            "sines",
+            &[],
+            &["val_mse", "val_rmse", "persistence_rmse", "mean_rmse"],
+        ),
+        ("parity", &[], &["val_accuracy", "baseline"]),
+        ("corpus", &[], &["val_nats", "val_bpc", "baseline"]),
+        (
+            "reversal",
+            &[],
+            &["val_exact_match", "val_token_accuracy", "baseline"],
+        ),
+        ("tagging", &["--bidirectional"], &["val_accuracy"]),
+    ] {
+        let v = json(&refs(&train(task, extra)));
+        for key in common.iter().chain(metrics) {
+            assert!(
+                v.get(key).is_some_and(|x| !x.is_null()),
+                "{task}: no {key} in {v}"
+            );
+        }
+        assert_eq!(v["task"], task);
+        assert_eq!(v["steps"], 30);
+    }
+}
+
+#[test]
+fn eval_of_a_saved_checkpoint_reproduces_the_final_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("parity.safetensors");
+    let ckpt = ckpt.to_str().unwrap();
+    let trained = json(&refs(&train("parity", &["--save", ckpt])));
+    let evaluated = json(&["eval", ckpt, "--json"]);
+    for key in ["val_loss", "val_accuracy", "baseline"] {
+        assert_eq!(trained[key], evaluated[key], "{key}");
+    }
+    assert_eq!(evaluated["params"], trained["params"]);
+    // Another task's inputs do not fit the model: a clean error, not a panic.
+    let (code, err) = failure(&["eval", ckpt, "--task", "adding"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not fit"), "{err}");
+}
+
+fn weights(path: &Path) -> Vec<(String, Vec<u32>)> {
+    let file = read_tensors(path).unwrap();
+    let mut out: Vec<(String, Vec<u32>)> = file
+        .names()
+        .filter(|n| !n.starts_with("__"))
+        .map(|n| {
+            let t = file.tensor::<f32>(n).unwrap();
+            (
+                n.to_string(),
+                t.data().iter().map(|x| x.to_bits()).collect(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn resuming_a_checkpoint_continues_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (straight, half, resumed) = (path("straight"), path("half"), path("resumed"));
+    let extra = ["--dropout", "0.3", "--layers", "2", "--clip", "1"];
+    let mut a = train("adding", &extra);
+    a.extend(["--set", "t=10", "--save", &straight].map(String::from));
+    stdout(&refs(&a));
+    let mut b = train("adding", &extra);
+    b.extend(["--set", "t=10", "--save", &half].map(String::from));
+    let steps = b.iter().position(|s| s == "--steps").unwrap();
+    b[steps + 1] = "12".into();
+    stdout(&refs(&b));
+    let out = stdout(&[
+        "train", "--resume", &half, "--steps", "30", "--save", &resumed,
+    ]);
+    assert!(out.contains("resuming at step 12"), "{out}");
+    assert_eq!(weights(Path::new(&straight)), weights(Path::new(&resumed)));
+    assert_ne!(weights(Path::new(&straight)), weights(Path::new(&half)));
+}
+
+#[test]
+fn generate_samples_from_language_models_and_decodes_with_seq2seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let lm = dir.path().join("lm").to_str().unwrap().to_string();
+    stdout(&refs(&train("corpus", &["--save", &lm])));
+    let a = stdout(&["generate", &lm, "--len", "30", "--seed", "1"]);
+    assert_eq!(a, stdout(&["generate", &lm, "--len", "30", "--seed", "1"]));
+    assert!(!a.trim().is_empty());
+    let s2s = dir.path().join("s2s").to_str().unwrap().to_string();
+    stdout(&refs(&train("reversal", &["--save", &s2s])));
+    let out = stdout(&[
+        "generate", &s2s, "--prompt", "1234", "--beam", "3", "--len", "8",
+    ]);
+    assert!(out.trim().chars().all(|c| c.is_ascii_digit()), "{out}");
+    let (code, err) = failure(&["generate", &s2s, "--prompt", "12x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'x'") || err.contains("\"x\""), "{err}");
+    let reg = dir.path().join("reg").to_str().unwrap().to_string();
+    stdout(&refs(&train("sines", &["--save", &reg])));
+    let (code, err) = failure(&["generate", &reg]);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not generate"), "{err}");
+}
+
+#[test]
+fn bad_arguments_are_one_line_usage_errors() {
+    for (args, needle) in [
+        (
+            &["train", "--task", "adding", "--model", "transformer"][..],
+            "unknown model",
+        ),
+        (&["train", "--task", "nope"], "unknown task"),
+        (&["train"], "--task"),
+        (
+            &["train", "--task", "adding", "--optimizer", "lbfgs"],
+            "unknown optimizer",
+        ),
+        (
+            &["train", "--task", "corpus", "--bidirectional"],
+            "bidirectional",
+        ),
+        (&["train", "--task", "csv:data.csv"], "--column"),
+        (&["train", "--task", "adding", "--set", "q=1"], "q"),
+        (&["train", "--task", "adding", "--lr=-1"], "learning rate"),
+    ] {
+        let (code, err) = failure(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let (code, err) = failure(&["eval", "/no/such/checkpoint.safetensors"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/no/such/checkpoint.safetensors"), "{err}");
+}
+
+#[test]
+fn the_demo_shows_the_lstm_solving_what_the_srn_cannot() {
+    // `seqzoo` with no arguments is the demo.
+    let out = stdout(&[]);
+    let row = |model: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{model} ")))
+            .unwrap_or_else(|| panic!("no {model} row in\n{out}"))
+            .to_string()
+    };
+    assert!(row("lstm").contains("solved (below"), "{out}");
+    assert!(row("srn").contains("not solved"), "{out}");
+    assert!(out.contains("Solved by lstm; not by srn"), "{out}");
+}
