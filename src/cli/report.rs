@@ -53,9 +53,13 @@ pub fn header(session: &Session) -> String {
     s
 }
 
-/// The numbers of a line, rounded for reading.
+/// The numbers of a line, rounded for reading (small ones in scientific notation).
 fn cell(v: f64) -> String {
-    format!("{v:.4}")
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 impl Observer for LinePrinter {

@@ -62,6 +62,29 @@ impl RunSpec {
 }
 
 /// A task, its model and the trainer of the model's parameters.
+///
+/// ```no_run
+/// use seqzoo::problem::{ModelSpec, RunSpec, Session};
+/// use seqzoo::zoo::train::{Progress, TrainConfig};
+///
+/// let spec = RunSpec {
+///     task: "adding".into(),
+///     settings: vec!["t=100".into()],
+///     column: None,
+///     seed: 0,
+///     train_size: 80_000,
+///     val_size: 1_000,
+///     batch: 32,
+///     teacher_forcing: 1.0,
+///     model: ModelSpec { model: "lstm".into(), hidden: 32, ..ModelSpec::default() },
+/// };
+/// let train = TrainConfig::new(2500, "adam", 0.01)?.clip(Some(1.0));
+/// let mut session = Session::new(spec, train)?;
+/// let summary = session.run(&mut Progress::stderr())?;
+/// println!("val_mse {:?}", summary.last_val.get("val_mse"));
+/// session.save("adding.safetensors".as_ref())?;
+/// # Ok::<(), seqzoo::autograd::Error>(())
+/// ```
 pub struct Session {
     /// What the run trains on and with.
     pub spec: RunSpec,
