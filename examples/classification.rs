@@ -14,21 +14,12 @@ use zoo::train::TrainConfig;
 
 /// Trains a GRU classifier and reads some sentences of our own.
 pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
-    let spec = RunSpec {
-        task: "sentiment".into(),
-        settings: vec![],
-        column: None,
-        seed: 0,
-        train_size: 20_000,
-        val_size: 1_000,
-        batch: 32,
-        teacher_forcing: 1.0,
-        model: ModelSpec {
-            model: "gru".into(),
-            hidden: 32,
-            ..ModelSpec::default()
-        },
+    let model = ModelSpec {
+        model: "gru".into(),
+        hidden: 32,
+        ..ModelSpec::default()
     };
+    let spec = RunSpec::new("sentiment", model);
     let train = TrainConfig {
         steps: 300,
         optimizer: OptimConfig::from_name("adam")?.with_lr(3e-3),

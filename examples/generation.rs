@@ -15,20 +15,15 @@ use zoo::train::TrainConfig;
 
 /// Trains the language model and samples three sentences.
 pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
+    let model = ModelSpec {
+        model: "lstm".into(),
+        hidden: 64,
+        ..ModelSpec::default()
+    };
     let spec = RunSpec {
-        task: "corpus".into(),
-        settings: vec![],
-        column: None,
-        seed: 0,
         train_size: 5_000,
         val_size: 500,
-        batch: 32,
-        teacher_forcing: 1.0,
-        model: ModelSpec {
-            model: "lstm".into(),
-            hidden: 64,
-            ..ModelSpec::default()
-        },
+        ..RunSpec::new("corpus", model)
     };
     let train = TrainConfig {
         steps: 400,

@@ -13,22 +13,16 @@ use zoo::train::TrainConfig;
 
 /// Trains the translator and decodes a few validation dates.
 pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
+    let model = ModelSpec {
+        model: "lstm".into(),
+        hidden: 64,
+        bidirectional: true,
+        attention: true,
+        ..ModelSpec::default()
+    };
     let spec = RunSpec {
-        task: "dates".into(),
-        settings: vec![],
-        column: None,
-        seed: 0,
-        train_size: 20_000,
         val_size: 500,
-        batch: 32,
-        teacher_forcing: 1.0,
-        model: ModelSpec {
-            model: "lstm".into(),
-            hidden: 64,
-            bidirectional: true,
-            attention: true,
-            ..ModelSpec::default()
-        },
+        ..RunSpec::new("dates", model)
     };
     let train = TrainConfig {
         steps: 1200,

@@ -77,20 +77,17 @@ impl DemoRow {
 impl DemoConfig {
     /// The run spec and train config of one model of the demo.
     pub fn session(&self, model: &str) -> Result<Session> {
+        let model = ModelSpec {
+            model: model.into(),
+            hidden: self.hidden,
+            ..ModelSpec::default()
+        };
         let spec = RunSpec {
-            task: "adding".into(),
             settings: vec![format!("t={}", self.t)],
-            column: None,
             seed: self.seed,
             train_size: self.steps * self.batch,
-            val_size: 1000,
             batch: self.batch,
-            teacher_forcing: 1.0,
-            model: ModelSpec {
-                model: model.into(),
-                hidden: self.hidden,
-                ..ModelSpec::default()
-            },
+            ..RunSpec::new("adding", model)
         };
         let train = TrainConfig {
             steps: self.steps,

@@ -1,23 +1,8 @@
 //! `seqzoo data` run as a real binary: output snapshots for fixed seeds, exit codes, errors.
 
-use std::process::{Command, Output};
+mod common;
 
-fn seqzoo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seqzoo"))
-        .args(args)
-        .output()
-        .expect("the seqzoo binary runs")
-}
-
-fn stdout(args: &[&str]) -> String {
-    let out = seqzoo(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::cli::{seqzoo, stdout};
 
 #[test]
 fn snapshots_of_every_task() {

@@ -2,27 +2,13 @@
 //! checkpoints that evaluate to the numbers training reported, bit-identical resume, clean errors.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use autograd::params::read_tensors;
 use serde_json::Value;
 
-fn seqzoo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seqzoo"))
-        .args(args)
-        .output()
-        .expect("the seqzoo binary runs")
-}
+mod common;
 
-fn stdout(args: &[&str]) -> String {
-    let out = seqzoo(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::cli::{seqzoo, stdout};
 
 /// The `--json` object: the last line of stdout.
 fn json(args: &[&str]) -> Value {

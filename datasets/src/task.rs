@@ -294,18 +294,35 @@ fn corpus(name: &str, seed: u64, sizes: TaskSizes, params: &Params) -> Result<Ta
     let (train, val) = sentences.split_at(sizes.train);
     let flat = |s: &[Vec<usize>]| s.iter().flatten().copied().collect::<Vec<_>>();
     let baseline = trigram(&flat(train), &flat(val), vocab.len());
-    Ok(TaskData {
+    Ok(language_model(
+        name,
+        vocab,
+        baseline,
+        Box::new(Sentences::new(train.to_vec())),
+        Box::new(Sentences::new(val.to_vec())),
+    ))
+}
+
+/// A language-model task: next-token tags over `vocab`.
+fn language_model(
+    name: &str,
+    vocab: Vocab,
+    baseline: Option<Baseline>,
+    train: Box<dyn Dataset + Send + Sync>,
+    val: Box<dyn Dataset + Send + Sync>,
+) -> TaskData {
+    TaskData {
         name: name.to_string(),
         kind: "lm",
         input: InputKind::Tokens { vocab: vocab.len() },
         output: OutputKind::Tags { count: vocab.len() },
         labels: vec![],
         baseline,
-        train: Box::new(Sentences::new(train.to_vec())),
-        val: Box::new(Sentences::new(val.to_vec())),
+        train,
+        val,
         vocab: Some(vocab),
         forecast: None,
-    })
+    }
 }
 
 /// The trigram baseline in nats per token, as a [`Baseline`].
@@ -345,18 +362,13 @@ fn text_file(name: &str, path: &Path, params: &Params) -> Result<TaskData> {
     let ids: Vec<usize> = chars.iter().map(|c| vocab.id(c)).collect();
     let (train, val) = ids.split_at(cut);
     let baseline = trigram(train, val, vocab.len());
-    Ok(TaskData {
-        name: name.to_string(),
-        kind: "lm",
-        input: InputKind::Tokens { vocab: vocab.len() },
-        output: OutputKind::Tags { count: vocab.len() },
-        labels: vec![],
+    Ok(language_model(
+        name,
+        vocab,
         baseline,
-        train: Box::new(TextWindows::new(train.to_vec(), window, window / 2)),
-        val: Box::new(TextWindows::new(val.to_vec(), window, window)),
-        vocab: Some(vocab),
-        forecast: None,
-    })
+        Box::new(TextWindows::new(train.to_vec(), window, window / 2)),
+        Box::new(TextWindows::new(val.to_vec(), window, window)),
+    ))
 }
 
 /// Windows of a token stream for a language model: input `ids[s..s+w]`, target `ids[s+1..s+w+1]`

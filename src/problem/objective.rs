@@ -113,26 +113,16 @@ impl<'a> TaskObjective<'a> {
                 let x = tape.constant(x.reshape(&[batch.size(), x.numel() / batch.size()]));
                 squared_error(m.forward(tape, store, x), y, tape, tally)
             }
-            (Model::Classifier(m), BatchTarget::Classes(classes)) => {
-                let logits = m.forward(
-                    tape,
-                    store,
-                    self.sequence_input(tape, batch),
-                    ragged(batch),
-                    rng,
-                );
-                let targets = as_i64(classes);
-                classify(logits, &targets, tally)
-            }
-            (Model::Classifier(m), BatchTarget::Tags(tags)) => {
-                let logits = m.forward(
-                    tape,
-                    store,
-                    self.sequence_input(tape, batch),
-                    ragged(batch),
-                    rng,
-                );
-                classify(flatten(logits), &tags.targets_ignoring_pad(), tally)
+            (Model::Classifier(m), BatchTarget::Classes(_) | BatchTarget::Tags(_)) => {
+                let input = self.sequence_input(tape, batch);
+                let logits = m.forward(tape, store, input, ragged(batch), rng);
+                match &batch.target {
+                    BatchTarget::Tags(tags) => {
+                        classify(flatten(logits), &tags.targets_ignoring_pad(), tally)
+                    }
+                    BatchTarget::Classes(classes) => classify(logits, &as_i64(classes), tally),
+                    _ => unreachable!("matched above"),
+                }
             }
             (Model::LanguageModel(m), BatchTarget::Tags(next)) => {
                 let BatchInput::Tokens(p) = &batch.input else {

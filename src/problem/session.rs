@@ -44,6 +44,22 @@ pub struct RunSpec {
 }
 
 impl RunSpec {
+    /// `model` on `task` with the command line's defaults: seed 0, 20,000 training and 1,000
+    /// validation examples, batches of 32, full teacher forcing, no task settings.
+    pub fn new(task: &str, model: ModelSpec) -> Self {
+        RunSpec {
+            task: task.to_string(),
+            settings: vec![],
+            column: None,
+            seed: 0,
+            train_size: 20_000,
+            val_size: 1_000,
+            batch: 32,
+            teacher_forcing: 1.0,
+            model,
+        }
+    }
+
     /// The spec's task, prepared.
     pub fn prepare_task(&self) -> Result<TaskData> {
         let params = Params::parse(&self.settings)?;
@@ -67,17 +83,8 @@ impl RunSpec {
 /// use seqzoo::problem::{ModelSpec, RunSpec, Session};
 /// use seqzoo::zoo::train::{Progress, TrainConfig};
 ///
-/// let spec = RunSpec {
-///     task: "adding".into(),
-///     settings: vec!["t=100".into()],
-///     column: None,
-///     seed: 0,
-///     train_size: 80_000,
-///     val_size: 1_000,
-///     batch: 32,
-///     teacher_forcing: 1.0,
-///     model: ModelSpec { model: "lstm".into(), hidden: 32, ..ModelSpec::default() },
-/// };
+/// let model = ModelSpec { model: "lstm".into(), hidden: 32, ..ModelSpec::default() };
+/// let spec = RunSpec { settings: vec!["t=100".into()], ..RunSpec::new("adding", model) };
 /// let train = TrainConfig::new(2500, "adam", 0.01)?.clip(Some(1.0));
 /// let mut session = Session::new(spec, train)?;
 /// let summary = session.run(&mut Progress::stderr())?;
