@@ -222,3 +222,24 @@ fn the_demo_shows_the_lstm_solving_what_the_srn_cannot() {
     assert!(row("srn").contains("not solved"), "{out}");
     assert!(out.contains("Solved by lstm; not by srn"), "{out}");
 }
+
+#[test]
+fn epochs_count_passes_over_the_training_examples() {
+    let v = json(&[
+        "train",
+        "--task",
+        "parity",
+        "--epochs",
+        "3",
+        "--train-size",
+        "100",
+        "--batch",
+        "20",
+        "--hidden",
+        "8",
+        "--json",
+    ]);
+    assert_eq!(v["steps"], 15);
+    let (code, _) = failure(&["train", "--task", "parity", "--epochs", "1", "--steps", "5"]);
+    assert_eq!(code, 2);
+}

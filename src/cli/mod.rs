@@ -85,7 +85,10 @@ impl Failure {
 
 /// Parses the arguments, runs the subcommand, prints its output or one error line.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failure(e),
+    };
     let result = match cli.command {
         None => demo::run(&demo::DemoArgs::default()),
         Some(Command::Demo(args)) => demo::run(&args),
@@ -104,6 +107,22 @@ pub fn main() -> ExitCode {
         Err(f) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Help and version print as clap prints them; any other parse error is one line, exit code 2.
+fn parse_failure(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{first} (see --help)");
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }

@@ -62,9 +62,12 @@ pub struct TrainArgs {
     /// Examples per batch.
     #[arg(long, default_value_t = 32)]
     pub batch: usize,
-    /// Training steps (in all, when resuming).
-    #[arg(long)]
+    /// Training steps (in all, when resuming); default 1000.
+    #[arg(long, conflicts_with = "epochs")]
     pub steps: Option<usize>,
+    /// Train for this many passes over the training examples instead of a number of steps.
+    #[arg(long)]
+    pub epochs: Option<usize>,
     /// Validate every this many steps.
     #[arg(long, default_value_t = 200)]
     pub val_every: usize,
@@ -98,8 +101,8 @@ pub struct TrainArgs {
 const DEFAULT_STEPS: usize = 1000;
 
 impl TrainArgs {
-    fn train_config(&self) -> Result<TrainConfig, Failure> {
-        let steps = self.steps.unwrap_or(DEFAULT_STEPS);
+    /// The trainer's settings for a run of `steps` steps.
+    fn train_config(&self, steps: usize) -> Result<TrainConfig, Failure> {
         let optimizer = OptimConfig::from_name(&self.optimizer)
             .map_err(|e| usage_error(e.to_string()))?
             .with_lr(self.lr);
@@ -153,13 +156,24 @@ impl TrainArgs {
 pub fn run(args: &TrainArgs) -> Result<String, Failure> {
     let mut session =
         match (&args.resume, &args.task) {
+            (Some(_), _) if args.epochs.is_some() => {
+                return Err(usage_error(
+                    "--epochs does not apply to --resume; give the total --steps".into(),
+                ))
+            }
             (Some(path), _) => Session::resume(path, args.steps).map_err(Failure::runtime)?,
             (None, Some(task)) => {
-                let config = args.train_config()?;
                 if args.batch == 0 {
                     return Err(usage_error("--batch must be at least 1".into()));
                 }
-                Session::new(args.run_spec(task.clone()), config).map_err(Failure::from_error)?
+                let spec = args.run_spec(task.clone());
+                let data = spec.prepare_task().map_err(Failure::from_error)?;
+                let steps = match args.epochs {
+                    Some(epochs) => epochs * (data.train.len() / args.batch).max(1),
+                    None => args.steps.unwrap_or(DEFAULT_STEPS),
+                };
+                let config = args.train_config(steps)?;
+                Session::with_task(spec, data, config).map_err(Failure::from_error)?
             }
             (None, None) => return Err(usage_error(
                 "which task? give it with --task NAME (see `seqzoo data list`), or --resume CKPT"

@@ -116,6 +116,11 @@ impl Session {
     /// A fresh session: prepares the task, builds the model for it, starts a trainer.
     pub fn new(spec: RunSpec, train: TrainConfig) -> Result<Self> {
         let task = spec.prepare_task()?;
+        Session::with_task(spec, task, train)
+    }
+
+    /// A fresh session on a task already prepared from `spec` (to size the run by its data).
+    pub fn with_task(spec: RunSpec, task: TaskData, train: TrainConfig) -> Result<Self> {
         let config = ModelConfig::for_task(&task, &spec.model)?;
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::new(store, train)?;
