@@ -23,6 +23,8 @@ pub struct Tape<E: Element = f32> {
     nodes: RefCell<Vec<Node<E>>>,
     grad_enabled: Cell<bool>,
     params: RefCell<HashMap<ParamId, NodeId>>,
+    /// The store whose parameters this tape holds (a tape serves one store).
+    store: Cell<Option<u64>>,
 }
 
 /// A value on a tape: a cheap `Copy` handle (tape reference + node id) with the op methods.
@@ -57,6 +59,7 @@ impl<E: Element> Tape<E> {
             nodes: RefCell::new(Vec::new()),
             grad_enabled: Cell::new(true),
             params: RefCell::new(HashMap::new()),
+            store: Cell::new(None),
         }
     }
 
@@ -86,7 +89,16 @@ impl<E: Element> Tape<E> {
     }
 
     /// The leaf for a parameter of `store`; registering the same parameter twice returns one leaf.
+    /// A tape serves one store: parameters of a second store panic (their ids would collide).
     pub fn param(&self, store: &ParamStore<E>, id: ParamId) -> Var<'_, E> {
+        match self.store.get() {
+            None => self.store.set(Some(store.uid())),
+            Some(uid) => assert!(
+                uid == store.uid(),
+                "Tape::param: this tape already holds parameters of another ParamStore; \
+                 use one tape per store"
+            ),
+        }
         if let Some(&node) = self.params.borrow().get(&id) {
             return Var {
                 tape: self,

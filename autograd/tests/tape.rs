@@ -149,3 +149,15 @@ fn cross_entropy_with_everything_ignored_is_zero() {
     assert_eq!(loss.item(), 0.0);
     assert!(loss.backward().wrt(x).data().iter().all(|&g| g == 0.0));
 }
+
+#[test]
+#[should_panic(expected = "another ParamStore")]
+fn a_tape_refuses_parameters_of_a_second_store() {
+    let mut a = autograd::ParamStore::<f64>::new();
+    let wa = a.add("w", autograd::Tensor::from_f64(&[1], &[1.0]));
+    let mut b = a.clone();
+    let wb = b.add("v", autograd::Tensor::from_f64(&[1], &[2.0]));
+    let tape = autograd::Tape::new();
+    let _ = tape.param(&a, wa);
+    let _ = tape.param(&b, wb);
+}

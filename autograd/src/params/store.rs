@@ -28,10 +28,35 @@ pub struct Param<E: Element = f32> {
 }
 
 /// Owns every trainable tensor of a model under dotted names; gradients accumulate here.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug)]
 pub struct ParamStore<E: Element = f32> {
     params: Vec<Param<E>>,
     by_name: BTreeMap<String, ParamId>,
+    /// Tells stores apart, so that a tape can refuse parameters of a second store.
+    uid: u64,
+}
+
+/// The next [`ParamStore`] identity.
+fn next_uid() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl<E: Element> Default for ParamStore<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Element> Clone for ParamStore<E> {
+    /// A copy with its own identity (its `ParamId`s index the copy, not the original).
+    fn clone(&self) -> Self {
+        ParamStore {
+            params: self.params.clone(),
+            by_name: self.by_name.clone(),
+            uid: next_uid(),
+        }
+    }
 }
 
 impl<E: Element> ParamStore<E> {
@@ -40,7 +65,13 @@ impl<E: Element> ParamStore<E> {
         ParamStore {
             params: Vec::new(),
             by_name: BTreeMap::new(),
+            uid: next_uid(),
         }
+    }
+
+    /// This store's identity among the stores of the process.
+    pub(crate) fn uid(&self) -> u64 {
+        self.uid
     }
 
     /// Registers a parameter; panics if the name is taken (two modules built on one path).
