@@ -95,7 +95,7 @@ impl CellKind {
     }
 
     /// Forward of one step for one row.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn forward_row<E: Element>(self, r: RowForward<'_, E>) {
         let n = r.h.len();
         let one = E::one();
@@ -142,7 +142,7 @@ impl CellKind {
 
     /// Backward of one step for one row: gate gradients, and the direct (non-GEMM) part of the
     /// gradients of the previous states.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn backward_row<E: Element>(self, r: RowBackward<'_, E>) {
         let n = r.dh.len();
         let one = E::one();
@@ -201,13 +201,13 @@ impl CellKind {
 }
 
 /// The G gate blocks of a row, each exactly `n` long (so loops over `0..n` need no bounds checks).
-#[inline]
+#[inline(always)]
 fn split<E, const G: usize>(row: &[E], n: usize) -> [&[E]; G] {
     std::array::from_fn(|k| &row[k * n..(k + 1) * n])
 }
 
 /// The G gate blocks of a row, mutably.
-#[inline]
+#[inline(always)]
 fn split_mut<E, const G: usize>(row: &mut [E], n: usize) -> [&mut [E]; G] {
     let mut rest = &mut row[..G * n];
     std::array::from_fn(|_| {

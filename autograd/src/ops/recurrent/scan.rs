@@ -6,7 +6,8 @@
 
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
-use crate::tensor::{gemm, Gemm, Tensor};
+use crate::simd::vectorized;
+use crate::tensor::{gemm, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
 /// Gate math of a step splits over batch rows across threads from this many gate values on.
@@ -102,19 +103,11 @@ pub(crate) fn forward<E: Element>(
             Vec::new()
         },
     };
-    let rec = Gemm {
-        m: b,
-        k: h,
-        n: gh_len,
-        ta: false,
-        tb: true,
-    };
+    // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps.
+    let mut rec = PackedGemm::new(w_hh, h, gh_len, true);
     for step in 0..t {
         let time = d.time(step, reverse);
-        for row in gh.chunks_exact_mut(gh_len) {
-            row.copy_from_slice(b_hh);
-        }
-        gemm(rec, E::one(), &carry_h, w_hh, E::one(), &mut gh);
+        rec.multiply(b, &carry_h, h, &mut gh, gh_len, Start::Row(b_hh));
         let block = step * b;
         saved.h_prev[block * h..(block + b) * h].copy_from_slice(&carry_h);
         if lstm {
@@ -136,7 +129,7 @@ pub(crate) fn forward<E: Element>(
                 if active(lengths, row, time) {
                     let (h_out, c_out) = seq[at..at + s * h].split_at_mut(h);
                     let gi = (row * t + time) * gh_len;
-                    kind.forward_row(RowForward {
+                    let r = RowForward {
                         gx: &gx[gi..gi + gh_len],
                         gh: &gh[row * gh_len..(row + 1) * gh_len],
                         h_prev: ch,
@@ -144,7 +137,11 @@ pub(crate) fn forward<E: Element>(
                         h: h_out,
                         c: c_out,
                         gates,
-                    });
+                    };
+                    vectorized(
+                        #[inline(always)]
+                        || kind.forward_row(r),
+                    );
                     ch.copy_from_slice(h_out);
                     cc.copy_from_slice(c_out);
                 } else {
@@ -175,13 +172,8 @@ pub(crate) fn backward<E: Element>(
     let mut dc = vec![E::zero(); b * h];
     let mut dgx = vec![E::zero(); b * t * gh_len];
     let mut dgh = vec![E::zero(); t * b * gh_len];
-    let back = Gemm {
-        m: b,
-        k: gh_len,
-        n: h,
-        ta: false,
-        tb: false,
-    };
+    // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps.
+    let mut back = PackedGemm::new(w_hh, gh_len, h, false);
     for step in (0..t).rev() {
         let time = d.time(step, reverse);
         let block = step * b;
@@ -210,7 +202,7 @@ pub(crate) fn backward<E: Element>(
                 } else {
                     &[][..]
                 };
-                kind.backward_row(RowBackward {
+                let r = RowBackward {
                     gates: &saved.gates[si..si + gh_len],
                     gh: if saved.gh.is_empty() {
                         &[]
@@ -225,16 +217,20 @@ pub(crate) fn backward<E: Element>(
                     dc: dc_row,
                     dgx: &mut dgx_seq[time * gh_len..(time + 1) * gh_len],
                     dgh: dgh_row,
-                });
+                };
+                vectorized(
+                    #[inline(always)]
+                    || kind.backward_row(r),
+                );
             });
         // dh_prev = (direct part) + dgh_t · W_hh
-        gemm(
-            back,
-            E::one(),
+        back.multiply(
+            b,
             &dgh[block * gh_len..(block + b) * gh_len],
-            w_hh,
-            E::one(),
+            gh_len,
             &mut dh,
+            h,
+            Start::Accumulate,
         );
     }
     // dW_hh = Σ_t dgh_tᵀ · h_prev_t as one GEMM over all steps; db_hh = Σ dgh.
