@@ -152,17 +152,16 @@ impl<E: Element> PackedGemm<E> {
                             });
                             let mut init = [[E::zero(); NR]; MR];
                             for (row, c_row) in init.iter_mut().zip(&c_rows) {
-                                match start {
-                                    Start::Row(bias) => row[..c_row.len()]
-                                        .copy_from_slice(&bias[j0..j0 + c_row.len()]),
-                                    Start::Accumulate => row[..c_row.len()].copy_from_slice(c_row),
-                                }
+                                let from = match start {
+                                    Start::Row(bias) => &bias[j0..j0 + c_row.len()],
+                                    Start::Accumulate => &c_row[..],
+                                };
+                                copy_prefix(row, from);
                             }
                             let a_tile = &a_tiles[t * k * MR..(t + 1) * k * MR];
                             let out = tile(a_tile, panel, init);
                             for (row, c_row) in out.iter().zip(c_rows) {
-                                let len = c_row.len();
-                                c_row.copy_from_slice(&row[..len]);
+                                copy_prefix(c_row, row);
                             }
                         }
                     }
@@ -173,6 +172,23 @@ impl<E: Element> PackedGemm<E> {
             job(0);
         } else {
             (0..threads).into_par_iter().for_each(job);
+        }
+    }
+}
+
+/// Copies `src` into the front of `dst` (`src.len() <= dst.len()`), as a fixed-size copy (inline
+/// moves, not a `memcpy` call) in the usual case of a whole panel width.
+#[inline(always)]
+fn copy_prefix<E: Copy>(dst: &mut [E], src: &[E]) {
+    match (
+        <&mut [E; NR]>::try_from(&mut dst[..]),
+        <&[E; NR]>::try_from(src),
+    ) {
+        (Ok(d), Ok(s)) => *d = *s,
+        _ => {
+            for (d, &s) in dst.iter_mut().zip(src) {
+                *d = s;
+            }
         }
     }
 }

@@ -63,7 +63,8 @@ pub(crate) struct RowBackward<'a, E> {
     pub dc: &'a mut [E],
     /// Gradient w.r.t. the input projection `[G·H]`.
     pub dgx: &'a mut [E],
-    /// Gradient w.r.t. the recurrent projection `[G·H]`.
+    /// Gradient w.r.t. the recurrent projection `[G·H]` (GRU only: for the other cells it equals
+    /// `dgx`, and this is empty).
     pub dgh: &'a mut [E],
 }
 
@@ -83,6 +84,12 @@ impl CellKind {
             CellKind::Lstm => 2,
             _ => 1,
         }
+    }
+
+    /// Whether the gradient of the recurrent projection differs from that of the input projection
+    /// (only the GRU's, whose reset gate scales the n part of `gh`).
+    pub(crate) fn separate_dgh(self) -> bool {
+        self == CellKind::Gru
     }
 
     /// The PyTorch module this kind mirrors (`RNN`, `LSTM`, `GRU`).
@@ -149,15 +156,13 @@ impl CellKind {
         let dh = &mut r.dh[..n];
         match self {
             CellKind::Elman(act) => {
-                let (h, dgx, dgh) = (&r.h[..n], &mut r.dgx[..n], &mut r.dgh[..n]);
+                let (h, dgx) = (&r.h[..n], &mut r.dgx[..n]);
                 for j in 0..n {
-                    let d = match act {
+                    dgx[j] = match act {
                         Activation::Tanh => dh[j] * (one - h[j] * h[j]),
                         Activation::Relu if h[j] > E::zero() => dh[j],
                         Activation::Relu => E::zero(),
                     };
-                    dgx[j] = d;
-                    dgh[j] = d;
                     dh[j] = E::zero();
                 }
             }
@@ -175,7 +180,6 @@ impl CellKind {
                     dc[j] = dct * f[j];
                     dh[j] = E::zero();
                 }
-                r.dgh.copy_from_slice(r.dgx);
             }
             CellKind::Gru => {
                 let [rg, z, nn] = split(r.gates, n);

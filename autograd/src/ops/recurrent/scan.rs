@@ -8,6 +8,7 @@ use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
 use crate::simd::vectorized;
 use crate::tensor::{gemm, Gemm, PackedGemm, Start, Tensor};
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 /// Gate math of a step splits over batch rows across threads from this many gate values on.
@@ -43,13 +44,14 @@ impl Dims {
     }
 }
 
-/// What the forward keeps for backward (time-major).
+/// What the forward keeps for backward.
 pub(crate) struct ScanSaved<E> {
     /// Activated gates `[T, B, G·H]`.
     gates: Vec<E>,
     /// Recurrent projections `[T, B, G·H]` (GRU only; the reset gate multiplies its n part).
     gh: Vec<E>,
-    /// Hidden state before each step `[T, B, H]`.
+    /// Hidden state before each step, batch-first `[B, T, H]` like the gradient of `gx`, so that
+    /// the two pair up row for row in the single GEMM of dW_hh.
     h_prev: Vec<E>,
     /// Cell state before each step `[T, B, H]` (LSTM only).
     c_prev: Vec<E>,
@@ -109,7 +111,10 @@ pub(crate) fn forward<E: Element>(
         let time = d.time(step, reverse);
         rec.multiply(b, &carry_h, h, &mut gh, gh_len, Start::Row(b_hh));
         let block = step * b;
-        saved.h_prev[block * h..(block + b) * h].copy_from_slice(&carry_h);
+        for (row, ch) in carry_h.chunks_exact(h).enumerate() {
+            let at = (row * t + time) * h;
+            saved.h_prev[at..at + h].copy_from_slice(ch);
+        }
         if lstm {
             saved.c_prev[block * h..(block + b) * h].copy_from_slice(&carry_c);
         }
@@ -171,19 +176,29 @@ pub(crate) fn backward<E: Element>(
     let mut dh = vec![E::zero(); b * h];
     let mut dc = vec![E::zero(); b * h];
     let mut dgx = vec![E::zero(); b * t * gh_len];
-    let mut dgh = vec![E::zero(); t * b * gh_len];
+    // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
+    // other cells' equals dgx.
+    let mut dgh_own = if kind.separate_dgh() {
+        vec![E::zero(); b * t * gh_len]
+    } else {
+        Vec::new()
+    };
     // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps.
     let mut back = PackedGemm::new(w_hh, gh_len, h, false);
     for step in (0..t).rev() {
         let time = d.time(step, reverse);
         let block = step * b;
-        let dgh_block = &mut dgh[block * gh_len..(block + b) * gh_len];
+        let dgh_rows = if dgh_own.is_empty() {
+            Either::Left((0..b).into_par_iter().map(|_| -> &mut [E] { &mut [] }))
+        } else {
+            Either::Right(dgh_own.par_chunks_mut(t * gh_len))
+        };
         dgx.par_chunks_mut(t * gh_len)
-            .zip(dgh_block.par_chunks_mut(gh_len))
+            .zip(dgh_rows)
             .zip(dh.par_chunks_mut(h).zip(dc.par_chunks_mut(h)))
             .enumerate()
             .with_min_len(min_rows(b, gh_len))
-            .for_each(|(row, ((dgx_seq, dgh_row), (dh_row, dc_row)))| {
+            .for_each(|(row, ((dgx_seq, dgh_seq), (dh_row, dc_row)))| {
                 let out = (row * t + time) * s * h;
                 let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
                 for (acc, &g) in dh_row.iter_mut().zip(&d_states[out..out + h]) {
@@ -202,6 +217,7 @@ pub(crate) fn backward<E: Element>(
                 } else {
                     &[][..]
                 };
+                let at = time * gh_len;
                 let r = RowBackward {
                     gates: &saved.gates[si..si + gh_len],
                     gh: if saved.gh.is_empty() {
@@ -209,31 +225,37 @@ pub(crate) fn backward<E: Element>(
                     } else {
                         &saved.gh[si..si + gh_len]
                     },
-                    h_prev: &saved.h_prev[pi..pi + h],
+                    h_prev: &saved.h_prev[(row * t + time) * h..(row * t + time + 1) * h],
                     c_prev,
                     h: &states[out..out + h],
                     c: &states[out + h..out + s * h],
                     dh: dh_row,
                     dc: dc_row,
-                    dgx: &mut dgx_seq[time * gh_len..(time + 1) * gh_len],
-                    dgh: dgh_row,
+                    dgx: &mut dgx_seq[at..at + gh_len],
+                    dgh: if dgh_seq.is_empty() {
+                        dgh_seq
+                    } else {
+                        &mut dgh_seq[at..at + gh_len]
+                    },
                 };
                 vectorized(
                     #[inline(always)]
                     || kind.backward_row(r),
                 );
             });
-        // dh_prev = (direct part) + dgh_t · W_hh
+        // dh_prev = (direct part) + dgh_t · W_hh, over the rows of dgh at this time.
+        let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
         back.multiply(
             b,
-            &dgh[block * gh_len..(block + b) * gh_len],
-            gh_len,
+            &dgh[time * gh_len..],
+            t * gh_len,
             &mut dh,
             h,
             Start::Accumulate,
         );
     }
-    // dW_hh = Σ_t dgh_tᵀ · h_prev_t as one GEMM over all steps; db_hh = Σ dgh.
+    // dW_hh = Σ dghᵀ·h_prev over all rows and steps as one GEMM; db_hh = Σ dgh.
+    let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
     let mut dw = vec![E::zero(); gh_len * h];
     let all = Gemm {
         m: gh_len,
@@ -242,7 +264,7 @@ pub(crate) fn backward<E: Element>(
         ta: true,
         tb: false,
     };
-    gemm(all, E::one(), &dgh, &saved.h_prev, E::zero(), &mut dw);
+    gemm(all, E::one(), dgh, &saved.h_prev, E::zero(), &mut dw);
     let mut db = vec![E::zero(); gh_len];
     for row in dgh.chunks_exact(gh_len) {
         for (acc, &v) in db.iter_mut().zip(row) {
