@@ -70,7 +70,8 @@ fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
     lengths.is_none_or(|l| time < l[row])
 }
 
-/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM).
+/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
+/// what backward needs when `save`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn forward<E: Element>(
     kind: CellKind,
@@ -82,6 +83,7 @@ pub(crate) fn forward<E: Element>(
     c0: Option<&[E]>,
     lengths: Option<&[usize]>,
     reverse: bool,
+    save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims { b, t, h, g, s } = d;
     let gh_len = g * h;
@@ -91,31 +93,28 @@ pub(crate) fn forward<E: Element>(
     let mut carry_c = c0.map_or_else(|| vec![E::zero(); b * h], <[E]>::to_vec);
     let mut gh = vec![E::zero(); b * gh_len];
     let mut states = vec![E::zero(); b * t * s * h];
+    // Without backward (no_grad, or no input needs a gradient) nothing is saved, and the gates of
+    // one step go to a scratch block.
+    let saved_len = |per_step: usize, wanted: bool| if save && wanted { t * per_step } else { 0 };
     let mut saved = ScanSaved {
-        gates: vec![E::zero(); t * b * gh_len],
-        gh: if kind == CellKind::Gru {
-            vec![E::zero(); t * b * gh_len]
-        } else {
-            Vec::new()
-        },
-        h_prev: vec![E::zero(); t * b * h],
-        c_prev: if lstm {
-            vec![E::zero(); t * b * h]
-        } else {
-            Vec::new()
-        },
+        gates: vec![E::zero(); if save { t * b * gh_len } else { b * gh_len }],
+        gh: vec![E::zero(); saved_len(b * gh_len, kind == CellKind::Gru)],
+        h_prev: vec![E::zero(); saved_len(b * h, true)],
+        c_prev: vec![E::zero(); saved_len(b * h, lstm)],
     };
     // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps.
     let mut rec = PackedGemm::new(w_hh, h, gh_len, true);
     for step in 0..t {
         let time = d.time(step, reverse);
         rec.multiply(b, &carry_h, h, &mut gh, gh_len, Start::Row(b_hh));
-        let block = step * b;
-        for (row, ch) in carry_h.chunks_exact(h).enumerate() {
-            let at = (row * t + time) * h;
-            saved.h_prev[at..at + h].copy_from_slice(ch);
+        let block = if save { step * b } else { 0 };
+        if save {
+            for (row, ch) in carry_h.chunks_exact(h).enumerate() {
+                let at = (row * t + time) * h;
+                saved.h_prev[at..at + h].copy_from_slice(ch);
+            }
         }
-        if lstm {
+        if !saved.c_prev.is_empty() {
             saved.c_prev[block * h..(block + b) * h].copy_from_slice(&carry_c);
         }
         if !saved.gh.is_empty() {
