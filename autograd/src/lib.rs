@@ -21,6 +21,7 @@ pub mod ops;
 pub mod optim;
 pub mod params;
 pub mod rng;
+pub mod simd;
 pub mod tape;
 pub mod tensor;
 

@@ -63,7 +63,8 @@ pub(crate) struct RowBackward<'a, E> {
     pub dc: &'a mut [E],
     /// Gradient w.r.t. the input projection `[G·H]`.
     pub dgx: &'a mut [E],
-    /// Gradient w.r.t. the recurrent projection `[G·H]`.
+    /// Gradient w.r.t. the recurrent projection `[G·H]` (GRU only: for the other cells it equals
+    /// `dgx`, and this is empty).
     pub dgh: &'a mut [E],
 }
 
@@ -85,6 +86,12 @@ impl CellKind {
         }
     }
 
+    /// Whether the gradient of the recurrent projection differs from that of the input projection
+    /// (only the GRU's, whose reset gate scales the n part of `gh`).
+    pub(crate) fn separate_dgh(self) -> bool {
+        self == CellKind::Gru
+    }
+
     /// The PyTorch module this kind mirrors (`RNN`, `LSTM`, `GRU`).
     pub fn torch_name(self) -> &'static str {
         match self {
@@ -95,7 +102,7 @@ impl CellKind {
     }
 
     /// Forward of one step for one row.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn forward_row<E: Element>(self, r: RowForward<'_, E>) {
         let n = r.h.len();
         let one = E::one();
@@ -142,22 +149,20 @@ impl CellKind {
 
     /// Backward of one step for one row: gate gradients, and the direct (non-GEMM) part of the
     /// gradients of the previous states.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn backward_row<E: Element>(self, r: RowBackward<'_, E>) {
         let n = r.dh.len();
         let one = E::one();
         let dh = &mut r.dh[..n];
         match self {
             CellKind::Elman(act) => {
-                let (h, dgx, dgh) = (&r.h[..n], &mut r.dgx[..n], &mut r.dgh[..n]);
+                let (h, dgx) = (&r.h[..n], &mut r.dgx[..n]);
                 for j in 0..n {
-                    let d = match act {
+                    dgx[j] = match act {
                         Activation::Tanh => dh[j] * (one - h[j] * h[j]),
                         Activation::Relu if h[j] > E::zero() => dh[j],
                         Activation::Relu => E::zero(),
                     };
-                    dgx[j] = d;
-                    dgh[j] = d;
                     dh[j] = E::zero();
                 }
             }
@@ -175,7 +180,6 @@ impl CellKind {
                     dc[j] = dct * f[j];
                     dh[j] = E::zero();
                 }
-                r.dgh.copy_from_slice(r.dgx);
             }
             CellKind::Gru => {
                 let [rg, z, nn] = split(r.gates, n);
@@ -201,13 +205,13 @@ impl CellKind {
 }
 
 /// The G gate blocks of a row, each exactly `n` long (so loops over `0..n` need no bounds checks).
-#[inline]
+#[inline(always)]
 fn split<E, const G: usize>(row: &[E], n: usize) -> [&[E]; G] {
     std::array::from_fn(|k| &row[k * n..(k + 1) * n])
 }
 
 /// The G gate blocks of a row, mutably.
-#[inline]
+#[inline(always)]
 fn split_mut<E, const G: usize>(row: &mut [E], n: usize) -> [&mut [E]; G] {
     let mut rest = &mut row[..G * n];
     std::array::from_fn(|_| {

@@ -135,6 +135,11 @@ impl<'t, E: Element> Var<'t, E> {
             c_init.as_ref().map(|c| c.data()),
             spec.lengths.as_deref(),
             spec.reverse,
+            self.tape().grad_enabled()
+                && [self, w_hh, b_hh, h0]
+                    .iter()
+                    .chain(&c0)
+                    .any(|v| v.requires_grad()),
         );
         self.push(
             Tensor::new(&[b, t, s * h], states),

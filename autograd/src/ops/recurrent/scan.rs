@@ -6,7 +6,9 @@
 
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
-use crate::tensor::{gemm, Gemm, Tensor};
+use crate::simd::vectorized;
+use crate::tensor::{gemm, Gemm, PackedGemm, Start, Tensor};
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 /// Gate math of a step splits over batch rows across threads from this many gate values on.
@@ -42,13 +44,14 @@ impl Dims {
     }
 }
 
-/// What the forward keeps for backward (time-major).
+/// What the forward keeps for backward.
 pub(crate) struct ScanSaved<E> {
     /// Activated gates `[T, B, G·H]`.
     gates: Vec<E>,
     /// Recurrent projections `[T, B, G·H]` (GRU only; the reset gate multiplies its n part).
     gh: Vec<E>,
-    /// Hidden state before each step `[T, B, H]`.
+    /// Hidden state before each step, batch-first `[B, T, H]` like the gradient of `gx`, so that
+    /// the two pair up row for row in the single GEMM of dW_hh.
     h_prev: Vec<E>,
     /// Cell state before each step `[T, B, H]` (LSTM only).
     c_prev: Vec<E>,
@@ -67,7 +70,8 @@ fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
     lengths.is_none_or(|l| time < l[row])
 }
 
-/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM).
+/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
+/// what backward needs when `save`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn forward<E: Element>(
     kind: CellKind,
@@ -79,6 +83,7 @@ pub(crate) fn forward<E: Element>(
     c0: Option<&[E]>,
     lengths: Option<&[usize]>,
     reverse: bool,
+    save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims { b, t, h, g, s } = d;
     let gh_len = g * h;
@@ -88,36 +93,28 @@ pub(crate) fn forward<E: Element>(
     let mut carry_c = c0.map_or_else(|| vec![E::zero(); b * h], <[E]>::to_vec);
     let mut gh = vec![E::zero(); b * gh_len];
     let mut states = vec![E::zero(); b * t * s * h];
+    // Without backward (no_grad, or no input needs a gradient) nothing is saved, and the gates of
+    // one step go to a scratch block.
+    let saved_len = |per_step: usize, wanted: bool| if save && wanted { t * per_step } else { 0 };
     let mut saved = ScanSaved {
-        gates: vec![E::zero(); t * b * gh_len],
-        gh: if kind == CellKind::Gru {
-            vec![E::zero(); t * b * gh_len]
-        } else {
-            Vec::new()
-        },
-        h_prev: vec![E::zero(); t * b * h],
-        c_prev: if lstm {
-            vec![E::zero(); t * b * h]
-        } else {
-            Vec::new()
-        },
+        gates: vec![E::zero(); if save { t * b * gh_len } else { b * gh_len }],
+        gh: vec![E::zero(); saved_len(b * gh_len, kind == CellKind::Gru)],
+        h_prev: vec![E::zero(); saved_len(b * h, true)],
+        c_prev: vec![E::zero(); saved_len(b * h, lstm)],
     };
-    let rec = Gemm {
-        m: b,
-        k: h,
-        n: gh_len,
-        ta: false,
-        tb: true,
-    };
+    // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps.
+    let mut rec = PackedGemm::new(w_hh, h, gh_len, true);
     for step in 0..t {
         let time = d.time(step, reverse);
-        for row in gh.chunks_exact_mut(gh_len) {
-            row.copy_from_slice(b_hh);
+        rec.multiply(b, &carry_h, h, &mut gh, gh_len, Start::Row(b_hh));
+        let block = if save { step * b } else { 0 };
+        if save {
+            for (row, ch) in carry_h.chunks_exact(h).enumerate() {
+                let at = (row * t + time) * h;
+                saved.h_prev[at..at + h].copy_from_slice(ch);
+            }
         }
-        gemm(rec, E::one(), &carry_h, w_hh, E::one(), &mut gh);
-        let block = step * b;
-        saved.h_prev[block * h..(block + b) * h].copy_from_slice(&carry_h);
-        if lstm {
+        if !saved.c_prev.is_empty() {
             saved.c_prev[block * h..(block + b) * h].copy_from_slice(&carry_c);
         }
         if !saved.gh.is_empty() {
@@ -136,7 +133,7 @@ pub(crate) fn forward<E: Element>(
                 if active(lengths, row, time) {
                     let (h_out, c_out) = seq[at..at + s * h].split_at_mut(h);
                     let gi = (row * t + time) * gh_len;
-                    kind.forward_row(RowForward {
+                    let r = RowForward {
                         gx: &gx[gi..gi + gh_len],
                         gh: &gh[row * gh_len..(row + 1) * gh_len],
                         h_prev: ch,
@@ -144,7 +141,11 @@ pub(crate) fn forward<E: Element>(
                         h: h_out,
                         c: c_out,
                         gates,
-                    });
+                    };
+                    vectorized(
+                        #[inline(always)]
+                        || kind.forward_row(r),
+                    );
                     ch.copy_from_slice(h_out);
                     cc.copy_from_slice(c_out);
                 } else {
@@ -174,24 +175,29 @@ pub(crate) fn backward<E: Element>(
     let mut dh = vec![E::zero(); b * h];
     let mut dc = vec![E::zero(); b * h];
     let mut dgx = vec![E::zero(); b * t * gh_len];
-    let mut dgh = vec![E::zero(); t * b * gh_len];
-    let back = Gemm {
-        m: b,
-        k: gh_len,
-        n: h,
-        ta: false,
-        tb: false,
+    // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
+    // other cells' equals dgx.
+    let mut dgh_own = if kind.separate_dgh() {
+        vec![E::zero(); b * t * gh_len]
+    } else {
+        Vec::new()
     };
+    // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps.
+    let mut back = PackedGemm::new(w_hh, gh_len, h, false);
     for step in (0..t).rev() {
         let time = d.time(step, reverse);
         let block = step * b;
-        let dgh_block = &mut dgh[block * gh_len..(block + b) * gh_len];
+        let dgh_rows = if dgh_own.is_empty() {
+            Either::Left((0..b).into_par_iter().map(|_| -> &mut [E] { &mut [] }))
+        } else {
+            Either::Right(dgh_own.par_chunks_mut(t * gh_len))
+        };
         dgx.par_chunks_mut(t * gh_len)
-            .zip(dgh_block.par_chunks_mut(gh_len))
+            .zip(dgh_rows)
             .zip(dh.par_chunks_mut(h).zip(dc.par_chunks_mut(h)))
             .enumerate()
             .with_min_len(min_rows(b, gh_len))
-            .for_each(|(row, ((dgx_seq, dgh_row), (dh_row, dc_row)))| {
+            .for_each(|(row, ((dgx_seq, dgh_seq), (dh_row, dc_row)))| {
                 let out = (row * t + time) * s * h;
                 let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
                 for (acc, &g) in dh_row.iter_mut().zip(&d_states[out..out + h]) {
@@ -210,34 +216,45 @@ pub(crate) fn backward<E: Element>(
                 } else {
                     &[][..]
                 };
-                kind.backward_row(RowBackward {
+                let at = time * gh_len;
+                let r = RowBackward {
                     gates: &saved.gates[si..si + gh_len],
                     gh: if saved.gh.is_empty() {
                         &[]
                     } else {
                         &saved.gh[si..si + gh_len]
                     },
-                    h_prev: &saved.h_prev[pi..pi + h],
+                    h_prev: &saved.h_prev[(row * t + time) * h..(row * t + time + 1) * h],
                     c_prev,
                     h: &states[out..out + h],
                     c: &states[out + h..out + s * h],
                     dh: dh_row,
                     dc: dc_row,
-                    dgx: &mut dgx_seq[time * gh_len..(time + 1) * gh_len],
-                    dgh: dgh_row,
-                });
+                    dgx: &mut dgx_seq[at..at + gh_len],
+                    dgh: if dgh_seq.is_empty() {
+                        dgh_seq
+                    } else {
+                        &mut dgh_seq[at..at + gh_len]
+                    },
+                };
+                vectorized(
+                    #[inline(always)]
+                    || kind.backward_row(r),
+                );
             });
-        // dh_prev = (direct part) + dgh_t · W_hh
-        gemm(
-            back,
-            E::one(),
-            &dgh[block * gh_len..(block + b) * gh_len],
-            w_hh,
-            E::one(),
+        // dh_prev = (direct part) + dgh_t · W_hh, over the rows of dgh at this time.
+        let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
+        back.multiply(
+            b,
+            &dgh[time * gh_len..],
+            t * gh_len,
             &mut dh,
+            h,
+            Start::Accumulate,
         );
     }
-    // dW_hh = Σ_t dgh_tᵀ · h_prev_t as one GEMM over all steps; db_hh = Σ dgh.
+    // dW_hh = Σ dghᵀ·h_prev over all rows and steps as one GEMM; db_hh = Σ dgh.
+    let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
     let mut dw = vec![E::zero(); gh_len * h];
     let all = Gemm {
         m: gh_len,
@@ -246,7 +263,7 @@ pub(crate) fn backward<E: Element>(
         ta: true,
         tb: false,
     };
-    gemm(all, E::one(), &dgh, &saved.h_prev, E::zero(), &mut dw);
+    gemm(all, E::one(), dgh, &saved.h_prev, E::zero(), &mut dw);
     let mut db = vec![E::zero(); gh_len];
     for row in dgh.chunks_exact(gh_len) {
         for (acc, &v) in db.iter_mut().zip(row) {

@@ -1,0 +1,50 @@
+//! Runtime CPU dispatch: runs a closure compiled for the widest vector unit the CPU has, so that
+//! plain loops over slices auto-vectorize to AVX-512 (or AVX2 with FMA) in a build for the
+//! baseline x86-64 target. Elsewhere, and on older CPUs, the closure runs as compiled.
+//!
+//! The closure must be `#[inline(always)]` (and so must the functions it calls in its hot loops):
+//! only code inlined into the feature-enabled wrapper is compiled with those features.
+
+/// Runs `f` inside a function compiled with AVX-512F (else AVX2 and FMA) enabled, when this CPU
+/// supports them; the result is the same as `f()` up to the rounding of fused multiply-adds that the
+/// code of `f` requests explicitly (`mul_add` is exact-rounded everywhere, so not even that).
+#[inline(always)]
+pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the features `avx512` is compiled with were detected on this CPU just above.
+            return unsafe { avx512(f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: as above, for `avx2`'s features.
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
+}
+
+/// `f()` compiled with AVX-512F and VL (32 vector registers).
+///
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512VL, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// `f()` compiled with AVX2 and FMA.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}

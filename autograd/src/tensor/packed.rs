@@ -1,0 +1,286 @@
+//! A GEMM whose right-hand matrix is packed once and reused for many products: the recurrent kernels
+//! multiply by the same `W_hh` at every time step, where matrixmultiply would repack it every call.
+//!
+//! Every element of C is one chain of fused multiply-adds over k in order, from its start value, so
+//! the result does not depend on the register blocking nor on how the columns are split between
+//! threads: one thread and two give the same bits.
+
+use crate::element::Element;
+use crate::simd::vectorized;
+use rayon::prelude::*;
+
+/// Columns per packed panel of B (one AVX-512 register of f32).
+const NR: usize = 16;
+/// Rows of C per register tile.
+const MR: usize = 8;
+/// Products with fewer multiply-adds than this run on one thread.
+pub const PAR_PACKED_MIN_WORK: usize = 1 << 20;
+
+/// Where the sum of each element of C starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Start<'a, E> {
+    /// From one row `[n]` shared by every row of C (a bias).
+    Row(&'a [E]),
+    /// From C's current contents (`C += A·B`).
+    Accumulate,
+}
+
+/// `B` `[k, n]` packed into column panels, plus the scratch that packs each left-hand matrix.
+pub struct PackedGemm<E> {
+    k: usize,
+    n: usize,
+    /// `⌈n/NR⌉` panels, each `k` rows of `NR` values (zero past column n).
+    panels: Vec<E>,
+    /// The left-hand matrix of the current product as `⌈m/MR⌉` tiles of `k` columns of `MR` rows.
+    a_tiles: Vec<E>,
+}
+
+/// A raw pointer to C that may cross to a rayon worker.
+#[derive(Clone, Copy)]
+struct SendPtr<E>(*mut E);
+// SAFETY: used only inside `PackedGemm::multiply`, where each worker writes a disjoint set of
+// column panels of C.
+unsafe impl<E> Send for SendPtr<E> {}
+// SAFETY: as above.
+unsafe impl<E> Sync for SendPtr<E> {}
+
+impl<E> SendPtr<E> {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper).
+    fn get(self) -> *mut E {
+        self.0
+    }
+}
+
+impl<E: Element> PackedGemm<E> {
+    /// Packs `B` `[k, n]`, given row-major (`src` is `[k, n]`) or transposed (`src` is `[n, k]`).
+    pub fn new(src: &[E], k: usize, n: usize, transposed: bool) -> Self {
+        assert!(
+            src.len() >= k * n,
+            "packed gemm: source too small for [{k},{n}]"
+        );
+        let mut panels = vec![E::zero(); n.div_ceil(NR) * k * NR];
+        if k > 0 {
+            for (p, panel) in panels.chunks_exact_mut(k * NR).enumerate() {
+                let j0 = p * NR;
+                for j in 0..NR.min(n - j0) {
+                    if transposed {
+                        let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
+                        for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
+                            dst[j] = v;
+                        }
+                    } else {
+                        for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                            dst[j] = src[kk * n + j0 + j];
+                        }
+                    }
+                }
+            }
+        }
+        PackedGemm {
+            k,
+            n,
+            panels,
+            a_tiles: Vec::new(),
+        }
+    }
+
+    /// `C = start + A·B` for the `m` rows of `A` (each `k` wide, `lda` apart in `a`) and of `C`
+    /// (each `n` wide, `ldc` apart in `c`). Large products split their column panels across the
+    /// rayon threads. Allocates only when `m` grows past every earlier call's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn multiply(
+        &mut self,
+        m: usize,
+        a: &[E],
+        lda: usize,
+        c: &mut [E],
+        ldc: usize,
+        start: Start<'_, E>,
+    ) {
+        let (k, n) = (self.k, self.n);
+        if m == 0 || n == 0 {
+            return;
+        }
+        assert!(
+            lda >= k && ldc >= n && a.len() >= (m - 1) * lda + k && c.len() >= (m - 1) * ldc + n,
+            "packed gemm: buffers too small for [{m},{k}]x[{k},{n}]"
+        );
+        if let Start::Row(row) = start {
+            assert!(row.len() >= n, "packed gemm: start row shorter than {n}");
+        }
+        let tiles = m.div_ceil(MR);
+        self.a_tiles.clear();
+        self.a_tiles.resize(tiles * k * MR, E::zero());
+        for (t, tile) in self.a_tiles.chunks_exact_mut((k * MR).max(1)).enumerate() {
+            for r in 0..MR.min(m - t * MR) {
+                let row = &a[(t * MR + r) * lda..(t * MR + r) * lda + k];
+                for (dst, &v) in tile.chunks_exact_mut(MR).zip(row) {
+                    dst[r] = v;
+                }
+            }
+        }
+        let panels = n.div_ceil(NR);
+        let threads = if m * n * k >= PAR_PACKED_MIN_WORK {
+            rayon::current_num_threads().clamp(1, panels)
+        } else {
+            1
+        };
+        let per = panels.div_ceil(threads);
+        let c_ptr = SendPtr(c.as_mut_ptr());
+        let (a_tiles, b_panels) = (&self.a_tiles, &self.panels);
+        let job = |part: usize| {
+            let range = (part * per).min(panels)..((part + 1) * per).min(panels);
+            vectorized(
+                #[inline(always)]
+                || {
+                    for p in range {
+                        let j0 = p * NR;
+                        let width = NR.min(n - j0);
+                        let panel = &b_panels[p * k * NR..(p + 1) * k * NR];
+                        for t in 0..tiles {
+                            let rows = MR.min(m - t * MR);
+                            // SAFETY: rows t·MR..t·MR+rows of C, columns j0..j0+width: inside `c`
+                            // as asserted above, and each panel p (hence each column range) is
+                            // written by exactly one worker, while no other reference to `c` is
+                            // used until all workers are done.
+                            let c_rows: [&mut [E]; MR] = std::array::from_fn(|r| unsafe {
+                                let len = if r < rows { width } else { 0 };
+                                std::slice::from_raw_parts_mut(
+                                    c_ptr.get().add((t * MR + r.min(rows - 1)) * ldc + j0),
+                                    len,
+                                )
+                            });
+                            let mut init = [[E::zero(); NR]; MR];
+                            for (row, c_row) in init.iter_mut().zip(&c_rows) {
+                                let from = match start {
+                                    Start::Row(bias) => &bias[j0..j0 + c_row.len()],
+                                    Start::Accumulate => &c_row[..],
+                                };
+                                copy_prefix(row, from);
+                            }
+                            let a_tile = &a_tiles[t * k * MR..(t + 1) * k * MR];
+                            let out = tile(a_tile, panel, init);
+                            for (row, c_row) in out.iter().zip(c_rows) {
+                                copy_prefix(c_row, row);
+                            }
+                        }
+                    }
+                },
+            )
+        };
+        if threads == 1 {
+            job(0);
+        } else {
+            (0..threads).into_par_iter().for_each(job);
+        }
+    }
+}
+
+/// Copies `src` into the front of `dst` (`src.len() <= dst.len()`), as a fixed-size copy (inline
+/// moves, not a `memcpy` call) in the usual case of a whole panel width.
+#[inline(always)]
+fn copy_prefix<E: Copy>(dst: &mut [E], src: &[E]) {
+    match (
+        <&mut [E; NR]>::try_from(&mut dst[..]),
+        <&[E; NR]>::try_from(src),
+    ) {
+        (Ok(d), Ok(s)) => *d = *s,
+        _ => {
+            for (d, &s) in dst.iter_mut().zip(src) {
+                *d = s;
+            }
+        }
+    }
+}
+
+/// One register tile: `acc[r][j] += Σ_k a[k][r]·panel[k][j]`, as fused multiply-adds in k order.
+///
+/// The rows are written out one by one (not as a loop over r) so that LLVM vectorizes along j.
+#[inline(always)]
+fn tile<E: Element>(a: &[E], panel: &[E], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
+    let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7] = acc;
+    for (x, w) in a.chunks_exact(MR).zip(panel.chunks_exact(NR)) {
+        let x: &[E; MR] = x.try_into().expect("MR values");
+        let w: &[E; NR] = w.try_into().expect("NR values");
+        axpy(x[0], w, &mut c0);
+        axpy(x[1], w, &mut c1);
+        axpy(x[2], w, &mut c2);
+        axpy(x[3], w, &mut c3);
+        axpy(x[4], w, &mut c4);
+        axpy(x[5], w, &mut c5);
+        axpy(x[6], w, &mut c6);
+        axpy(x[7], w, &mut c7);
+    }
+    [c0, c1, c2, c3, c4, c5, c6, c7]
+}
+
+/// `acc += x·w` as fused multiply-adds.
+#[inline(always)]
+fn axpy<E: Element>(x: E, w: &[E; NR], acc: &mut [E; NR]) {
+    for (a, &w) in acc.iter_mut().zip(w) {
+        *a = x.mul_add(w, *a);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The product computed naively with the same multiply-add chain.
+    fn naive(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c0: &[f64]) -> Vec<f64> {
+        let mut c = c0.to_vec();
+        for i in 0..m {
+            for j in 0..n {
+                for kk in 0..k {
+                    c[i * n + j] = a[i * k + kk].mul_add(b[kk * n + j], c[i * n + j]);
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn matches_naive_for_odd_shapes_both_layouts_and_starts() {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 5, 7),
+            (9, 17, 33),
+            (20, 3, 16),
+            (8, 40, 100),
+            (40, 128, 260),
+        ] {
+            let a: Vec<f64> = (0..m * k).map(|i| ((i * 7) % 13) as f64 - 6.0).collect();
+            let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 * 0.25).collect();
+            let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+            let bias: Vec<f64> = (0..n).map(|j| j as f64).collect();
+            let c0: Vec<f64> = (0..m * n).map(|i| (i % 4) as f64).collect();
+            let rows: Vec<f64> = (0..m * n).map(|i| bias[i % n]).collect();
+            for (src, transposed) in [(&b, false), (&bt, true)] {
+                let mut g = PackedGemm::new(src, k, n, transposed);
+                let mut c = c0.clone();
+                g.multiply(m, &a, k, &mut c, n, Start::Accumulate);
+                assert_eq!(c, naive(m, k, n, &a, &b, &c0));
+                g.multiply(m, &a, k, &mut c, n, Start::Row(&bias));
+                assert_eq!(c, naive(m, k, n, &a, &b, &rows));
+            }
+        }
+    }
+
+    #[test]
+    fn strided_rows_leave_the_gaps_alone() {
+        let (m, k, n) = (5, 4, 18);
+        let a: Vec<f64> = (0..m * 2 * k).map(|i| i as f64 * 0.5).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| (i % 3) as f64).collect();
+        let mut c = vec![-1.0; m * 2 * n];
+        let mut g = PackedGemm::new(&b, k, n, false);
+        g.multiply(m, &a, 2 * k, &mut c, 2 * n, Start::Row(&vec![0.0; n]));
+        let dense_a: Vec<f64> = (0..m)
+            .flat_map(|i| a[i * 2 * k..i * 2 * k + k].to_vec())
+            .collect();
+        let want = naive(m, k, n, &dense_a, &b, &vec![0.0; m * n]);
+        for i in 0..m {
+            assert_eq!(&c[i * 2 * n..i * 2 * n + n], &want[i * n..(i + 1) * n]);
+            assert!(c[i * 2 * n + n..(i + 1) * 2 * n].iter().all(|&v| v == -1.0));
+        }
+    }
+}
