@@ -33,11 +33,11 @@ pub struct DemoConfig {
 }
 
 impl Default for DemoConfig {
-    /// T = 100, 2,500 steps of batches of 32, 32 hidden units, Adam at 0.01 with clipping at 1.
+    /// T = 100, 4,000 steps of batches of 32, 32 hidden units, Adam at 0.01 with clipping at 1.
     fn default() -> Self {
         DemoConfig {
             t: 100,
-            steps: 2500,
+            steps: 4000,
             hidden: 32,
             batch: 32,
             lr: 0.01,
@@ -144,7 +144,7 @@ pub fn table(config: &DemoConfig, rows: &[DemoRow]) -> String {
             (true, Some(step)) => format!("solved (below {SOLVED_MSE} from step {step})"),
             (true, None) => "solved".to_string(),
             (false, _) if r.val_mse < 0.5 * r.baseline => "beats the baseline, not solved".into(),
-            (false, _) => "not solved (at the baseline)".into(),
+            (false, _) => "not solved (no better than the baseline)".into(),
         };
         s += &format!(
             "{:<6} {:>7} {:>6} {:>8.1} {:>8.4} {:>9.4}  {}\n",

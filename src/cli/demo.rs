@@ -10,7 +10,7 @@ use super::{usage_error, Failure};
 /// Arguments of `seqzoo demo`.
 #[derive(Debug, Args, Default)]
 pub struct DemoArgs {
-    /// Training steps per model (default 2500).
+    /// Training steps per model (default 4000).
     #[arg(long)]
     pub steps: Option<usize>,
     /// Sequence length of the adding problem (default 100).

@@ -140,6 +140,12 @@ pub fn summary_lines(session: &Session, summary: &TrainSummary) -> String {
     }
     s.push('\n');
     let metrics = final_metrics(summary);
+    if let (Some(f), Some(rmse)) = (session.task.forecast, metrics.get("val_rmse")) {
+        s += &format!(
+            "val_rmse {rmse:.4} in the series' units; persistence {:.4}, training mean {:.4}\n",
+            f.persistence_rmse, f.mean_rmse
+        );
+    }
     if let (Some(b), Some((value, beats))) =
         (&session.task.baseline, verdict(&session.task, metrics))
     {
