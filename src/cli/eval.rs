@@ -53,8 +53,13 @@ pub fn run(args: &EvalArgs) -> Result<String, Failure> {
     }
     let task = spec.prepare_task().map_err(Failure::from_error)?;
     let metrics = trained.evaluate(&task).map_err(Failure::runtime)?;
+    let settings = if spec.settings.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", spec.settings.join(" "))
+    };
     let mut out = format!(
-        "{}: {} after {} steps, on {} ({} validation examples)\n",
+        "{}: {} after {} steps, on {}{settings} ({} validation examples)\n",
         args.checkpoint.display(),
         trained.config.describe(),
         trained.steps,
