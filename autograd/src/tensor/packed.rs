@@ -15,6 +15,8 @@ const NR: usize = 16;
 const MR: usize = 8;
 /// Products with fewer multiply-adds than this run on one thread.
 pub const PAR_PACKED_MIN_WORK: usize = 1 << 20;
+/// Matrices of at least this many elements are packed across the rayon threads.
+const PAR_PACK_MIN_LEN: usize = 1 << 16;
 
 /// Where the sum of each element of C starts.
 #[derive(Clone, Copy, Debug)]
@@ -59,22 +61,31 @@ impl<E: Element> PackedGemm<E> {
             "packed gemm: source too small for [{k},{n}]"
         );
         let mut panels = vec![E::zero(); n.div_ceil(NR) * k * NR];
-        if k > 0 {
-            for (p, panel) in panels.chunks_exact_mut(k * NR).enumerate() {
-                let j0 = p * NR;
-                for j in 0..NR.min(n - j0) {
-                    if transposed {
-                        let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
-                        for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
-                            dst[j] = v;
-                        }
-                    } else {
-                        for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
-                            dst[j] = src[kk * n + j0 + j];
-                        }
+        let pack = |(p, panel): (usize, &mut [E])| {
+            let j0 = p * NR;
+            for j in 0..NR.min(n - j0) {
+                if transposed {
+                    let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
+                    for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
+                        dst[j] = v;
+                    }
+                } else {
+                    for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                        dst[j] = src[kk * n + j0 + j];
                     }
                 }
             }
+        };
+        if k == 0 {
+        } else if k * n >= PAR_PACK_MIN_LEN {
+            let min = PAR_PACK_MIN_LEN.div_ceil(k * NR);
+            panels
+                .par_chunks_exact_mut(k * NR)
+                .enumerate()
+                .with_min_len(min)
+                .for_each(pack);
+        } else {
+            panels.chunks_exact_mut(k * NR).enumerate().for_each(pack);
         }
         PackedGemm {
             k,

@@ -12,7 +12,7 @@
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
 use crate::simd::vectorized;
-use crate::tensor::{gemm, Gemm, PackedGemm, Start, Tensor};
+use crate::tensor::{gemm, zeroed, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
 /// A scan splits its batch across threads from this many multiply-adds in its recurrent GEMMs on.
@@ -136,15 +136,15 @@ pub(crate) fn forward<E: Element>(
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims { b, t, h, g, s } = d;
     let gh_len = g * h;
-    let mut states = vec![E::zero(); b * t * s * h];
+    let mut states = zeroed(b * t * s * h);
     // Without backward (no_grad, or no input needs a gradient) nothing is saved, and each block
     // keeps the gates of one row in a scratch row.
     let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
     let mut saved = ScanSaved {
-        gates: vec![E::zero(); kept(gh_len, true)],
-        gh: vec![E::zero(); kept(gh_len, kind == CellKind::Gru)],
-        h_prev: vec![E::zero(); kept(h, true)],
-        c_prev: vec![E::zero(); kept(h, s == 2)],
+        gates: zeroed(kept(gh_len, true)),
+        gh: zeroed(kept(gh_len, kind == CellKind::Gru)),
+        h_prev: zeroed(kept(h, true)),
+        c_prev: zeroed(kept(h, s == 2)),
     };
     // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps and blocks.
     let rec = PackedGemm::new(w_hh, h, gh_len, true);
@@ -301,11 +301,11 @@ pub(crate) fn backward<E: Element>(
     let lstm = s == 2;
     let mut dh = vec![E::zero(); b * h];
     let mut dc = vec![E::zero(); b * h];
-    let mut dgx = vec![E::zero(); b * t * gh_len];
+    let mut dgx = zeroed(b * t * gh_len);
     // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
     // other cells' equals dgx.
     let mut dgh_own = if kind.separate_dgh() {
-        vec![E::zero(); b * t * gh_len]
+        zeroed(b * t * gh_len)
     } else {
         Vec::new()
     };
