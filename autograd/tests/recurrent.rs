@@ -190,7 +190,7 @@ fn misshaped_weights_name_the_cell() {
 
 #[test]
 fn parallel_rows_give_the_same_bits_as_one_thread() {
-    // B·4H = 8·2048 reaches the size where a step's gate math is split across threads.
+    // B·T·4H·H = 8·3·2048·512 multiply-adds: the scan splits its batch into one block per thread.
     let (b, t, h) = (8, 3, 512);
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()

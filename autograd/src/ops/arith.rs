@@ -9,7 +9,13 @@ use std::ops;
 
 impl<'t, E: Element> Var<'t, E> {
     /// Records a broadcasting binary op computed by `f`.
-    fn binary(self, rhs: Var<'t, E>, name: &str, f: impl Fn(E, E) -> E, op: Op<E>) -> Var<'t, E> {
+    fn binary(
+        self,
+        rhs: Var<'t, E>,
+        name: &str,
+        f: impl Fn(E, E) -> E + Sync + Send,
+        op: Op<E>,
+    ) -> Var<'t, E> {
         same_tape(name, &[self, rhs]);
         let v = self.value().zip_broadcast(&rhs.value(), name, f);
         self.push(v, op)

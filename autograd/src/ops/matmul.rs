@@ -4,7 +4,7 @@ use crate::element::Element;
 use crate::op::Op;
 use crate::ops::same_tape;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::{gemm, Gemm, Tensor};
+use crate::tensor::{gemm, zeroed, Gemm, Tensor};
 use rayon::prelude::*;
 
 /// The sizes of `op(a)·op(b)`: batch dims of the result, and m, k, n of each product.
@@ -64,7 +64,7 @@ pub fn matmul_tensors<E: Element>(a: &Tensor<E>, b: &Tensor<E>, ta: bool, tb: bo
     let nb: usize = p.batch.iter().product();
     let mut shape = p.batch.clone();
     shape.extend([m, n]);
-    let mut out = vec![E::zero(); nb * m * n];
+    let mut out = zeroed(nb * m * n);
     if p.a_batched && !p.b_batched && !ta {
         // [batch·m, k] rows are contiguous: one GEMM over all of them.
         let g = Gemm { m: nb * m, ..p.g };

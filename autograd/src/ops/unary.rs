@@ -6,7 +6,7 @@
 use crate::element::Element;
 use crate::op::Op;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::Tensor;
+use crate::tensor::{map1, map3, Tensor};
 
 /// An elementwise function with its derivative.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,7 +124,8 @@ impl Unary {
 impl<'t, E: Element> Var<'t, E> {
     /// Applies an elementwise function.
     pub fn unary(self, u: Unary) -> Var<'t, E> {
-        let v = self.value().map(|x| u.f(x));
+        let x = self.value();
+        let v = Tensor::new(x.shape(), map1(x.data(), |x| u.f(x)));
         self.push(v, Op::Unary(u, self.id()))
     }
 
@@ -187,12 +188,7 @@ impl<'t, E: Element> Var<'t, E> {
 pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, u: Unary, a: NodeId) {
     ctx.give(a, |c| {
         let (x, y, g) = (c.value(a).data(), c.out.data(), c.grad.data());
-        let data = x
-            .iter()
-            .zip(y)
-            .zip(g)
-            .map(|((&x, &y), &g)| g * u.df(x, y))
-            .collect();
+        let data = map3(x, y, g, |x, y, g| g * u.df(x, y));
         Tensor::new(c.out.shape(), data)
     });
 }

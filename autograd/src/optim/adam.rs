@@ -5,6 +5,7 @@ use super::{delegate_common, l2_decay, require, setters, Optimizer};
 use crate::element::Element;
 use crate::error::Result;
 use crate::params::ParamStore;
+use crate::simd::vectorized;
 use serde::{Deserialize, Serialize};
 
 /// Adam settings; `Default` is PyTorch's Adam, [`AdamConfig::adamw`] PyTorch's AdamW.
@@ -125,7 +126,23 @@ impl<E: Element> Optimizer<E> for Adam<E> {
             let step_size = E::of(lr / (1.0 - beta1.powf(t)));
             let bc2_sqrt = E::of((1.0 - beta2.powf(t)).sqrt());
             let (m, v) = (u.bufs.next(), u.bufs.next());
-            let mut v_max = u.bufs.next_if(amsgrad);
+            let Some(v_max) = u.bufs.next_if(amsgrad) else {
+                // Without AMSGrad the loop has no branch per element and vectorizes (same bits).
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        let rows = u.param.iter_mut().zip(u.grad).zip(m.iter_mut().zip(v));
+                        for ((p, &g), (m, v)) in rows {
+                            *p *= shrink;
+                            let g = l2_decay(g, *p, l2);
+                            *m += one_m_b1 * (g - *m);
+                            *v = *v * b2 + one_m_b2 * g * g;
+                            *p -= step_size * *m / (v.sqrt() / bc2_sqrt + eps);
+                        }
+                    },
+                );
+                return;
+            };
             for (i, (p, &g)) in u.param.iter_mut().zip(u.grad).enumerate() {
                 if shrink != E::one() {
                     *p *= shrink;
@@ -133,14 +150,8 @@ impl<E: Element> Optimizer<E> for Adam<E> {
                 let g = l2_decay(g, *p, l2);
                 m[i] += one_m_b1 * (g - m[i]);
                 v[i] = v[i] * b2 + one_m_b2 * g * g;
-                let v_hat = match v_max.as_deref_mut() {
-                    Some(v_max) => {
-                        v_max[i] = v_max[i].max(v[i]);
-                        v_max[i]
-                    }
-                    None => v[i],
-                };
-                *p -= step_size * m[i] / (v_hat.sqrt() / bc2_sqrt + eps);
+                v_max[i] = v_max[i].max(v[i]);
+                *p -= step_size * m[i] / (v_max[i].sqrt() / bc2_sqrt + eps);
             }
         });
     }

@@ -125,7 +125,7 @@ pub fn optimizer<E: Element>(name: &str, lr: f64) -> Result<Box<dyn Optimizer<E>
 }
 
 /// `g + wd·p`, PyTorch's L2 weight decay folded into the gradient (a no-op when `wd` is zero).
-#[inline]
+#[inline(always)]
 pub(crate) fn l2_decay<E: Element>(g: E, p: E, wd: E) -> E {
     if wd == E::zero() {
         g

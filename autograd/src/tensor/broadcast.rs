@@ -96,7 +96,12 @@ fn is_trailing(small: &[usize], big: &[usize]) -> bool {
 
 impl<E: Element> Tensor<E> {
     /// Combines two tensors elementwise under NumPy broadcasting; panics naming `op` if incompatible.
-    pub fn zip_broadcast(&self, other: &Tensor<E>, op: &str, f: impl Fn(E, E) -> E) -> Tensor<E> {
+    pub fn zip_broadcast(
+        &self,
+        other: &Tensor<E>,
+        op: &str,
+        f: impl Fn(E, E) -> E + Sync + Send,
+    ) -> Tensor<E> {
         if self.shape() == other.shape() {
             return self.zip_same(other, f);
         }
@@ -118,11 +123,7 @@ impl<E: Element> Tensor<E> {
         }
         if out == self.shape() && is_trailing(other.shape(), &out) {
             // A row (e.g. a bias) repeated over the leading dims: contiguous chunks.
-            let mut data = Vec::with_capacity(a.len());
-            for chunk in a.chunks_exact(b.len()) {
-                data.extend(chunk.iter().zip(b).map(|(&x, &y)| f(x, y)));
-            }
-            return Tensor::new(&out, data);
+            return Tensor::new(&out, super::map_rows(a, b, f));
         }
         let sa = broadcast_strides(self.shape(), &out);
         let sb = broadcast_strides(other.shape(), &out);

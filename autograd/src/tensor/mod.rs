@@ -4,11 +4,15 @@ mod broadcast;
 mod gemm;
 mod layout;
 mod packed;
+mod par_map;
+mod zeroed;
 
 pub use broadcast::broadcast_shapes;
 pub use gemm::{gemm, Gemm, PAR_GEMM_MIN_FLOPS};
 pub use layout::{reduced_shape, split_at_axis};
 pub use packed::{PackedGemm, Start, PAR_PACKED_MIN_WORK};
+pub use par_map::{map1, map2, map3, map_rows, PAR_MAP_MIN_LEN};
+pub use zeroed::{zeroed, PAR_ZERO_MIN_LEN};
 
 use crate::element::Element;
 use crate::error::{Error, Result};

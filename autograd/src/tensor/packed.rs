@@ -15,6 +15,8 @@ const NR: usize = 16;
 const MR: usize = 8;
 /// Products with fewer multiply-adds than this run on one thread.
 pub const PAR_PACKED_MIN_WORK: usize = 1 << 20;
+/// Matrices of at least this many elements are packed across the rayon threads.
+const PAR_PACK_MIN_LEN: usize = 1 << 16;
 
 /// Where the sum of each element of C starts.
 #[derive(Clone, Copy, Debug)]
@@ -38,7 +40,7 @@ pub struct PackedGemm<E> {
 /// A raw pointer to C that may cross to a rayon worker.
 #[derive(Clone, Copy)]
 struct SendPtr<E>(*mut E);
-// SAFETY: used only inside `PackedGemm::multiply`, where each worker writes a disjoint set of
+// SAFETY: used only inside `PackedGemm::product`, where each worker writes a disjoint set of
 // column panels of C.
 unsafe impl<E> Send for SendPtr<E> {}
 // SAFETY: as above.
@@ -59,22 +61,31 @@ impl<E: Element> PackedGemm<E> {
             "packed gemm: source too small for [{k},{n}]"
         );
         let mut panels = vec![E::zero(); n.div_ceil(NR) * k * NR];
-        if k > 0 {
-            for (p, panel) in panels.chunks_exact_mut(k * NR).enumerate() {
-                let j0 = p * NR;
-                for j in 0..NR.min(n - j0) {
-                    if transposed {
-                        let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
-                        for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
-                            dst[j] = v;
-                        }
-                    } else {
-                        for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
-                            dst[j] = src[kk * n + j0 + j];
-                        }
+        let pack = |(p, panel): (usize, &mut [E])| {
+            let j0 = p * NR;
+            for j in 0..NR.min(n - j0) {
+                if transposed {
+                    let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
+                    for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
+                        dst[j] = v;
+                    }
+                } else {
+                    for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                        dst[j] = src[kk * n + j0 + j];
                     }
                 }
             }
+        };
+        if k == 0 {
+        } else if k * n >= PAR_PACK_MIN_LEN {
+            let min = PAR_PACK_MIN_LEN.div_ceil(k * NR);
+            panels
+                .par_chunks_exact_mut(k * NR)
+                .enumerate()
+                .with_min_len(min)
+                .for_each(pack);
+        } else {
+            panels.chunks_exact_mut(k * NR).enumerate().for_each(pack);
         }
         PackedGemm {
             k,
@@ -97,6 +108,46 @@ impl<E: Element> PackedGemm<E> {
         ldc: usize,
         start: Start<'_, E>,
     ) {
+        let mut a_tiles = std::mem::take(&mut self.a_tiles);
+        let threads = if m * self.n * self.k >= PAR_PACKED_MIN_WORK {
+            rayon::current_num_threads()
+        } else {
+            1
+        };
+        self.product(&mut a_tiles, threads, m, a, lda, c, ldc, start);
+        self.a_tiles = a_tiles;
+    }
+
+    /// The same product as [`PackedGemm::multiply`] on the calling thread only, packing `A` into
+    /// `scratch`: several threads can share one packed `B`, each with its own rows and scratch.
+    #[allow(clippy::too_many_arguments)]
+    pub fn multiply_serial(
+        &self,
+        scratch: &mut Vec<E>,
+        m: usize,
+        a: &[E],
+        lda: usize,
+        c: &mut [E],
+        ldc: usize,
+        start: Start<'_, E>,
+    ) {
+        self.product(scratch, 1, m, a, lda, c, ldc, start);
+    }
+
+    /// Packs `A` into `a_tiles`, then computes the product with its column panels split over up to
+    /// `threads` rayon tasks.
+    #[allow(clippy::too_many_arguments)]
+    fn product(
+        &self,
+        a_tiles: &mut Vec<E>,
+        threads: usize,
+        m: usize,
+        a: &[E],
+        lda: usize,
+        c: &mut [E],
+        ldc: usize,
+        start: Start<'_, E>,
+    ) {
         let (k, n) = (self.k, self.n);
         if m == 0 || n == 0 {
             return;
@@ -109,9 +160,9 @@ impl<E: Element> PackedGemm<E> {
             assert!(row.len() >= n, "packed gemm: start row shorter than {n}");
         }
         let tiles = m.div_ceil(MR);
-        self.a_tiles.clear();
-        self.a_tiles.resize(tiles * k * MR, E::zero());
-        for (t, tile) in self.a_tiles.chunks_exact_mut((k * MR).max(1)).enumerate() {
+        a_tiles.clear();
+        a_tiles.resize(tiles * k * MR, E::zero());
+        for (t, tile) in a_tiles.chunks_exact_mut((k * MR).max(1)).enumerate() {
             for r in 0..MR.min(m - t * MR) {
                 let row = &a[(t * MR + r) * lda..(t * MR + r) * lda + k];
                 for (dst, &v) in tile.chunks_exact_mut(MR).zip(row) {
@@ -120,14 +171,10 @@ impl<E: Element> PackedGemm<E> {
             }
         }
         let panels = n.div_ceil(NR);
-        let threads = if m * n * k >= PAR_PACKED_MIN_WORK {
-            rayon::current_num_threads().clamp(1, panels)
-        } else {
-            1
-        };
+        let threads = threads.clamp(1, panels);
         let per = panels.div_ceil(threads);
         let c_ptr = SendPtr(c.as_mut_ptr());
-        let (a_tiles, b_panels) = (&self.a_tiles, &self.panels);
+        let (a_tiles, b_panels) = (&a_tiles[..], &self.panels);
         let job = |part: usize| {
             let range = (part * per).min(panels)..((part + 1) * per).min(panels);
             vectorized(

@@ -1,27 +1,22 @@
 //! The whole-sequence kernel: per step one recurrent GEMM plus fused gate math; in backward, per
 //! step one GEMM for dh, and the weight gradient as a single GEMM over all steps.
 //!
-//! Internal buffers are time-major (`[T, B, …]`) so that each step's block is one contiguous
-//! matrix; the op's input `gx` and output states are batch-first (`[B, T, …]`).
+//! Each batch row's recurrence reads only that row (its own h·W_hhᵀ and gate math), so the batch is
+//! split into one block of rows per rayon thread and each block runs every step on its own: one
+//! fork-join per scan, not several per step. Every value is computed by the same chain of
+//! operations whatever the split, so the bits do not depend on the number of threads.
+//!
+//! All buffers are batch-first (`[B, T, …]`), like the op's input `gx` and output states, so that
+//! each block of rows is one contiguous slice.
 
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
 use crate::simd::vectorized;
-use crate::tensor::{gemm, Gemm, PackedGemm, Start, Tensor};
-use rayon::iter::Either;
+use crate::tensor::{gemm, zeroed, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
-/// Gate math of a step splits over batch rows across threads from this many gate values on.
-const PAR_ROWS_MIN_WORK: usize = 1 << 14;
-
-/// The fewest rows a rayon task takes: all of them (one task, no thread hop) for small steps.
-fn min_rows(b: usize, gh_len: usize) -> usize {
-    if b * gh_len >= PAR_ROWS_MIN_WORK {
-        b.div_ceil(rayon::current_num_threads()).max(1)
-    } else {
-        b.max(1)
-    }
-}
+/// A scan splits its batch across threads from this many multiply-adds in its recurrent GEMMs on.
+const PAR_SCAN_MIN_WORK: usize = 1 << 18;
 
 /// Sizes of one scan.
 #[derive(Clone, Copy, Debug)]
@@ -42,18 +37,48 @@ impl Dims {
             step
         }
     }
+
+    /// Batch rows per block: the whole batch on one thread for small scans, else an even share
+    /// for each rayon thread.
+    fn block_rows(&self) -> usize {
+        let threads = rayon::current_num_threads();
+        if threads > 1 && self.b * self.t * self.g * self.h * self.h >= PAR_SCAN_MIN_WORK {
+            self.b.div_ceil(threads).max(1)
+        } else {
+            self.b.max(1)
+        }
+    }
+}
+
+/// `buf` as `count` blocks of `len` values (the last may be shorter), or `count` empty slices when
+/// `buf` is empty (a buffer that is not kept).
+fn blocks<E>(buf: &mut [E], len: usize, count: usize) -> Vec<&mut [E]> {
+    if buf.is_empty() {
+        (0..count).map(|_| <&mut [E]>::default()).collect()
+    } else {
+        buf.chunks_mut(len).collect()
+    }
+}
+
+/// Runs `job` on every block, across the rayon threads when there are several blocks.
+fn run_blocks<B: Send>(blocks: Vec<B>, job: impl Fn(B) + Sync + Send) {
+    if blocks.len() > 1 {
+        blocks.into_par_iter().for_each(job);
+    } else {
+        blocks.into_iter().for_each(job);
+    }
 }
 
 /// What the forward keeps for backward.
 pub(crate) struct ScanSaved<E> {
-    /// Activated gates `[T, B, G·H]`.
+    /// Activated gates `[B, T, G·H]`.
     gates: Vec<E>,
-    /// Recurrent projections `[T, B, G·H]` (GRU only; the reset gate multiplies its n part).
+    /// Recurrent projections `[B, T, G·H]` (GRU only; the reset gate multiplies its n part).
     gh: Vec<E>,
-    /// Hidden state before each step, batch-first `[B, T, H]` like the gradient of `gx`, so that
-    /// the two pair up row for row in the single GEMM of dW_hh.
+    /// Hidden state before each step `[B, T, H]`, like the gradient of `gx`, so that the two pair
+    /// up row for row in the single GEMM of dW_hh.
     h_prev: Vec<E>,
-    /// Cell state before each step `[T, B, H]` (LSTM only).
+    /// Cell state before each step `[B, T, H]` (LSTM only).
     c_prev: Vec<E>,
 }
 
@@ -68,6 +93,30 @@ pub(crate) struct ScanGrads<E: Element> {
 
 fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
     lengths.is_none_or(|l| time < l[row])
+}
+
+/// The read-only inputs of a forward scan, shared by all blocks.
+struct ForwardIn<'a, E> {
+    kind: CellKind,
+    d: Dims,
+    rec: &'a PackedGemm<E>,
+    gx: &'a [E],
+    b_hh: &'a [E],
+    h0: &'a [E],
+    c0: Option<&'a [E]>,
+    lengths: Option<&'a [usize]>,
+    reverse: bool,
+}
+
+/// One block of batch rows of a forward scan: its share of the outputs (empty when not kept).
+struct ForwardBlock<'a, E> {
+    row0: usize,
+    rows: usize,
+    states: &'a mut [E],
+    gates: &'a mut [E],
+    gh: &'a mut [E],
+    h_prev: &'a mut [E],
+    c_prev: &'a mut [E],
 }
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
@@ -87,74 +136,152 @@ pub(crate) fn forward<E: Element>(
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims { b, t, h, g, s } = d;
     let gh_len = g * h;
-    let lstm = s == 2;
-    let mut carry_h = h0.to_vec();
-    // c is carried for every kind so that row chunks line up; only the LSTM reads it.
-    let mut carry_c = c0.map_or_else(|| vec![E::zero(); b * h], <[E]>::to_vec);
-    let mut gh = vec![E::zero(); b * gh_len];
-    let mut states = vec![E::zero(); b * t * s * h];
-    // Without backward (no_grad, or no input needs a gradient) nothing is saved, and the gates of
-    // one step go to a scratch block.
-    let saved_len = |per_step: usize, wanted: bool| if save && wanted { t * per_step } else { 0 };
+    let mut states = zeroed(b * t * s * h);
+    // Without backward (no_grad, or no input needs a gradient) nothing is saved, and each block
+    // keeps the gates of one row in a scratch row.
+    let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
     let mut saved = ScanSaved {
-        gates: vec![E::zero(); if save { t * b * gh_len } else { b * gh_len }],
-        gh: vec![E::zero(); saved_len(b * gh_len, kind == CellKind::Gru)],
-        h_prev: vec![E::zero(); saved_len(b * h, true)],
-        c_prev: vec![E::zero(); saved_len(b * h, lstm)],
+        gates: zeroed(kept(gh_len, true)),
+        gh: zeroed(kept(gh_len, kind == CellKind::Gru)),
+        h_prev: zeroed(kept(h, true)),
+        c_prev: zeroed(kept(h, s == 2)),
     };
-    // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps.
-    let mut rec = PackedGemm::new(w_hh, h, gh_len, true);
+    // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps and blocks.
+    let rec = PackedGemm::new(w_hh, h, gh_len, true);
+    let input = ForwardIn {
+        kind,
+        d,
+        rec: &rec,
+        gx,
+        b_hh,
+        h0,
+        c0,
+        lengths,
+        reverse,
+    };
+    let rows = d.block_rows();
+    let count = b.div_ceil(rows);
+    let jobs: Vec<_> = blocks(&mut states, rows * t * s * h, count)
+        .into_iter()
+        .zip(blocks(&mut saved.gates, rows * t * gh_len, count))
+        .zip(blocks(&mut saved.gh, rows * t * gh_len, count))
+        .zip(blocks(&mut saved.h_prev, rows * t * h, count))
+        .zip(blocks(&mut saved.c_prev, rows * t * h, count))
+        .enumerate()
+        .map(
+            |(i, ((((states, gates), gh), h_prev), c_prev))| ForwardBlock {
+                row0: i * rows,
+                rows: rows.min(b - i * rows),
+                states,
+                gates,
+                gh,
+                h_prev,
+                c_prev,
+            },
+        )
+        .collect();
+    run_blocks(jobs, |blk| forward_block(&input, blk));
+    (states, saved)
+}
+
+/// Every step of the forward scan for one block of batch rows.
+fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
+    let Dims { t, h, g, s, .. } = x.d;
+    let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
+    let mut carry_h = x.h0[r0 * h..(r0 + rows) * h].to_vec();
+    // c is carried for every kind so that rows line up; only the LSTM reads it.
+    let mut carry_c = x.c0.map_or_else(
+        || vec![E::zero(); rows * h],
+        |c| c[r0 * h..(r0 + rows) * h].to_vec(),
+    );
+    let mut gh = vec![E::zero(); rows * gh_len];
+    let mut scratch = if blk.gates.is_empty() {
+        vec![E::zero(); gh_len]
+    } else {
+        Vec::new()
+    };
+    let mut a_tiles = Vec::new();
     for step in 0..t {
-        let time = d.time(step, reverse);
-        rec.multiply(b, &carry_h, h, &mut gh, gh_len, Start::Row(b_hh));
-        let block = if save { step * b } else { 0 };
-        if save {
-            for (row, ch) in carry_h.chunks_exact(h).enumerate() {
-                let at = (row * t + time) * h;
-                saved.h_prev[at..at + h].copy_from_slice(ch);
+        let time = x.d.time(step, x.reverse);
+        x.rec.multiply_serial(
+            &mut a_tiles,
+            rows,
+            &carry_h,
+            h,
+            &mut gh,
+            gh_len,
+            Start::Row(x.b_hh),
+        );
+        for (row, (ch, cc)) in carry_h
+            .chunks_exact_mut(h)
+            .zip(carry_c.chunks_exact_mut(h))
+            .enumerate()
+        {
+            let kept = row * t + time;
+            if !blk.h_prev.is_empty() {
+                blk.h_prev[kept * h..(kept + 1) * h].copy_from_slice(ch);
+            }
+            if !blk.c_prev.is_empty() {
+                blk.c_prev[kept * h..(kept + 1) * h].copy_from_slice(cc);
+            }
+            let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
+            if !blk.gh.is_empty() {
+                blk.gh[kept * gh_len..(kept + 1) * gh_len].copy_from_slice(gh_row);
+            }
+            let cc = if lstm { cc } else { &mut cc[..0] };
+            let at = kept * s * h;
+            let seq = &mut blk.states[at..at + s * h];
+            if active(x.lengths, r0 + row, time) {
+                let (h_out, c_out) = seq.split_at_mut(h);
+                let gi = ((r0 + row) * t + time) * gh_len;
+                let gates = if blk.gates.is_empty() {
+                    &mut scratch[..]
+                } else {
+                    &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
+                };
+                let r = RowForward {
+                    gx: &x.gx[gi..gi + gh_len],
+                    gh: gh_row,
+                    h_prev: ch,
+                    c_prev: cc,
+                    h: h_out,
+                    c: c_out,
+                    gates,
+                };
+                vectorized(
+                    #[inline(always)]
+                    || x.kind.forward_row(r),
+                );
+                ch.copy_from_slice(h_out);
+                cc.copy_from_slice(c_out);
+            } else {
+                seq[..h].copy_from_slice(ch);
+                seq[h..].copy_from_slice(cc);
             }
         }
-        if !saved.c_prev.is_empty() {
-            saved.c_prev[block * h..(block + b) * h].copy_from_slice(&carry_c);
-        }
-        if !saved.gh.is_empty() {
-            saved.gh[block * gh_len..(block + b) * gh_len].copy_from_slice(&gh);
-        }
-        let gates = &mut saved.gates[block * gh_len..(block + b) * gh_len];
-        states
-            .par_chunks_mut(t * s * h)
-            .zip(gates.par_chunks_mut(gh_len))
-            .zip(carry_h.par_chunks_mut(h).zip(carry_c.par_chunks_mut(h)))
-            .enumerate()
-            .with_min_len(min_rows(b, gh_len))
-            .for_each(|(row, ((seq, gates), (ch, cc)))| {
-                let at = time * s * h;
-                let cc = if lstm { cc } else { &mut cc[..0] };
-                if active(lengths, row, time) {
-                    let (h_out, c_out) = seq[at..at + s * h].split_at_mut(h);
-                    let gi = (row * t + time) * gh_len;
-                    let r = RowForward {
-                        gx: &gx[gi..gi + gh_len],
-                        gh: &gh[row * gh_len..(row + 1) * gh_len],
-                        h_prev: ch,
-                        c_prev: cc,
-                        h: h_out,
-                        c: c_out,
-                        gates,
-                    };
-                    vectorized(
-                        #[inline(always)]
-                        || kind.forward_row(r),
-                    );
-                    ch.copy_from_slice(h_out);
-                    cc.copy_from_slice(c_out);
-                } else {
-                    seq[at..at + h].copy_from_slice(ch);
-                    seq[at + h..at + s * h].copy_from_slice(cc);
-                }
-            });
     }
-    (states, saved)
+}
+
+/// The read-only inputs of a backward scan, shared by all blocks.
+struct BackwardIn<'a, E> {
+    kind: CellKind,
+    d: Dims,
+    back: &'a PackedGemm<E>,
+    states: &'a [E],
+    saved: &'a ScanSaved<E>,
+    d_states: &'a [E],
+    lengths: Option<&'a [usize]>,
+    reverse: bool,
+}
+
+/// One block of batch rows of a backward scan: its share of the gradients.
+struct BackwardBlock<'a, E> {
+    row0: usize,
+    rows: usize,
+    dgx: &'a mut [E],
+    dgh: &'a mut [E],
+    dh: &'a mut [E],
+    dc: &'a mut [E],
 }
 
 /// Backpropagates `d_states` `[B, T, S·H]` through the scan.
@@ -174,85 +301,44 @@ pub(crate) fn backward<E: Element>(
     let lstm = s == 2;
     let mut dh = vec![E::zero(); b * h];
     let mut dc = vec![E::zero(); b * h];
-    let mut dgx = vec![E::zero(); b * t * gh_len];
+    let mut dgx = zeroed(b * t * gh_len);
     // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
     // other cells' equals dgx.
     let mut dgh_own = if kind.separate_dgh() {
-        vec![E::zero(); b * t * gh_len]
+        zeroed(b * t * gh_len)
     } else {
         Vec::new()
     };
-    // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps.
-    let mut back = PackedGemm::new(w_hh, gh_len, h, false);
-    for step in (0..t).rev() {
-        let time = d.time(step, reverse);
-        let block = step * b;
-        let dgh_rows = if dgh_own.is_empty() {
-            Either::Left((0..b).into_par_iter().map(|_| -> &mut [E] { &mut [] }))
-        } else {
-            Either::Right(dgh_own.par_chunks_mut(t * gh_len))
-        };
-        dgx.par_chunks_mut(t * gh_len)
-            .zip(dgh_rows)
-            .zip(dh.par_chunks_mut(h).zip(dc.par_chunks_mut(h)))
-            .enumerate()
-            .with_min_len(min_rows(b, gh_len))
-            .for_each(|(row, ((dgx_seq, dgh_seq), (dh_row, dc_row)))| {
-                let out = (row * t + time) * s * h;
-                let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
-                for (acc, &g) in dh_row.iter_mut().zip(&d_states[out..out + h]) {
-                    *acc += g;
-                }
-                for (acc, &g) in dc_row.iter_mut().zip(&d_states[out + h..out + s * h]) {
-                    *acc += g;
-                }
-                if !active(lengths, row, time) {
-                    return; // a padded step passes its state (and gradient) through unchanged
-                }
-                let si = (block + row) * gh_len;
-                let pi = (block + row) * h;
-                let c_prev = if lstm {
-                    &saved.c_prev[pi..pi + h]
-                } else {
-                    &[][..]
-                };
-                let at = time * gh_len;
-                let r = RowBackward {
-                    gates: &saved.gates[si..si + gh_len],
-                    gh: if saved.gh.is_empty() {
-                        &[]
-                    } else {
-                        &saved.gh[si..si + gh_len]
-                    },
-                    h_prev: &saved.h_prev[(row * t + time) * h..(row * t + time + 1) * h],
-                    c_prev,
-                    h: &states[out..out + h],
-                    c: &states[out + h..out + s * h],
-                    dh: dh_row,
-                    dc: dc_row,
-                    dgx: &mut dgx_seq[at..at + gh_len],
-                    dgh: if dgh_seq.is_empty() {
-                        dgh_seq
-                    } else {
-                        &mut dgh_seq[at..at + gh_len]
-                    },
-                };
-                vectorized(
-                    #[inline(always)]
-                    || kind.backward_row(r),
-                );
-            });
-        // dh_prev = (direct part) + dgh_t · W_hh, over the rows of dgh at this time.
-        let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
-        back.multiply(
-            b,
-            &dgh[time * gh_len..],
-            t * gh_len,
-            &mut dh,
-            h,
-            Start::Accumulate,
-        );
-    }
+    // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps and blocks.
+    let back = PackedGemm::new(w_hh, gh_len, h, false);
+    let input = BackwardIn {
+        kind,
+        d,
+        back: &back,
+        states,
+        saved,
+        d_states,
+        lengths,
+        reverse,
+    };
+    let rows = d.block_rows();
+    let count = b.div_ceil(rows);
+    let jobs: Vec<_> = blocks(&mut dgx, rows * t * gh_len, count)
+        .into_iter()
+        .zip(blocks(&mut dgh_own, rows * t * gh_len, count))
+        .zip(blocks(&mut dh, rows * h, count))
+        .zip(blocks(&mut dc, rows * h, count))
+        .enumerate()
+        .map(|(i, (((dgx, dgh), dh), dc))| BackwardBlock {
+            row0: i * rows,
+            rows: rows.min(b - i * rows),
+            dgx,
+            dgh,
+            dh,
+            dc,
+        })
+        .collect();
+    run_blocks(jobs, |blk| backward_block(&input, blk));
     // dW_hh = Σ dghᵀ·h_prev over all rows and steps as one GEMM; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
     let mut dw = vec![E::zero(); gh_len * h];
@@ -276,5 +362,76 @@ pub(crate) fn backward<E: Element>(
         b_hh: Tensor::new(&[gh_len], db),
         h0: Tensor::new(&[b, h], dh),
         c0: lstm.then(|| Tensor::new(&[b, h], dc)),
+    }
+}
+
+/// Every step of the backward scan for one block of batch rows.
+fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) {
+    let Dims { t, h, g, s, .. } = x.d;
+    let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
+    let saved = x.saved;
+    let mut a_tiles = Vec::new();
+    for step in (0..t).rev() {
+        let time = x.d.time(step, x.reverse);
+        for (row, (dh_row, dc_row)) in blk
+            .dh
+            .chunks_exact_mut(h)
+            .zip(blk.dc.chunks_exact_mut(h))
+            .enumerate()
+        {
+            let at = (r0 + row) * t + time;
+            let out = at * s * h;
+            let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
+            for (acc, &g) in dh_row.iter_mut().zip(&x.d_states[out..out + h]) {
+                *acc += g;
+            }
+            for (acc, &g) in dc_row.iter_mut().zip(&x.d_states[out + h..out + s * h]) {
+                *acc += g;
+            }
+            if !active(x.lengths, r0 + row, time) {
+                continue; // a padded step passes its state (and gradient) through unchanged
+            }
+            let (si, pi) = (at * gh_len, at * h);
+            let local = (row * t + time) * gh_len;
+            let r = RowBackward {
+                gates: &saved.gates[si..si + gh_len],
+                gh: if saved.gh.is_empty() {
+                    &[]
+                } else {
+                    &saved.gh[si..si + gh_len]
+                },
+                h_prev: &saved.h_prev[pi..pi + h],
+                c_prev: if lstm { &saved.c_prev[pi..pi + h] } else { &[] },
+                h: &x.states[out..out + h],
+                c: &x.states[out + h..out + s * h],
+                dh: dh_row,
+                dc: dc_row,
+                dgx: &mut blk.dgx[local..local + gh_len],
+                dgh: if blk.dgh.is_empty() {
+                    &mut []
+                } else {
+                    &mut blk.dgh[local..local + gh_len]
+                },
+            };
+            vectorized(
+                #[inline(always)]
+                || x.kind.backward_row(r),
+            );
+        }
+        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows of dgh at this time.
+        let dgh = if blk.dgh.is_empty() {
+            &*blk.dgx
+        } else {
+            &*blk.dgh
+        };
+        x.back.multiply_serial(
+            &mut a_tiles,
+            rows,
+            &dgh[time * gh_len..],
+            t * gh_len,
+            blk.dh,
+            h,
+            Start::Accumulate,
+        );
     }
 }
