@@ -389,7 +389,13 @@ impl Batcher {
     /// `step % num_batches` of it. A pure function of `step`, so a resumed run sees the same
     /// batches; an error when `dataset` holds no batch at all.
     pub fn batch_at<D: Dataset + ?Sized>(&self, dataset: &D, step: u64) -> Result<Batch> {
-        let len = dataset.len();
+        let (epoch, index) = self.position(dataset.len(), step)?;
+        self.batch_of(dataset, &self.order(dataset.len(), epoch), index)
+    }
+
+    /// Where batch `step` of an endless run over `len` examples lies: (epoch, batch in the
+    /// epoch); an error when `len` examples make no batch.
+    pub fn position(&self, len: usize, step: u64) -> Result<(u64, usize)> {
         let n = self.num_batches(len) as u64;
         if n == 0 {
             return Err(Error::Data(format!(
@@ -397,9 +403,19 @@ impl Batcher {
                 self.batch_size
             )));
         }
-        let order = self.order(len, step / n);
-        let b = (step % n) as usize * self.batch_size;
-        let idx = &order[b..(b + self.batch_size).min(len)];
+        Ok((step / n, (step % n) as usize))
+    }
+
+    /// Batch `index` of an epoch that visits `dataset` in `order` (from [`Batcher::order`]; a
+    /// caller may keep it for the whole epoch instead of drawing it for every batch).
+    pub fn batch_of<D: Dataset + ?Sized>(
+        &self,
+        dataset: &D,
+        order: &[usize],
+        index: usize,
+    ) -> Result<Batch> {
+        let b = index * self.batch_size;
+        let idx = &order[b..(b + self.batch_size).min(order.len())];
         let examples: Vec<Example> = idx.iter().map(|&i| dataset.example(i)).collect();
         collate(&examples, idx)
     }

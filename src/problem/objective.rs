@@ -1,6 +1,8 @@
 //! [`TaskObjective`]: the loss of a model on a task's batches and its validation metrics, for every
 //! problem type.
 
+use std::cell::RefCell;
+
 use autograd::{
     CrossEntropyOptions, Error, ParamStore, Result, Rng, Tape, Tensor, Var, IGNORE_INDEX,
 };
@@ -24,6 +26,8 @@ pub struct TaskObjective<'a> {
     batcher: Batcher,
     val: Vec<Batch>,
     teacher_forcing: f64,
+    /// The current epoch's order of the training examples, drawn once per epoch.
+    order: RefCell<Option<(u64, Vec<usize>)>>,
 }
 
 /// A sum over validation batches: loss, squared error, hits and how many were counted.
@@ -90,6 +94,7 @@ impl<'a> TaskObjective<'a> {
             batcher,
             val,
             teacher_forcing,
+            order: RefCell::new(None),
         })
     }
 
@@ -312,7 +317,14 @@ impl Objective<f32> for TaskObjective<'_> {
         step: usize,
         rng: &mut Rng,
     ) -> Result<Var<'t, f32>> {
-        let batch = self.batcher.batch_at(&*self.task.train, step as u64)?;
+        let train = &*self.task.train;
+        let (epoch, index) = self.batcher.position(train.len(), step as u64)?;
+        let mut order = self.order.borrow_mut();
+        if order.as_ref().map(|o| o.0) != Some(epoch) {
+            *order = Some((epoch, self.batcher.order(train.len(), epoch)));
+        }
+        let epoch_order = &order.as_ref().expect("drawn above").1;
+        let batch = self.batcher.batch_of(train, epoch_order, index)?;
         self.batch_loss(tape, store, &batch, Some(rng), None)
     }
 
