@@ -6,17 +6,19 @@ use rayon::prelude::*;
 /// Products below this many floating-point operations run on one thread.
 pub const PAR_GEMM_MIN_FLOPS: usize = 1 << 21;
 
-/// A raw pointer that may cross to a rayon worker: each worker writes a disjoint block of C.
+/// A raw pointer to an output matrix that may cross to a rayon worker: each worker writes a
+/// disjoint block of it (the GEMMs here and in `packed.rs`).
 #[derive(Clone, Copy)]
-struct SendPtr<E>(*mut E);
-// SAFETY: only used for disjoint row/column blocks of one output matrix inside `gemm`.
+pub(crate) struct SendPtr<E>(pub(crate) *mut E);
+// SAFETY: only used for disjoint row/column blocks of one output matrix (`gemm`,
+// `PackedGemm::product`), each written by one worker.
 unsafe impl<E> Send for SendPtr<E> {}
 // SAFETY: as above.
 unsafe impl<E> Sync for SendPtr<E> {}
 
 impl<E> SendPtr<E> {
     /// The pointer (a method, so closures capture the whole `Send` wrapper).
-    fn get(self) -> *mut E {
+    pub(crate) fn get(self) -> *mut E {
         self.0
     }
 }

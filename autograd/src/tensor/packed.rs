@@ -7,6 +7,7 @@
 
 use crate::element::Element;
 use crate::simd::vectorized;
+use crate::tensor::gemm::SendPtr;
 use rayon::prelude::*;
 
 /// Columns per packed panel of B (one AVX-512 register of f32).
@@ -35,22 +36,6 @@ pub struct PackedGemm<E> {
     panels: Vec<E>,
     /// The left-hand matrix of the current product as `⌈m/MR⌉` tiles of `k` columns of `MR` rows.
     a_tiles: Vec<E>,
-}
-
-/// A raw pointer to C that may cross to a rayon worker.
-#[derive(Clone, Copy)]
-struct SendPtr<E>(*mut E);
-// SAFETY: used only inside `PackedGemm::product`, where each worker writes a disjoint set of
-// column panels of C.
-unsafe impl<E> Send for SendPtr<E> {}
-// SAFETY: as above.
-unsafe impl<E> Sync for SendPtr<E> {}
-
-impl<E> SendPtr<E> {
-    /// The pointer (a method, so closures capture the whole `Send` wrapper).
-    fn get(self) -> *mut E {
-        self.0
-    }
 }
 
 impl<E: Element> PackedGemm<E> {
