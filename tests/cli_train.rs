@@ -198,6 +198,14 @@ fn bad_arguments_are_one_line_usage_errors() {
         (&["train", "--task", "csv:data.csv"], "--column"),
         (&["train", "--task", "adding", "--set", "q=1"], "q"),
         (&["train", "--task", "adding", "--lr=-1"], "learning rate"),
+        (
+            &["train", "--task", "sentiment", "--attention"],
+            "--attention",
+        ),
+        (
+            &["train", "--task", "dates", "--teacher-forcing", "2"],
+            "teacher-forcing",
+        ),
     ] {
         let (code, err) = failure(args);
         assert_eq!(code, 2, "{args:?}: {err}");

@@ -166,6 +166,12 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
                 if args.batch == 0 {
                     return Err(usage_error("--batch must be at least 1".into()));
                 }
+                if !(0.0..=1.0).contains(&args.teacher_forcing) {
+                    return Err(usage_error(format!(
+                        "--teacher-forcing {} must be in [0, 1]",
+                        args.teacher_forcing
+                    )));
+                }
                 let spec = args.run_spec(task.clone());
                 let data = spec.prepare_task().map_err(Failure::from_error)?;
                 let steps = match args.epochs {

@@ -147,6 +147,14 @@ impl ModelConfig {
                 ))),
             };
         }
+        let seq2seq = matches!(task.output, OutputKind::Tokens { .. })
+            && !matches!(task.input, InputKind::Vector { .. });
+        if spec.attention && !seq2seq {
+            return Err(config_error(format!(
+                "--attention applies to sequence-to-sequence tasks; {} is a {} task",
+                task.name, task.kind
+            )));
+        }
         let (input, vocab) = match task.input {
             InputKind::Steps { width } => (width, None),
             InputKind::Tokens { vocab } => (spec.embedding, Some(vocab)),
