@@ -33,6 +33,15 @@ pub enum Op<E: Element> {
         /// Use `b` transposed.
         tb: bool,
     },
+    /// `x·wᵀ + b` over the last axis of `x` (a linear layer), the bias optional.
+    Linear {
+        /// Input `[…, in]`.
+        x: NodeId,
+        /// Weight `[out, in]`.
+        w: NodeId,
+        /// Bias `[out]`.
+        b: Option<NodeId>,
+    },
     /// Sum over one axis or over everything.
     Sum {
         /// Input.
@@ -152,6 +161,7 @@ impl<E: Element> Op<E> {
             Op::Div(..) => "Div",
             Op::Unary(u, _) => u.name(),
             Op::MatMul { .. } => "MatMul",
+            Op::Linear { .. } => "Linear",
             Op::Sum { .. } => "Sum",
             Op::Mean { .. } => "Mean",
             Op::Max { .. } => "Max",
@@ -179,6 +189,7 @@ impl<E: Element> Op<E> {
                 vec![*a, *b]
             }
             Op::MatMul { a, b, .. } => vec![*a, *b],
+            Op::Linear { x, w, b } => [*x, *w].into_iter().chain(*b).collect(),
             Op::Concat { parts, .. } => parts.clone(),
             Op::LayerNorm {
                 x, weight, bias, ..
@@ -210,6 +221,7 @@ impl<E: Element> Op<E> {
             Op::Div(a, b) => arith::div_backward(ctx, *a, *b),
             Op::Unary(u, a) => unary::backward(ctx, *u, *a),
             Op::MatMul { a, b, ta, tb } => matmul::backward(ctx, *a, *b, *ta, *tb),
+            Op::Linear { x, w, b } => matmul::linear_backward(ctx, *x, *w, *b),
             Op::Sum { a, axis } => reduce::sum_backward(ctx, *a, *axis),
             Op::Mean { a, axis } => reduce::mean_backward(ctx, *a, *axis),
             Op::Max { a, argmax } => reduce::max_backward(ctx, *a, argmax),

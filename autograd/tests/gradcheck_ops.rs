@@ -200,6 +200,20 @@ fn cases() -> Vec<Case> {
             vec![uniform(&[2, 4, 3], 56), uniform(&[2, 4, 5], 57)],
             |_, v| v[0].matmul_tn(v[1]),
         ),
+        case(
+            "linear with bias, 3-d input",
+            vec![
+                uniform(&[2, 3, 4], 58),
+                uniform(&[5, 4], 59),
+                uniform(&[5], 66),
+            ],
+            |_, v| v[0].linear(v[1], Some(v[2])),
+        ),
+        case(
+            "linear without bias, narrow input over many rows",
+            vec![uniform(&[300, 2], 67), uniform(&[3, 2], 68)],
+            |_, v| v[0].linear(v[1], None),
+        ),
         // reductions
         case("sum", vec![uniform(&[2, 3, 4], 60)], |_, v| v[0].sum()),
         case("sum_axis 1", vec![uniform(&[2, 3, 4], 61)], |_, v| {

@@ -105,7 +105,14 @@ fn max_error(got: &Tensor<f64>, want: &[f64]) -> f64 {
 #[test]
 fn gemm_matches_naive_on_every_path() {
     // Small (one thread), tall (row split) and wide (column split) products, all four transposes.
-    for (m, k, n) in [(3, 4, 5), (300, 90, 120), (32, 256, 1030)] {
+    // Narrow n with A transposed takes rank-one updates, in blocks of rows and across threads.
+    for (m, k, n) in [
+        (3, 4, 5),
+        (300, 90, 120),
+        (32, 256, 1030),
+        (120, 3000, 2),
+        (300, 5000, 3),
+    ] {
         for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
             let a = uniform(&if ta { [k, m] } else { [m, k] }, (m + k) as u64);
             let b = uniform(&if tb { [n, k] } else { [k, n] }, (k + n) as u64);

@@ -50,22 +50,7 @@ impl Linear {
         store: &ParamStore<E>,
         x: Var<'t, E>,
     ) -> Var<'t, E> {
-        let shape = x.shape();
-        let rows = shape[..shape.len() - 1].iter().product::<usize>();
-        let x2 = if shape.len() == 2 {
-            x
-        } else {
-            x.reshape(&[rows, self.in_features])
-        };
-        let mut y = x2.matmul_nt(tape.param(store, self.weight));
-        if let Some(b) = self.bias {
-            y = y + tape.param(store, b);
-        }
-        if shape.len() == 2 {
-            return y;
-        }
-        let mut out_shape = shape;
-        *out_shape.last_mut().expect("linear: scalar input") = self.out_features;
-        y.reshape(&out_shape)
+        let bias = self.bias.map(|b| tape.param(store, b));
+        x.linear(tape.param(store, self.weight), bias)
     }
 }

@@ -4,7 +4,7 @@ use crate::element::Element;
 use crate::op::Op;
 use crate::ops::same_tape;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::{gemm, zeroed, Gemm, Tensor};
+use crate::tensor::{column_sums, gemm, zeroed, Gemm, Tensor};
 use rayon::prelude::*;
 
 /// The sizes of `op(a)·op(b)`: batch dims of the result, and m, k, n of each product.
@@ -133,6 +133,104 @@ impl<'t, E: Element> Var<'t, E> {
     /// `selfᵀ · rhs` (no copy of `self`).
     pub fn matmul_tn(self, rhs: Var<'t, E>) -> Var<'t, E> {
         self.matmul_t(rhs, true, false)
+    }
+
+    /// `self·wᵀ + bias` over the last axis, as `torch.nn.functional.linear`: `self` `[…, in]`,
+    /// `w` `[out, in]`, `bias` `[out]`; gives `[…, out]`. One fused op: the bias is the GEMM's
+    /// starting value, and its gradient the column sums of the output's.
+    pub fn linear(self, w: Var<'t, E>, bias: Option<Var<'t, E>>) -> Var<'t, E> {
+        same_tape("linear", &[self, w]);
+        let (x, wv) = (self.value(), w.value());
+        let xs = x.shape();
+        assert!(
+            !xs.is_empty() && wv.rank() == 2 && xs[xs.len() - 1] == wv.dim(1),
+            "linear: input of shape {xs:?} for a weight of shape {:?} (expected [out, in])",
+            wv.shape()
+        );
+        let (rows, inp, out) = (x.numel() / wv.dim(1).max(1), wv.dim(1), wv.dim(0));
+        let (mut y, beta) = match bias {
+            Some(b) => {
+                same_tape("linear", &[self, b]);
+                let bv = b.value();
+                assert!(
+                    bv.shape() == [out],
+                    "linear: bias of shape {:?} for {out} outputs",
+                    bv.shape()
+                );
+                (bv.data().repeat(rows), E::one())
+            }
+            None => (zeroed(rows * out), E::zero()),
+        };
+        let g = Gemm {
+            m: rows,
+            k: inp,
+            n: out,
+            ta: false,
+            tb: true,
+        };
+        gemm(g, E::one(), x.data(), wv.data(), beta, &mut y);
+        let mut shape = xs.to_vec();
+        *shape.last_mut().expect("rank checked") = out;
+        self.push(
+            Tensor::new(&shape, y),
+            Op::Linear {
+                x: self.id(),
+                w: w.id(),
+                b: bias.map(|b| b.id()),
+            },
+        )
+    }
+}
+
+/// Gradient of `y = x·wᵀ + b` with G = dL/dy as `[rows, out]`: dx = G·w, dw = Gᵀ·x, db = Σ_rows G.
+pub(crate) fn linear_backward<E: Element>(
+    ctx: &mut Backward<'_, E>,
+    x: NodeId,
+    w: NodeId,
+    b: Option<NodeId>,
+) {
+    let (out, inp) = (ctx.value(w).dim(0), ctx.value(w).dim(1));
+    let rows = ctx.grad.numel() / out.max(1);
+    ctx.give(x, |c| {
+        let mut dx = zeroed(rows * inp);
+        let g = Gemm {
+            m: rows,
+            k: out,
+            n: inp,
+            ta: false,
+            tb: false,
+        };
+        gemm(
+            g,
+            E::one(),
+            c.grad.data(),
+            c.value(w).data(),
+            E::zero(),
+            &mut dx,
+        );
+        Tensor::new(c.value(x).shape(), dx)
+    });
+    ctx.give(w, |c| {
+        let mut dw = zeroed(out * inp);
+        let g = Gemm {
+            m: out,
+            k: rows,
+            n: inp,
+            ta: true,
+            tb: false,
+        };
+        gemm(
+            g,
+            E::one(),
+            c.grad.data(),
+            c.value(x).data(),
+            E::zero(),
+            &mut dw,
+        );
+        Tensor::new(&[out, inp], dw)
+    });
+    if let Some(b) = b {
+        ctx.give(b, |c| Tensor::new(&[out], column_sums(c.grad.data(), out)));
     }
 }
 

@@ -121,11 +121,37 @@ impl Unary {
     }
 }
 
+/// Evaluates `$body` with `$v` bound to `$u` rebuilt as a constant of its variant, so that the
+/// loops in `$body` are compiled once per function with `f`/`df`'s match resolved outside them.
+#[rustfmt::skip]
+macro_rules! per_variant {
+    ($u:expr, |$v:ident| $body:expr) => {
+        match $u {
+            Unary::Neg => { let $v = Unary::Neg; $body }
+            Unary::Exp => { let $v = Unary::Exp; $body }
+            Unary::Log => { let $v = Unary::Log; $body }
+            Unary::Tanh => { let $v = Unary::Tanh; $body }
+            Unary::Sigmoid => { let $v = Unary::Sigmoid; $body }
+            Unary::Relu => { let $v = Unary::Relu; $body }
+            Unary::Softplus => { let $v = Unary::Softplus; $body }
+            Unary::Sqrt => { let $v = Unary::Sqrt; $body }
+            Unary::Abs => { let $v = Unary::Abs; $body }
+            Unary::Powf(p) if p == 2.0 => { let $v = Unary::Powf(2.0); $body }
+            Unary::Powf(p) => { let $v = Unary::Powf(p); $body }
+            Unary::Scale(c) => { let $v = Unary::Scale(c); $body }
+            Unary::Shift(c) => { let $v = Unary::Shift(c); $body }
+        }
+    };
+}
+
 impl<'t, E: Element> Var<'t, E> {
     /// Applies an elementwise function.
     pub fn unary(self, u: Unary) -> Var<'t, E> {
         let x = self.value();
-        let v = Tensor::new(x.shape(), map1(x.data(), |x| u.f(x)));
+        let v = Tensor::new(
+            x.shape(),
+            per_variant!(u, |v| map1(x.data(), move |x| v.f(x))),
+        );
         self.push(v, Op::Unary(u, self.id()))
     }
 
@@ -188,7 +214,7 @@ impl<'t, E: Element> Var<'t, E> {
 pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, u: Unary, a: NodeId) {
     ctx.give(a, |c| {
         let (x, y, g) = (c.value(a).data(), c.out.data(), c.grad.data());
-        let data = map3(x, y, g, |x, y, g| g * u.df(x, y));
+        let data = per_variant!(u, |v| map3(x, y, g, move |x, y, g| g * v.df(x, y)));
         Tensor::new(c.out.shape(), data)
     });
 }

@@ -140,13 +140,7 @@ impl<E: Element> Tensor<E> {
         let out = self.shape();
         if is_trailing(shape, out) && numel(shape) > 0 {
             // Summing over leading dims only: add contiguous rows.
-            let mut acc = vec![E::zero(); numel(shape)];
-            for chunk in self.data().chunks_exact(acc.len()) {
-                for (a, &x) in acc.iter_mut().zip(chunk) {
-                    *a += x;
-                }
-            }
-            return Tensor::new(shape, acc);
+            return Tensor::new(shape, super::column_sums(self.data(), numel(shape)));
         }
         let st = broadcast_strides(shape, out);
         let zeros = vec![0; out.len()];

@@ -1,10 +1,18 @@
 //! The GEMM wrapper: transposes as strides (never copies), both cores on large products.
 
 use crate::element::Element;
+use crate::simd::vectorized;
 use rayon::prelude::*;
 
 /// Products below this many floating-point operations run on one thread.
 pub const PAR_GEMM_MIN_FLOPS: usize = 1 << 21;
+
+/// `Aᵀ·B` with at most this many columns runs as rank-one updates ([`narrow_tn`]): matrixmultiply
+/// pads n to its kernel width, and packs the tall A, which costs more than the product.
+const NARROW_N: usize = 8;
+/// Rows of A and B per block of [`narrow_tn`]: blocks are summed alone (across threads when there are
+/// several), then added up in order, so the bits do not depend on the thread count.
+const NARROW_ROWS_PER_BLOCK: usize = 256;
 
 /// A raw pointer to an output matrix that may cross to a rayon worker: each worker writes a
 /// disjoint block of it (the GEMMs here and in `packed.rs`).
@@ -85,6 +93,10 @@ pub fn gemm<E: Element>(g: Gemm, alpha: E, a: &[E], b: &[E], beta: E, c: &mut [E
             );
         }
     };
+    if ta && !tb && n <= NARROW_N {
+        narrow_tn(m, k, n, alpha, a, b, beta, c);
+        return;
+    }
     if threads < 2 || flops < PAR_GEMM_MIN_FLOPS {
         run(0, m, 0, n);
         return;
@@ -108,5 +120,93 @@ pub fn gemm<E: Element>(g: Gemm, alpha: E, a: &[E], b: &[E], beta: E, c: &mut [E
                 run(0, m, c0, c1);
             }
         });
+    }
+}
+
+/// `C = alpha·Aᵀ·B + beta·C` for A stored `[k, m]` and a narrow B `[k, n]`: for each row kk,
+/// column j of C gains `B[kk][j]·A[kk]`, a vector of m (the gradient of a linear layer's weight with
+/// few inputs, where kk runs over the batch).
+#[allow(clippy::too_many_arguments)]
+fn narrow_tn<E: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: E,
+    a: &[E],
+    b: &[E],
+    beta: E,
+    c: &mut [E],
+) {
+    // Cᵀ `[n, m]` of the rows `kk0..kk1`.
+    let block = |kk0: usize| {
+        let kk1 = (kk0 + NARROW_ROWS_PER_BLOCK).min(k);
+        let mut acc = vec![E::zero(); n * m];
+        vectorized(
+            #[inline(always)]
+            || {
+                for kk in kk0..kk1 {
+                    let a_row = &a[kk * m..(kk + 1) * m];
+                    for (j, col) in acc.chunks_exact_mut(m).enumerate() {
+                        let bj = b[kk * n + j];
+                        for (acc, &x) in col.iter_mut().zip(a_row) {
+                            *acc += bj * x;
+                        }
+                    }
+                }
+            },
+        );
+        acc
+    };
+    let starts: Vec<usize> = (0..k).step_by(NARROW_ROWS_PER_BLOCK).collect();
+    let partials: Vec<Vec<E>> =
+        if rayon::current_num_threads() > 1 && 2 * m * n * k >= PAR_GEMM_MIN_FLOPS {
+            starts.into_par_iter().map(block).collect()
+        } else {
+            starts.into_iter().map(block).collect()
+        };
+    let mut total = vec![E::zero(); n * m];
+    for p in &partials {
+        for (t, &v) in total.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    for i in 0..m {
+        for j in 0..n {
+            let v = alpha * total[j * m + i];
+            let out = &mut c[i * n + j];
+            *out = if beta == E::zero() {
+                v
+            } else {
+                v + beta * *out
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_transposed_product_scales_and_accumulates() {
+        let (m, k, n) = (7, 600, 3);
+        let a: Vec<f64> = (0..k * m).map(|i| ((i * 5) % 9) as f64 - 4.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 3) % 7) as f64 * 0.5).collect();
+        let c0: Vec<f64> = (0..m * n).map(|i| i as f64).collect();
+        let mut c = c0.clone();
+        let g = Gemm {
+            m,
+            k,
+            n,
+            ta: true,
+            tb: false,
+        };
+        gemm(g, 2.0, &a, &b, 0.5, &mut c);
+        for i in 0..m {
+            for j in 0..n {
+                let dot: f64 = (0..k).map(|kk| a[kk * m + i] * b[kk * n + j]).sum();
+                assert_eq!(c[i * n + j], 2.0 * dot + 0.5 * c0[i * n + j]);
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ mod gemm;
 mod layout;
 mod packed;
 mod par_map;
+mod sums;
 mod zeroed;
 
 pub use broadcast::broadcast_shapes;
@@ -12,6 +13,7 @@ pub use gemm::{gemm, Gemm, PAR_GEMM_MIN_FLOPS};
 pub use layout::{reduced_shape, split_at_axis};
 pub use packed::{PackedGemm, Start, PAR_PACKED_MIN_WORK};
 pub use par_map::{map1, map2, map3, map_rows, PAR_MAP_MIN_LEN};
+pub use sums::{column_sums, sum};
 pub use zeroed::{zeroed, PAR_ZERO_MIN_LEN};
 
 use crate::element::Element;
@@ -229,7 +231,7 @@ impl<E: Element> Tensor<E> {
 
     /// The sum of all elements.
     pub fn sum_all(&self) -> E {
-        self.data.iter().copied().sum()
+        sum(&self.data)
     }
 
     /// The largest absolute difference to another same-shape tensor (for tests).

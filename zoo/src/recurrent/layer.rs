@@ -146,9 +146,7 @@ impl RecurrentLayer {
                 let k = layer * d + dir;
                 let w = &self.weights[k];
                 let p = |id| tape.param(store, id);
-                let features = layer_in.dim(2);
-                let gx = (layer_in.reshape(&[b * t, features]).matmul_nt(p(w.w_ih)) + p(w.b_ih))
-                    .reshape(&[b, t, p(w.w_ih).dim(0)]);
+                let gx = layer_in.linear(p(w.w_ih), Some(p(w.b_ih)));
                 let spec = RecurrentSpec {
                     cell: cfg.kind.cell(),
                     reverse: dir == 1,

@@ -12,7 +12,7 @@
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
 use crate::simd::vectorized;
-use crate::tensor::{gemm, zeroed, Gemm, PackedGemm, Start, Tensor};
+use crate::tensor::{column_sums, gemm, zeroed, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
 /// A scan splits its batch across threads from this many multiply-adds in its recurrent GEMMs on.
@@ -350,12 +350,7 @@ pub(crate) fn backward<E: Element>(
         tb: false,
     };
     gemm(all, E::one(), dgh, &saved.h_prev, E::zero(), &mut dw);
-    let mut db = vec![E::zero(); gh_len];
-    for row in dgh.chunks_exact(gh_len) {
-        for (acc, &v) in db.iter_mut().zip(row) {
-            *acc += v;
-        }
-    }
+    let db = column_sums(dgh, gh_len);
     ScanGrads {
         gx: Tensor::new(&[b, t, gh_len], dgx),
         w_hh: Tensor::new(&[gh_len, h], dw),
