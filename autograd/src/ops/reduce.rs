@@ -117,7 +117,8 @@ pub(crate) fn mean_backward<E: Element>(ctx: &mut Backward<'_, E>, a: NodeId, ax
     ctx.give(a, |c| {
         let x = c.value(a);
         let n = axis.map_or(x.numel(), |d| x.dim(d));
-        spread(c.grad, x.shape(), axis).scale(E::one() / E::of(n as f64))
+        // Scale the (reduced) gradient before spreading it: one pass over the full size, not two.
+        spread(&c.grad.scale(E::one() / E::of(n as f64)), x.shape(), axis)
     });
 }
 

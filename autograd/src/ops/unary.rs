@@ -67,8 +67,8 @@ impl Unary {
         }
     }
 
-    /// `f(x)`.
-    #[inline]
+    /// `f(x)` (always inlined: maps call it per element, with the variant known).
+    #[inline(always)]
     pub fn f<E: Element>(self, x: E) -> E {
         match self {
             Unary::Neg => -x,
@@ -87,8 +87,8 @@ impl Unary {
         }
     }
 
-    /// `f'(x)`, given `x` and `y = f(x)`.
-    #[inline]
+    /// `f'(x)`, given `x` and `y = f(x)` (always inlined, as `f`).
+    #[inline(always)]
     pub fn df<E: Element>(self, x: E, y: E) -> E {
         let one = E::one();
         match self {
@@ -121,25 +121,26 @@ impl Unary {
     }
 }
 
-/// Evaluates `$body` with `$v` bound to `$u` rebuilt as a constant of its variant, so that the
-/// loops in `$body` are compiled once per function with `f`/`df`'s match resolved outside them.
+/// Expands `$apply!(variant)` in one arm per variant, with the variant written out as a constant
+/// (only its parameter, if any, is a value), so that the closures `$apply` builds call a `f`/`df`
+/// whose match is resolved at compile time instead of once per element.
 #[rustfmt::skip]
 macro_rules! per_variant {
-    ($u:expr, |$v:ident| $body:expr) => {
+    ($u:expr, $apply:ident) => {
         match $u {
-            Unary::Neg => { let $v = Unary::Neg; $body }
-            Unary::Exp => { let $v = Unary::Exp; $body }
-            Unary::Log => { let $v = Unary::Log; $body }
-            Unary::Tanh => { let $v = Unary::Tanh; $body }
-            Unary::Sigmoid => { let $v = Unary::Sigmoid; $body }
-            Unary::Relu => { let $v = Unary::Relu; $body }
-            Unary::Softplus => { let $v = Unary::Softplus; $body }
-            Unary::Sqrt => { let $v = Unary::Sqrt; $body }
-            Unary::Abs => { let $v = Unary::Abs; $body }
-            Unary::Powf(p) if p == 2.0 => { let $v = Unary::Powf(2.0); $body }
-            Unary::Powf(p) => { let $v = Unary::Powf(p); $body }
-            Unary::Scale(c) => { let $v = Unary::Scale(c); $body }
-            Unary::Shift(c) => { let $v = Unary::Shift(c); $body }
+            Unary::Neg => $apply!(Unary::Neg),
+            Unary::Exp => $apply!(Unary::Exp),
+            Unary::Log => $apply!(Unary::Log),
+            Unary::Tanh => $apply!(Unary::Tanh),
+            Unary::Sigmoid => $apply!(Unary::Sigmoid),
+            Unary::Relu => $apply!(Unary::Relu),
+            Unary::Softplus => $apply!(Unary::Softplus),
+            Unary::Sqrt => $apply!(Unary::Sqrt),
+            Unary::Abs => $apply!(Unary::Abs),
+            Unary::Powf(p) if p == 2.0 => $apply!(Unary::Powf(2.0)),
+            Unary::Powf(p) => $apply!(Unary::Powf(p)),
+            Unary::Scale(c) => $apply!(Unary::Scale(c)),
+            Unary::Shift(c) => $apply!(Unary::Shift(c)),
         }
     };
 }
@@ -148,10 +149,12 @@ impl<'t, E: Element> Var<'t, E> {
     /// Applies an elementwise function.
     pub fn unary(self, u: Unary) -> Var<'t, E> {
         let x = self.value();
-        let v = Tensor::new(
-            x.shape(),
-            per_variant!(u, |v| map1(x.data(), move |x| v.f(x))),
-        );
+        macro_rules! forward {
+            ($v:expr) => {
+                map1(x.data(), move |x| $v.f(x))
+            };
+        }
+        let v = Tensor::new(x.shape(), per_variant!(u, forward));
         self.push(v, Op::Unary(u, self.id()))
     }
 
@@ -214,7 +217,12 @@ impl<'t, E: Element> Var<'t, E> {
 pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, u: Unary, a: NodeId) {
     ctx.give(a, |c| {
         let (x, y, g) = (c.value(a).data(), c.out.data(), c.grad.data());
-        let data = per_variant!(u, |v| map3(x, y, g, move |x, y, g| g * v.df(x, y)));
+        macro_rules! backward {
+            ($v:expr) => {
+                map3(x, y, g, move |x, y, g| g * $v.df(x, y))
+            };
+        }
+        let data = per_variant!(u, backward);
         Tensor::new(c.out.shape(), data)
     });
 }

@@ -51,16 +51,58 @@ pub struct Gemm {
 /// Large products are split into one block of C per rayon thread (rows, or columns when C is wide),
 /// each a single-threaded matrixmultiply call, so the two cores share one pool and never nest.
 pub fn gemm<E: Element>(g: Gemm, alpha: E, a: &[E], b: &[E], beta: E, c: &mut [E]) {
+    let lda = if g.ta { g.m } else { g.k };
+    let ldb = if g.tb { g.k } else { g.n };
+    gemm_ld(g, alpha, a, lda, b, ldb, beta, c);
+}
+
+/// [`gemm`] with the stored rows of A `lda` apart and those of B `ldb` apart (a row of a wider
+/// matrix, such as the h part of an LSTM's `[h, c]` states); C is `[m, n]`, dense.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_ld<E: Element>(
+    g: Gemm,
+    alpha: E,
+    a: &[E],
+    lda: usize,
+    b: &[E],
+    ldb: usize,
+    beta: E,
+    c: &mut [E],
+) {
     let Gemm { m, k, n, ta, tb } = g;
-    assert!(
-        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
-        "gemm: buffers too small for [{m},{k}]x[{k},{n}]"
-    );
     if m == 0 || n == 0 {
         return;
     }
-    let (rsa, csa) = if ta { (1, m as isize) } else { (k as isize, 1) };
-    let (rsb, csb) = if tb { (1, k as isize) } else { (n as isize, 1) };
+    // Stored shapes: A is [k, m] when transposed, else [m, k]; B is [n, k] when transposed, else [k, n].
+    let fits = |buf: &[E], rows: usize, cols: usize, ld: usize| {
+        ld >= cols && (rows == 0 || cols == 0 || buf.len() >= (rows - 1) * ld + cols)
+    };
+    let (a_rows, a_cols) = if ta { (k, m) } else { (m, k) };
+    let (b_rows, b_cols) = if tb { (n, k) } else { (k, n) };
+    assert!(
+        fits(a, a_rows, a_cols, lda) && fits(b, b_rows, b_cols, ldb) && c.len() >= m * n,
+        "gemm: buffers too small for [{m},{k}]x[{k},{n}] (lda {lda}, ldb {ldb})"
+    );
+    if k == 0 {
+        for v in &mut c[..m * n] {
+            *v = if beta == E::zero() {
+                E::zero()
+            } else {
+                beta * *v
+            };
+        }
+        return;
+    }
+    let (rsa, csa) = if ta {
+        (1, lda as isize)
+    } else {
+        (lda as isize, 1)
+    };
+    let (rsb, csb) = if tb {
+        (1, ldb as isize)
+    } else {
+        (ldb as isize, 1)
+    };
     let threads = rayon::current_num_threads();
     let flops = 2 * m * n * k;
     let (ap, bp, cp) = (
@@ -94,7 +136,7 @@ pub fn gemm<E: Element>(g: Gemm, alpha: E, a: &[E], b: &[E], beta: E, c: &mut [E
         }
     };
     if ta && !tb && n <= NARROW_N {
-        narrow_tn(m, k, n, alpha, a, b, beta, c);
+        narrow_tn(m, k, n, alpha, (a, lda), (b, ldb), beta, c);
         return;
     }
     if threads < 2 || flops < PAR_GEMM_MIN_FLOPS {
@@ -132,8 +174,8 @@ fn narrow_tn<E: Element>(
     k: usize,
     n: usize,
     alpha: E,
-    a: &[E],
-    b: &[E],
+    (a, lda): (&[E], usize),
+    (b, ldb): (&[E], usize),
     beta: E,
     c: &mut [E],
 ) {
@@ -145,9 +187,9 @@ fn narrow_tn<E: Element>(
             #[inline(always)]
             || {
                 for kk in kk0..kk1 {
-                    let a_row = &a[kk * m..(kk + 1) * m];
+                    let a_row = &a[kk * lda..kk * lda + m];
                     for (j, col) in acc.chunks_exact_mut(m).enumerate() {
-                        let bj = b[kk * n + j];
+                        let bj = b[kk * ldb + j];
                         for (acc, &x) in col.iter_mut().zip(a_row) {
                             *acc += bj * x;
                         }

@@ -3,6 +3,7 @@
 
 use crate::element::Element;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Maps over at least this many elements run across the rayon threads.
 pub const PAR_MAP_MIN_LEN: usize = 1 << 16;
@@ -12,32 +13,49 @@ fn parallel(n: usize) -> bool {
     n >= PAR_MAP_MIN_LEN && rayon::current_num_threads() > 1
 }
 
+/// Elements per task of a parallel map.
+const CHUNK: usize = PAR_MAP_MIN_LEN / 2;
+
+/// A vector of `n` elements, `fill(start, out)` writing elements `start..start + out.len()`: the
+/// whole range at once, or chunks across the rayon threads when `n` is large. Plain loops inside
+/// `fill` inline the element function, which rayon's iterator adaptors do not always do.
+fn build<E: Element>(
+    n: usize,
+    fill: impl Fn(usize, &mut [MaybeUninit<E>]) + Sync + Send,
+) -> Vec<E> {
+    let mut out = Vec::with_capacity(n);
+    let spare = &mut out.spare_capacity_mut()[..n];
+    if parallel(n) {
+        spare
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, chunk)| fill(i * CHUNK, chunk));
+    } else {
+        fill(0, spare);
+    }
+    // SAFETY: `fill` wrote every one of the first `n` elements (each caller's loop covers its
+    // whole `out`), and `n` is within the capacity.
+    unsafe { out.set_len(n) };
+    out
+}
+
 /// `f(a[i])` for every i.
 pub fn map1<E: Element>(a: &[E], f: impl Fn(E) -> E + Sync + Send) -> Vec<E> {
-    if !parallel(a.len()) {
-        return a.iter().map(|&x| f(x)).collect();
-    }
-    let mut out = Vec::with_capacity(a.len());
-    a.par_iter()
-        .with_min_len(PAR_MAP_MIN_LEN / 2)
-        .map(|&x| f(x))
-        .collect_into_vec(&mut out);
-    out
+    build(a.len(), |start, out| {
+        for (o, &x) in out.iter_mut().zip(&a[start..]) {
+            o.write(f(x));
+        }
+    })
 }
 
 /// `f(a[i], b[i])` for every i (`a` and `b` of one length).
 pub fn map2<E: Element>(a: &[E], b: &[E], f: impl Fn(E, E) -> E + Sync + Send) -> Vec<E> {
     assert_eq!(a.len(), b.len(), "map2: lengths differ");
-    if !parallel(a.len()) {
-        return a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
-    }
-    let mut out = Vec::with_capacity(a.len());
-    a.par_iter()
-        .zip(b)
-        .with_min_len(PAR_MAP_MIN_LEN / 2)
-        .map(|(&x, &y)| f(x, y))
-        .collect_into_vec(&mut out);
-    out
+    build(a.len(), |start, out| {
+        for ((o, &x), &y) in out.iter_mut().zip(&a[start..]).zip(&b[start..]) {
+            o.write(f(x, y));
+        }
+    })
 }
 
 /// `f(a[i], b[i], c[i])` for every i (all three of one length).
@@ -51,22 +69,12 @@ pub fn map3<E: Element>(
         a.len() == b.len() && a.len() == c.len(),
         "map3: lengths differ"
     );
-    if !parallel(a.len()) {
-        return a
-            .iter()
-            .zip(b)
-            .zip(c)
-            .map(|((&x, &y), &z)| f(x, y, z))
-            .collect();
-    }
-    let mut out = Vec::with_capacity(a.len());
-    a.par_iter()
-        .zip(b)
-        .zip(c)
-        .with_min_len(PAR_MAP_MIN_LEN / 2)
-        .map(|((&x, &y), &z)| f(x, y, z))
-        .collect_into_vec(&mut out);
-    out
+    build(a.len(), |start, out| {
+        let inputs = a[start..].iter().zip(&b[start..]).zip(&c[start..]);
+        for (o, ((&x, &y), &z)) in out.iter_mut().zip(inputs) {
+            o.write(f(x, y, z));
+        }
+    })
 }
 
 /// `f(a[i], row[i mod row.len()])` for every i: a row (e.g. a bias) combined with each row of `a`.

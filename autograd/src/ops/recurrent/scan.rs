@@ -12,7 +12,7 @@
 use super::cell::{CellKind, RowBackward, RowForward};
 use crate::element::Element;
 use crate::simd::vectorized;
-use crate::tensor::{column_sums, gemm, zeroed, Gemm, PackedGemm, Start, Tensor};
+use crate::tensor::{column_sums, gemm, gemm_ld, zeroed, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
 /// A scan splits its batch across threads from this many multiply-adds in its recurrent GEMMs on.
@@ -69,17 +69,17 @@ fn run_blocks<B: Send>(blocks: Vec<B>, job: impl Fn(B) + Sync + Send) {
     }
 }
 
-/// What the forward keeps for backward.
+/// What the forward keeps for backward. The state before each step is the previous step's output
+/// (kept in the op's output), or the initial state kept here.
 pub(crate) struct ScanSaved<E> {
     /// Activated gates `[B, T, G·H]`.
     gates: Vec<E>,
     /// Recurrent projections `[B, T, G·H]` (GRU only; the reset gate multiplies its n part).
     gh: Vec<E>,
-    /// Hidden state before each step `[B, T, H]`, like the gradient of `gx`, so that the two pair
-    /// up row for row in the single GEMM of dW_hh.
-    h_prev: Vec<E>,
-    /// Cell state before each step `[B, T, H]` (LSTM only).
-    c_prev: Vec<E>,
+    /// Initial hidden state `[B, H]`.
+    h0: Vec<E>,
+    /// Initial cell state `[B, H]` (LSTM only).
+    c0: Vec<E>,
 }
 
 /// Gradients of one scan's inputs.
@@ -93,6 +93,33 @@ pub(crate) struct ScanGrads<E: Element> {
 
 fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
     lengths.is_none_or(|l| time < l[row])
+}
+
+impl Dims {
+    /// The time of the step processed before `step`, if any.
+    fn prev_time(&self, step: usize, reverse: bool) -> Option<usize> {
+        step.checked_sub(1).map(|p| self.time(p, reverse))
+    }
+}
+
+/// The `len` values at `cur` of `buf` to write, and those at `prev` (another, disjoint range) to read.
+fn prev_and_cur<E>(
+    buf: &mut [E],
+    prev: Option<usize>,
+    cur: usize,
+    len: usize,
+) -> (Option<&[E]>, &mut [E]) {
+    match prev {
+        None => (None, &mut buf[cur..cur + len]),
+        Some(p) if p < cur => {
+            let (head, tail) = buf.split_at_mut(cur);
+            (Some(&head[p..p + len]), &mut tail[..len])
+        }
+        Some(p) => {
+            let (head, tail) = buf.split_at_mut(p);
+            (Some(&tail[..len]), &mut head[cur..cur + len])
+        }
+    }
 }
 
 /// The read-only inputs of a forward scan, shared by all blocks.
@@ -115,8 +142,6 @@ struct ForwardBlock<'a, E> {
     states: &'a mut [E],
     gates: &'a mut [E],
     gh: &'a mut [E],
-    h_prev: &'a mut [E],
-    c_prev: &'a mut [E],
 }
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
@@ -143,8 +168,11 @@ pub(crate) fn forward<E: Element>(
     let mut saved = ScanSaved {
         gates: zeroed(kept(gh_len, true)),
         gh: zeroed(kept(gh_len, kind == CellKind::Gru)),
-        h_prev: zeroed(kept(h, true)),
-        c_prev: zeroed(kept(h, s == 2)),
+        h0: if save { h0.to_vec() } else { Vec::new() },
+        c0: match c0 {
+            Some(c) if save => c.to_vec(),
+            _ => Vec::new(),
+        },
     };
     // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps and blocks.
     let rec = PackedGemm::new(w_hh, h, gh_len, true);
@@ -165,35 +193,27 @@ pub(crate) fn forward<E: Element>(
         .into_iter()
         .zip(blocks(&mut saved.gates, rows * t * gh_len, count))
         .zip(blocks(&mut saved.gh, rows * t * gh_len, count))
-        .zip(blocks(&mut saved.h_prev, rows * t * h, count))
-        .zip(blocks(&mut saved.c_prev, rows * t * h, count))
         .enumerate()
-        .map(
-            |(i, ((((states, gates), gh), h_prev), c_prev))| ForwardBlock {
-                row0: i * rows,
-                rows: rows.min(b - i * rows),
-                states,
-                gates,
-                gh,
-                h_prev,
-                c_prev,
-            },
-        )
+        .map(|(i, ((states, gates), gh))| ForwardBlock {
+            row0: i * rows,
+            rows: rows.min(b - i * rows),
+            states,
+            gates,
+            gh,
+        })
         .collect();
     run_blocks(jobs, |blk| forward_block(&input, blk));
     (states, saved)
 }
 
-/// Every step of the forward scan for one block of batch rows.
+/// Every step of the forward scan for one block of batch rows. The state before a step is read
+/// where it lies: the initial state, or the previous step's output in `states`.
 fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     let Dims { t, h, g, s, .. } = x.d;
     let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
-    let mut carry_h = x.h0[r0 * h..(r0 + rows) * h].to_vec();
-    // c is carried for every kind so that rows line up; only the LSTM reads it.
-    let mut carry_c = x.c0.map_or_else(
-        || vec![E::zero(); rows * h],
-        |c| c[r0 * h..(r0 + rows) * h].to_vec(),
-    );
+    let (sh, row_len) = (s * h, t * s * h);
+    let h0 = &x.h0[r0 * h..(r0 + rows) * h];
+    let c0 = x.c0.map_or(&[][..], |c| &c[r0 * h..(r0 + rows) * h]);
     let mut gh = vec![E::zero(); rows * gh_len];
     let mut scratch = if blk.gates.is_empty() {
         vec![E::zero(); gh_len]
@@ -203,61 +223,65 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     let mut a_tiles = Vec::new();
     for step in 0..t {
         let time = x.d.time(step, x.reverse);
+        let prev_time = x.d.prev_time(step, x.reverse);
+        // gh = b_hh + h_prev·W_hhᵀ for every row of the block.
+        let (a, lda) = match prev_time {
+            None => (h0, h),
+            Some(p) => (&blk.states[p * sh..], row_len),
+        };
         x.rec.multiply_serial(
             &mut a_tiles,
             rows,
-            &carry_h,
-            h,
+            a,
+            lda,
             &mut gh,
             gh_len,
             Start::Row(x.b_hh),
         );
-        for (row, (ch, cc)) in carry_h
-            .chunks_exact_mut(h)
-            .zip(carry_c.chunks_exact_mut(h))
-            .enumerate()
-        {
+        for row in 0..rows {
+            let (prev, cur) = prev_and_cur(
+                blk.states,
+                prev_time.map(|p| row * row_len + p * sh),
+                row * row_len + time * sh,
+                sh,
+            );
+            let (h_prev, c_prev) = match prev {
+                Some(p) => p.split_at(h),
+                None if lstm => (&h0[row * h..(row + 1) * h], &c0[row * h..(row + 1) * h]),
+                None => (&h0[row * h..(row + 1) * h], &[][..]),
+            };
+            if !active(x.lengths, r0 + row, time) {
+                // A padded step carries the state through unchanged.
+                let (h_out, c_out) = cur.split_at_mut(h);
+                h_out.copy_from_slice(h_prev);
+                c_out.copy_from_slice(c_prev);
+                continue;
+            }
             let kept = row * t + time;
-            if !blk.h_prev.is_empty() {
-                blk.h_prev[kept * h..(kept + 1) * h].copy_from_slice(ch);
-            }
-            if !blk.c_prev.is_empty() {
-                blk.c_prev[kept * h..(kept + 1) * h].copy_from_slice(cc);
-            }
             let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
             if !blk.gh.is_empty() {
                 blk.gh[kept * gh_len..(kept + 1) * gh_len].copy_from_slice(gh_row);
             }
-            let cc = if lstm { cc } else { &mut cc[..0] };
-            let at = kept * s * h;
-            let seq = &mut blk.states[at..at + s * h];
-            if active(x.lengths, r0 + row, time) {
-                let (h_out, c_out) = seq.split_at_mut(h);
-                let gi = ((r0 + row) * t + time) * gh_len;
-                let gates = if blk.gates.is_empty() {
-                    &mut scratch[..]
-                } else {
-                    &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
-                };
-                let r = RowForward {
-                    gx: &x.gx[gi..gi + gh_len],
-                    gh: gh_row,
-                    h_prev: ch,
-                    c_prev: cc,
-                    h: h_out,
-                    c: c_out,
-                    gates,
-                };
-                vectorized(
-                    #[inline(always)]
-                    || x.kind.forward_row(r),
-                );
-                ch.copy_from_slice(h_out);
-                cc.copy_from_slice(c_out);
+            let (h_out, c_out) = cur.split_at_mut(h);
+            let gi = ((r0 + row) * t + time) * gh_len;
+            let gates = if blk.gates.is_empty() {
+                &mut scratch[..]
             } else {
-                seq[..h].copy_from_slice(ch);
-                seq[h..].copy_from_slice(cc);
-            }
+                &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
+            };
+            let r = RowForward {
+                gx: &x.gx[gi..gi + gh_len],
+                gh: gh_row,
+                h_prev,
+                c_prev,
+                h: h_out,
+                c: c_out,
+                gates,
+            };
+            vectorized(
+                #[inline(always)]
+                || x.kind.forward_row(r),
+            );
         }
     }
 }
@@ -339,17 +363,9 @@ pub(crate) fn backward<E: Element>(
         })
         .collect();
     run_blocks(jobs, |blk| backward_block(&input, blk));
-    // dW_hh = Σ dghᵀ·h_prev over all rows and steps as one GEMM; db_hh = Σ dgh.
+    // dW_hh = Σ dghᵀ·h_prev over all rows and steps; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
-    let mut dw = vec![E::zero(); gh_len * h];
-    let all = Gemm {
-        m: gh_len,
-        k: t * b,
-        n: h,
-        ta: true,
-        tb: false,
-    };
-    gemm(all, E::one(), dgh, &saved.h_prev, E::zero(), &mut dw);
+    let dw = weight_grad(d, dgh, states, saved, reverse);
     let db = column_sums(dgh, gh_len);
     ScanGrads {
         gx: Tensor::new(&[b, t, gh_len], dgx),
@@ -368,6 +384,7 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
     let mut a_tiles = Vec::new();
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
+        let prev_time = x.d.prev_time(step, x.reverse);
         for (row, (dh_row, dc_row)) in blk
             .dh
             .chunks_exact_mut(h)
@@ -386,8 +403,19 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
             if !active(x.lengths, r0 + row, time) {
                 continue; // a padded step passes its state (and gradient) through unchanged
             }
-            let (si, pi) = (at * gh_len, at * h);
+            let si = at * gh_len;
             let local = (row * t + time) * gh_len;
+            let (h_prev, c_prev) = match prev_time {
+                Some(p) => {
+                    let pi = ((r0 + row) * t + p) * s * h;
+                    x.states[pi..pi + s * h].split_at(h)
+                }
+                None => {
+                    let i = (r0 + row) * h;
+                    let c0 = if lstm { &saved.c0[i..i + h] } else { &[][..] };
+                    (&saved.h0[i..i + h], c0)
+                }
+            };
             let r = RowBackward {
                 gates: &saved.gates[si..si + gh_len],
                 gh: if saved.gh.is_empty() {
@@ -395,8 +423,8 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                 } else {
                     &saved.gh[si..si + gh_len]
                 },
-                h_prev: &saved.h_prev[pi..pi + h],
-                c_prev: if lstm { &saved.c_prev[pi..pi + h] } else { &[] },
+                h_prev,
+                c_prev,
                 h: &x.states[out..out + h],
                 c: &x.states[out + h..out + s * h],
                 dh: dh_row,
@@ -429,4 +457,65 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
             Start::Accumulate,
         );
     }
+}
+
+/// dW_hh = Σ over rows and steps of dghᵀ·h_prev, as one GEMM over the states.
+///
+/// Batch-first, the state before the step at row kk of `dgh` (kk = row·T + time) is the h part of
+/// row kk∓1 of the states (the previous time in the scan's direction), except at each sequence's
+/// first step, whose state before is its initial one. So one GEMM pairs every row of `dgh` with its
+/// neighbour in `states`, and a second, over one row per sequence, replaces the neighbour paired
+/// with each first step by the initial state.
+fn weight_grad<E: Element>(
+    d: Dims,
+    dgh: &[E],
+    states: &[E],
+    saved: &ScanSaved<E>,
+    reverse: bool,
+) -> Vec<E> {
+    let Dims { b, t, h, g, s } = d;
+    let (gh_len, rows) = (g * h, b * t);
+    let mut dw = vec![E::zero(); gh_len * h];
+    let product = |k| Gemm {
+        m: gh_len,
+        k,
+        n: h,
+        ta: true,
+        tb: false,
+    };
+    // Forward, row kk pairs with kk-1 (so rows 1.. of dgh with rows ..rows-1 of the states);
+    // reverse, with kk+1.
+    let (a0, b0) = if reverse { (0, 1) } else { (1, 0) };
+    if rows > 1 {
+        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * s * h..]);
+        gemm_ld(
+            product(rows - 1),
+            E::one(),
+            a,
+            gh_len,
+            bm,
+            s * h,
+            E::zero(),
+            &mut dw,
+        );
+    }
+    let mut firsts = Vec::with_capacity(b * gh_len);
+    let mut fix = Vec::with_capacity(b * h);
+    for r in 0..b {
+        let kk = if reverse { r * t + t - 1 } else { r * t };
+        firsts.extend_from_slice(&dgh[kk * gh_len..(kk + 1) * gh_len]);
+        // The neighbour the first GEMM paired with row kk, if it paired it at all.
+        let paired = if reverse {
+            (kk + 1 < rows).then_some(kk + 1)
+        } else {
+            kk.checked_sub(1)
+        };
+        let h0 = &saved.h0[r * h..(r + 1) * h];
+        match paired {
+            Some(p) => fix.extend(h0.iter().zip(&states[p * s * h..]).map(|(&a, &n)| a - n)),
+            None => fix.extend_from_slice(h0),
+        }
+    }
+    gemm(product(b), E::one(), &firsts, &fix, E::one(), &mut dw);
+    dw
 }
