@@ -28,14 +28,12 @@ pub enum Start<'a, E> {
     Accumulate,
 }
 
-/// `B` `[k, n]` packed into column panels, plus the scratch that packs each left-hand matrix.
+/// `B` `[k, n]` packed into column panels; the left-hand matrix of each product is read in place.
 pub struct PackedGemm<E> {
     k: usize,
     n: usize,
     /// `⌈n/NR⌉` panels, each `k` rows of `NR` values (zero past column n).
     panels: Vec<E>,
-    /// The left-hand matrix of the current product as `⌈m/MR⌉` tiles of `k` columns of `MR` rows.
-    a_tiles: Vec<E>,
 }
 
 impl<E: Element> PackedGemm<E> {
@@ -72,20 +70,14 @@ impl<E: Element> PackedGemm<E> {
         } else {
             panels.chunks_exact_mut(k * NR).enumerate().for_each(pack);
         }
-        PackedGemm {
-            k,
-            n,
-            panels,
-            a_tiles: Vec::new(),
-        }
+        PackedGemm { k, n, panels }
     }
 
     /// `C = start + A·B` for the `m` rows of `A` (each `k` wide, `lda` apart in `a`) and of `C`
     /// (each `n` wide, `ldc` apart in `c`). Large products split their column panels across the
-    /// rayon threads. Allocates only when `m` grows past every earlier call's.
-    #[allow(clippy::too_many_arguments)]
+    /// rayon threads.
     pub fn multiply(
-        &mut self,
+        &self,
         m: usize,
         a: &[E],
         lda: usize,
@@ -93,22 +85,18 @@ impl<E: Element> PackedGemm<E> {
         ldc: usize,
         start: Start<'_, E>,
     ) {
-        let mut a_tiles = std::mem::take(&mut self.a_tiles);
         let threads = if m * self.n * self.k >= PAR_PACKED_MIN_WORK {
             rayon::current_num_threads()
         } else {
             1
         };
-        self.product(&mut a_tiles, threads, m, a, lda, c, ldc, start);
-        self.a_tiles = a_tiles;
+        self.product(threads, m, a, lda, c, ldc, start);
     }
 
-    /// The same product as [`PackedGemm::multiply`] on the calling thread only, packing `A` into
-    /// `scratch`: several threads can share one packed `B`, each with its own rows and scratch.
-    #[allow(clippy::too_many_arguments)]
+    /// The same product as [`PackedGemm::multiply`] on the calling thread only: several threads can
+    /// share one packed `B`, each with its own rows of A and C.
     pub fn multiply_serial(
         &self,
-        scratch: &mut Vec<E>,
         m: usize,
         a: &[E],
         lda: usize,
@@ -116,15 +104,13 @@ impl<E: Element> PackedGemm<E> {
         ldc: usize,
         start: Start<'_, E>,
     ) {
-        self.product(scratch, 1, m, a, lda, c, ldc, start);
+        self.product(1, m, a, lda, c, ldc, start);
     }
 
-    /// Packs `A` into `a_tiles`, then computes the product with its column panels split over up to
-    /// `threads` rayon tasks.
+    /// Computes the product with its column panels split over up to `threads` rayon tasks.
     #[allow(clippy::too_many_arguments)]
     fn product(
         &self,
-        a_tiles: &mut Vec<E>,
         threads: usize,
         m: usize,
         a: &[E],
@@ -145,21 +131,11 @@ impl<E: Element> PackedGemm<E> {
             assert!(row.len() >= n, "packed gemm: start row shorter than {n}");
         }
         let tiles = m.div_ceil(MR);
-        a_tiles.clear();
-        a_tiles.resize(tiles * k * MR, E::zero());
-        for (t, tile) in a_tiles.chunks_exact_mut((k * MR).max(1)).enumerate() {
-            for r in 0..MR.min(m - t * MR) {
-                let row = &a[(t * MR + r) * lda..(t * MR + r) * lda + k];
-                for (dst, &v) in tile.chunks_exact_mut(MR).zip(row) {
-                    dst[r] = v;
-                }
-            }
-        }
         let panels = n.div_ceil(NR);
         let threads = threads.clamp(1, panels);
         let per = panels.div_ceil(threads);
         let c_ptr = SendPtr(c.as_mut_ptr());
-        let (a_tiles, b_panels) = (&a_tiles[..], &self.panels);
+        let b_panels = &self.panels;
         let job = |part: usize| {
             let range = (part * per).min(panels)..((part + 1) * per).min(panels);
             vectorized(
@@ -190,8 +166,13 @@ impl<E: Element> PackedGemm<E> {
                                 };
                                 copy_prefix(row, from);
                             }
-                            let a_tile = &a_tiles[t * k * MR..(t + 1) * k * MR];
-                            let out = tile(a_tile, panel, init);
+                            // The rows of A of this tile (the last repeated past m: their
+                            // results are not stored).
+                            let a_rows: [&[E]; MR] = std::array::from_fn(|r| {
+                                let row = t * MR + r.min(rows - 1);
+                                &a[row * lda..row * lda + k]
+                            });
+                            let out = tile(a_rows, panel, init);
                             for (row, c_row) in out.iter().zip(c_rows) {
                                 copy_prefix(c_row, row);
                             }
@@ -225,23 +206,25 @@ fn copy_prefix<E: Copy>(dst: &mut [E], src: &[E]) {
     }
 }
 
-/// One register tile: `acc[r][j] += Σ_k a[k][r]·panel[k][j]`, as fused multiply-adds in k order.
+/// One register tile: `acc[r][j] += Σ_k a[r][k]·panel[k][j]`, as fused multiply-adds in k order,
+/// reading the MR rows of A where they lie.
 ///
 /// The rows are written out one by one (not as a loop over r) so that LLVM vectorizes along j.
 #[inline(always)]
-fn tile<E: Element>(a: &[E], panel: &[E], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
+fn tile<E: Element>(a: [&[E]; MR], panel: &[E], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
+    let k = panel.len() / NR;
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a.map(|row| &row[..k]);
     let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7] = acc;
-    for (x, w) in a.chunks_exact(MR).zip(panel.chunks_exact(NR)) {
-        let x: &[E; MR] = x.try_into().expect("MR values");
+    for (kk, w) in panel.chunks_exact(NR).enumerate() {
         let w: &[E; NR] = w.try_into().expect("NR values");
-        axpy(x[0], w, &mut c0);
-        axpy(x[1], w, &mut c1);
-        axpy(x[2], w, &mut c2);
-        axpy(x[3], w, &mut c3);
-        axpy(x[4], w, &mut c4);
-        axpy(x[5], w, &mut c5);
-        axpy(x[6], w, &mut c6);
-        axpy(x[7], w, &mut c7);
+        axpy(a0[kk], w, &mut c0);
+        axpy(a1[kk], w, &mut c1);
+        axpy(a2[kk], w, &mut c2);
+        axpy(a3[kk], w, &mut c3);
+        axpy(a4[kk], w, &mut c4);
+        axpy(a5[kk], w, &mut c5);
+        axpy(a6[kk], w, &mut c6);
+        axpy(a7[kk], w, &mut c7);
     }
     [c0, c1, c2, c3, c4, c5, c6, c7]
 }
@@ -288,7 +271,7 @@ mod tests {
             let c0: Vec<f64> = (0..m * n).map(|i| (i % 4) as f64).collect();
             let rows: Vec<f64> = (0..m * n).map(|i| bias[i % n]).collect();
             for (src, transposed) in [(&b, false), (&bt, true)] {
-                let mut g = PackedGemm::new(src, k, n, transposed);
+                let g = PackedGemm::new(src, k, n, transposed);
                 let mut c = c0.clone();
                 g.multiply(m, &a, k, &mut c, n, Start::Accumulate);
                 assert_eq!(c, naive(m, k, n, &a, &b, &c0));
@@ -304,7 +287,7 @@ mod tests {
         let a: Vec<f64> = (0..m * 2 * k).map(|i| i as f64 * 0.5).collect();
         let b: Vec<f64> = (0..k * n).map(|i| (i % 3) as f64).collect();
         let mut c = vec![-1.0; m * 2 * n];
-        let mut g = PackedGemm::new(&b, k, n, false);
+        let g = PackedGemm::new(&b, k, n, false);
         g.multiply(m, &a, 2 * k, &mut c, 2 * n, Start::Row(&vec![0.0; n]));
         let dense_a: Vec<f64> = (0..m)
             .flat_map(|i| a[i * 2 * k..i * 2 * k + k].to_vec())

@@ -220,7 +220,6 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     } else {
         Vec::new()
     };
-    let mut a_tiles = Vec::new();
     for step in 0..t {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
@@ -229,15 +228,8 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
             None => (h0, h),
             Some(p) => (&blk.states[p * sh..], row_len),
         };
-        x.rec.multiply_serial(
-            &mut a_tiles,
-            rows,
-            a,
-            lda,
-            &mut gh,
-            gh_len,
-            Start::Row(x.b_hh),
-        );
+        x.rec
+            .multiply_serial(rows, a, lda, &mut gh, gh_len, Start::Row(x.b_hh));
         for row in 0..rows {
             let (prev, cur) = prev_and_cur(
                 blk.states,
@@ -381,7 +373,6 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
     let Dims { t, h, g, s, .. } = x.d;
     let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
     let saved = x.saved;
-    let mut a_tiles = Vec::new();
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
@@ -448,7 +439,6 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
             &*blk.dgh
         };
         x.back.multiply_serial(
-            &mut a_tiles,
             rows,
             &dgh[time * gh_len..],
             t * gh_len,
