@@ -215,6 +215,10 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     let h0 = &x.h0[r0 * h..(r0 + rows) * h];
     let c0 = x.c0.map_or(&[][..], |c| &c[r0 * h..(r0 + rows) * h]);
     let mut gh = vec![E::zero(); rows * gh_len];
+    // The hidden states before the step, rows side by side: the GEMM's left operand. (Read from
+    // `states` instead, its rows lie T·S·H apart, often a power of two that maps them all to the
+    // same few cache sets.)
+    let mut h_carry = h0.to_vec();
     let mut scratch = if blk.gates.is_empty() {
         vec![E::zero(); gh_len]
     } else {
@@ -224,12 +228,8 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
         // gh = b_hh + h_prev·W_hhᵀ for every row of the block.
-        let (a, lda) = match prev_time {
-            None => (h0, h),
-            Some(p) => (&blk.states[p * sh..], row_len),
-        };
         x.rec
-            .multiply_serial(rows, a, lda, &mut gh, gh_len, Start::Row(x.b_hh));
+            .multiply_serial(rows, &h_carry, h, &mut gh, gh_len, Start::Row(x.b_hh));
         for row in 0..rows {
             let (prev, cur) = prev_and_cur(
                 blk.states,
@@ -274,6 +274,7 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                 #[inline(always)]
                 || x.kind.forward_row(r),
             );
+            h_carry[row * h..(row + 1) * h].copy_from_slice(&cur[..h]);
         }
     }
 }
@@ -373,6 +374,8 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
     let Dims { t, h, g, s, .. } = x.d;
     let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
     let saved = x.saved;
+    // This step's dgh, rows side by side: the GEMM's left operand (as the forward's carry).
+    let mut dgh_step = vec![E::zero(); rows * gh_len];
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
@@ -391,8 +394,11 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
             for (acc, &g) in dc_row.iter_mut().zip(&x.d_states[out + h..out + s * h]) {
                 *acc += g;
             }
+            let step_row = &mut dgh_step[row * gh_len..(row + 1) * gh_len];
             if !active(x.lengths, r0 + row, time) {
-                continue; // a padded step passes its state (and gradient) through unchanged
+                // A padded step passes its state (and gradient) through unchanged.
+                step_row.fill(E::zero());
+                continue;
             }
             let si = at * gh_len;
             let local = (row * t + time) * gh_len;
@@ -431,21 +437,16 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                 #[inline(always)]
                 || x.kind.backward_row(r),
             );
+            let dgh = if blk.dgh.is_empty() {
+                &blk.dgx[local..local + gh_len]
+            } else {
+                &blk.dgh[local..local + gh_len]
+            };
+            step_row.copy_from_slice(dgh);
         }
-        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows of dgh at this time.
-        let dgh = if blk.dgh.is_empty() {
-            &*blk.dgx
-        } else {
-            &*blk.dgh
-        };
-        x.back.multiply_serial(
-            rows,
-            &dgh[time * gh_len..],
-            t * gh_len,
-            blk.dh,
-            h,
-            Start::Accumulate,
-        );
+        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
+        x.back
+            .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate);
     }
 }
 
