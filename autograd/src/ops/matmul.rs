@@ -4,7 +4,7 @@ use crate::element::Element;
 use crate::op::Op;
 use crate::ops::same_tape;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::{column_sums, gemm, zeroed, Gemm, Tensor};
+use crate::tensor::{column_sums, gemm, repeat_rows, zeroed, Gemm, Tensor};
 use rayon::prelude::*;
 
 /// The sizes of `op(a)·op(b)`: batch dims of the result, and m, k, n of each product.
@@ -157,7 +157,7 @@ impl<'t, E: Element> Var<'t, E> {
                     "linear: bias of shape {:?} for {out} outputs",
                     bv.shape()
                 );
-                (bv.data().repeat(rows), E::one())
+                (repeat_rows(bv.data(), rows), E::one())
             }
             None => (zeroed(rows * out), E::zero()),
         };
