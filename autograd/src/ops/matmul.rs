@@ -4,8 +4,13 @@ use crate::element::Element;
 use crate::op::Op;
 use crate::ops::same_tape;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::{column_sums, gemm, repeat_rows, zeroed, Gemm, Tensor};
+use crate::tensor::{column_sums, gemm, zeroed, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
+
+/// A linear layer runs through [`PackedGemm`] when its weight has at most this many elements (half
+/// of a core's L2 in f32, so that the packed weight stays in cache for every block of rows); larger
+/// ones through matrixmultiply, whose blocking keeps any size in cache.
+const PACKED_LINEAR_MAX: usize = 1 << 17;
 
 /// The sizes of `op(a)·op(b)`: batch dims of the result, and m, k, n of each product.
 struct Plan {
@@ -148,27 +153,52 @@ impl<'t, E: Element> Var<'t, E> {
             wv.shape()
         );
         let (rows, inp, out) = (x.numel() / wv.dim(1).max(1), wv.dim(1), wv.dim(0));
-        let (mut y, beta) = match bias {
-            Some(b) => {
-                same_tape("linear", &[self, b]);
-                let bv = b.value();
-                assert!(
-                    bv.shape() == [out],
-                    "linear: bias of shape {:?} for {out} outputs",
-                    bv.shape()
-                );
-                (repeat_rows(bv.data(), rows), E::one())
-            }
-            None => (zeroed(rows * out), E::zero()),
+        let bias_value = bias.map(|b| {
+            same_tape("linear", &[self, b]);
+            let bv = b.value();
+            assert!(
+                bv.shape() == [out],
+                "linear: bias of shape {:?} for {out} outputs",
+                bv.shape()
+            );
+            bv
+        });
+        let y = if inp * out <= PACKED_LINEAR_MAX {
+            // Wᵀ packed once, a block of rows of y at a time: each element starts from its bias
+            // and is written once (matrixmultiply would read the bias back).
+            let mut y = zeroed(rows * out);
+            let zeros;
+            let start = match &bias_value {
+                Some(bv) => bv.data(),
+                None => {
+                    zeros = vec![E::zero(); out];
+                    &zeros[..]
+                }
+            };
+            PackedGemm::new(wv.data(), inp, out, true).multiply(
+                rows,
+                x.data(),
+                inp,
+                &mut y,
+                out,
+                Start::Row(start),
+            );
+            y
+        } else {
+            let (mut y, beta) = match &bias_value {
+                Some(bv) => (bv.data().repeat(rows), E::one()),
+                None => (zeroed(rows * out), E::zero()),
+            };
+            let g = Gemm {
+                m: rows,
+                k: inp,
+                n: out,
+                ta: false,
+                tb: true,
+            };
+            gemm(g, E::one(), x.data(), wv.data(), beta, &mut y);
+            y
         };
-        let g = Gemm {
-            m: rows,
-            k: inp,
-            n: out,
-            ta: false,
-            tb: true,
-        };
-        gemm(g, E::one(), x.data(), wv.data(), beta, &mut y);
         let mut shape = xs.to_vec();
         *shape.last_mut().expect("rank checked") = out;
         self.push(

@@ -12,7 +12,7 @@ pub use broadcast::broadcast_shapes;
 pub use gemm::{gemm, gemm_ld, Gemm, PAR_GEMM_MIN_FLOPS};
 pub use layout::{reduced_shape, split_at_axis};
 pub use packed::{PackedGemm, Start, PAR_PACKED_MIN_WORK};
-pub use par_map::{map1, map2, map3, map_rows, repeat_rows, PAR_MAP_MIN_LEN};
+pub use par_map::{map1, map2, map3, map_rows, PAR_MAP_MIN_LEN};
 pub use sums::{column_sums, sum};
 pub use zeroed::{zeroed, PAR_ZERO_MIN_LEN};
 

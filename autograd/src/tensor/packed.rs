@@ -132,49 +132,37 @@ impl<E: Element> PackedGemm<E> {
         }
         let tiles = m.div_ceil(MR);
         let panels = n.div_ceil(NR);
-        let threads = threads.clamp(1, panels);
-        let per = panels.div_ceil(threads);
-        let c_ptr = SendPtr(c.as_mut_ptr());
-        let b_panels = &self.panels;
+        // A tall product walks the tiles of A in the outer loop (each tile of C is written row by
+        // row, and the threads take blocks of rows); a short one walks the panels of B outermost,
+        // so that each panel is read once for all rows (the threads take blocks of columns).
+        let tall = tiles > panels;
+        let outer = if tall { tiles } else { panels };
+        let threads = threads.clamp(1, outer);
+        let per = outer.div_ceil(threads);
+        let job_in = Blocks {
+            m,
+            k,
+            n,
+            a,
+            lda,
+            c: SendPtr(c.as_mut_ptr()),
+            ldc,
+            panels: &self.panels,
+            start,
+        };
         let job = |part: usize| {
-            let range = (part * per).min(panels)..((part + 1) * per).min(panels);
+            let range = (part * per).min(outer)..((part + 1) * per).min(outer);
             vectorized(
                 #[inline(always)]
                 || {
-                    for p in range {
-                        let j0 = p * NR;
-                        let width = NR.min(n - j0);
-                        let panel = &b_panels[p * k * NR..(p + 1) * k * NR];
-                        for t in 0..tiles {
-                            let rows = MR.min(m - t * MR);
-                            // SAFETY: rows t·MR..t·MR+rows of C, columns j0..j0+width: inside `c`
-                            // as asserted above, and each panel p (hence each column range) is
-                            // written by exactly one worker, while no other reference to `c` is
-                            // used until all workers are done.
-                            let c_rows: [&mut [E]; MR] = std::array::from_fn(|r| unsafe {
-                                let len = if r < rows { width } else { 0 };
-                                std::slice::from_raw_parts_mut(
-                                    c_ptr.get().add((t * MR + r.min(rows - 1)) * ldc + j0),
-                                    len,
-                                )
-                            });
-                            let mut init = [[E::zero(); NR]; MR];
-                            for (row, c_row) in init.iter_mut().zip(&c_rows) {
-                                let from = match start {
-                                    Start::Row(bias) => &bias[j0..j0 + c_row.len()],
-                                    Start::Accumulate => &c_row[..],
-                                };
-                                copy_prefix(row, from);
+                    for o in range {
+                        if tall {
+                            for p in 0..panels {
+                                job_in.one(o, p);
                             }
-                            // The rows of A of this tile (the last repeated past m: their
-                            // results are not stored).
-                            let a_rows: [&[E]; MR] = std::array::from_fn(|r| {
-                                let row = t * MR + r.min(rows - 1);
-                                &a[row * lda..row * lda + k]
-                            });
-                            let out = tile(a_rows, panel, init);
-                            for (row, c_row) in out.iter().zip(c_rows) {
-                                copy_prefix(c_row, row);
+                        } else {
+                            for t in 0..tiles {
+                                job_in.one(t, o);
                             }
                         }
                     }
@@ -185,6 +173,61 @@ impl<E: Element> PackedGemm<E> {
             job(0);
         } else {
             (0..threads).into_par_iter().for_each(job);
+        }
+    }
+}
+
+/// The operands of one product, shared by the workers.
+struct Blocks<'a, E> {
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &'a [E],
+    lda: usize,
+    c: SendPtr<E>,
+    ldc: usize,
+    panels: &'a [E],
+    start: Start<'a, E>,
+}
+
+// SAFETY: `c` is only written through disjoint (tile, panel) blocks, one worker each (see `one`).
+unsafe impl<E: Sync> Sync for Blocks<'_, E> {}
+
+impl<E: Element> Blocks<'_, E> {
+    /// Tile t of A times panel p of B, into its block of C (inlined into the vectorized loop).
+    #[inline(always)]
+    fn one(&self, t: usize, p: usize) {
+        let (m, k, n, lda, ldc) = (self.m, self.k, self.n, self.lda, self.ldc);
+        let j0 = p * NR;
+        let width = NR.min(n - j0);
+        let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
+        let rows = MR.min(m - t * MR);
+        // SAFETY: rows t·MR..t·MR+rows of C, columns j0..j0+width: inside `c` as asserted by
+        // `product`, and each (tile, panel) block is written by exactly one worker (the workers
+        // split the outer loop), while no other reference to `c` is used until all are done.
+        let c_rows: [&mut [E]; MR] = std::array::from_fn(|r| unsafe {
+            let len = if r < rows { width } else { 0 };
+            std::slice::from_raw_parts_mut(
+                self.c.get().add((t * MR + r.min(rows - 1)) * ldc + j0),
+                len,
+            )
+        });
+        let mut init = [[E::zero(); NR]; MR];
+        for (row, c_row) in init.iter_mut().zip(&c_rows) {
+            let from = match self.start {
+                Start::Row(bias) => &bias[j0..j0 + c_row.len()],
+                Start::Accumulate => &c_row[..],
+            };
+            copy_prefix(row, from);
+        }
+        // The rows of A of this tile (the last repeated past m: their results are not stored).
+        let a_rows: [&[E]; MR] = std::array::from_fn(|r| {
+            let row = t * MR + r.min(rows - 1);
+            &self.a[row * lda..row * lda + k]
+        });
+        let out = tile(a_rows, panel, init);
+        for (row, c_row) in out.iter().zip(c_rows) {
+            copy_prefix(c_row, row);
         }
     }
 }

@@ -77,21 +77,6 @@ pub fn map3<E: Element>(
     })
 }
 
-/// `count` copies of `row` one after the other (e.g. a bias as the start of every row of a product).
-pub fn repeat_rows<E: Element>(row: &[E], count: usize) -> Vec<E> {
-    let w = row.len();
-    build(w * count, |start, out| {
-        let mut j = start % w.max(1);
-        for o in out {
-            o.write(row[j]);
-            j += 1;
-            if j == w {
-                j = 0;
-            }
-        }
-    })
-}
-
 /// `f(a[i], row[i mod row.len()])` for every i: a row (e.g. a bias) combined with each row of `a`.
 pub fn map_rows<E: Element>(a: &[E], row: &[E], f: impl Fn(E, E) -> E + Sync + Send) -> Vec<E> {
     let w = row.len();
