@@ -220,44 +220,15 @@ pub(crate) fn linear_backward<E: Element>(
     b: Option<NodeId>,
 ) {
     let (out, inp) = (ctx.value(w).dim(0), ctx.value(w).dim(1));
-    let rows = ctx.grad.numel() / out.max(1);
+    let xs = ctx.value(x).shape();
+    let rows: usize = xs[..xs.len() - 1].iter().product();
     ctx.give(x, |c| {
-        let mut dx = zeroed(rows * inp);
-        let g = Gemm {
-            m: rows,
-            k: out,
-            n: inp,
-            ta: false,
-            tb: false,
-        };
-        gemm(
-            g,
-            E::one(),
-            c.grad.data(),
-            c.value(w).data(),
-            E::zero(),
-            &mut dx,
-        );
-        Tensor::new(c.value(x).shape(), dx)
+        let g = c.grad.reshape(&[rows, out]);
+        matmul_tensors(&g, c.value(w), false, false).reshape(c.value(x).shape())
     });
     ctx.give(w, |c| {
-        let mut dw = zeroed(out * inp);
-        let g = Gemm {
-            m: out,
-            k: rows,
-            n: inp,
-            ta: true,
-            tb: false,
-        };
-        gemm(
-            g,
-            E::one(),
-            c.grad.data(),
-            c.value(x).data(),
-            E::zero(),
-            &mut dw,
-        );
-        Tensor::new(&[out, inp], dw)
+        let g = c.grad.reshape(&[rows, out]);
+        matmul_tensors(&g, &c.value(x).reshape(&[rows, inp]), true, false)
     });
     if let Some(b) = b {
         ctx.give(b, |c| Tensor::new(&[out], column_sums(c.grad.data(), out)));
