@@ -203,3 +203,37 @@ fn fast_tanh_and_sigmoid_are_accurate_in_f32_and_exact_in_f64() {
     assert_eq!(40.0f32.fast_tanh(), 1.0);
     assert_eq!((-40.0f32).fast_sigmoid(), 0.0);
 }
+
+#[test]
+fn linear_matches_matmul_plus_bias_on_both_paths() {
+    // [7, 20]·[30, 20]ᵀ runs through the packed GEMM; [5, 400]·[500, 400]ᵀ through matrixmultiply.
+    for (rows, inp, out) in [(7, 20, 30), (5, 400, 500)] {
+        let (x, w, b) = (
+            uniform(&[rows, inp], 1),
+            uniform(&[out, inp], 2),
+            uniform(&[out], 3),
+        );
+        let probe = uniform(&[rows, out], 4);
+        for with_bias in [true, false] {
+            let tape = autograd::Tape::<f64>::new();
+            let (xv, wv, bv) = (
+                tape.var(x.clone()),
+                tape.var(w.clone()),
+                tape.var(b.clone()),
+            );
+            let fused = xv.linear(wv, with_bias.then_some(bv));
+            let plain = xv.matmul_nt(wv);
+            let plain = if with_bias { plain + bv } else { plain };
+            assert!(fused.value().max_abs_diff(&plain.value()) < 1e-12);
+            let p = tape.constant(probe.clone());
+            let gf = (fused * p).sum().backward();
+            let gp = (plain * p).sum().backward();
+            for v in [xv, wv] {
+                assert!(gf.wrt(v).max_abs_diff(&gp.wrt(v)) < 1e-12);
+            }
+            if with_bias {
+                assert!(gf.wrt(bv).max_abs_diff(&gp.wrt(bv)) < 1e-12);
+            }
+        }
+    }
+}

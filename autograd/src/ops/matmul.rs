@@ -167,13 +167,9 @@ impl<'t, E: Element> Var<'t, E> {
             // Wᵀ packed once, a block of rows of y at a time: each element starts from its bias
             // and is written once (matrixmultiply would read the bias back).
             let mut y = zeroed(rows * out);
-            let zeros;
             let start = match &bias_value {
-                Some(bv) => bv.data(),
-                None => {
-                    zeros = vec![E::zero(); out];
-                    &zeros[..]
-                }
+                Some(bv) => Start::Row(bv.data()),
+                None => Start::Accumulate,
             };
             PackedGemm::new(wv.data(), inp, out, true).multiply(
                 rows,
@@ -181,7 +177,7 @@ impl<'t, E: Element> Var<'t, E> {
                 inp,
                 &mut y,
                 out,
-                Start::Row(start),
+                start,
             );
             y
         } else {
