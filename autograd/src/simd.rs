@@ -48,3 +48,23 @@ unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
 unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
+
+/// Values of f32 in one AVX-512 register: the width kernels block their columns by.
+pub const LANES: usize = 16;
+
+/// Copies `src` into the front of `dst` (`src.len() <= dst.len()`), as a fixed-size copy (inline
+/// moves, not a `memcpy` call) in the usual case of a whole lane.
+#[inline(always)]
+pub fn copy_prefix<E: Copy>(dst: &mut [E], src: &[E]) {
+    match (
+        <&mut [E; LANES]>::try_from(&mut dst[..]),
+        <&[E; LANES]>::try_from(src),
+    ) {
+        (Ok(d), Ok(s)) => *d = *s,
+        _ => {
+            for (d, &s) in dst.iter_mut().zip(src) {
+                *d = s;
+            }
+        }
+    }
+}

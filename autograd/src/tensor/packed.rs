@@ -6,12 +6,12 @@
 //! threads: one thread and two give the same bits.
 
 use crate::element::Element;
-use crate::simd::vectorized;
+use crate::simd::{copy_prefix, vectorized, LANES};
 use crate::tensor::gemm::SendPtr;
 use rayon::prelude::*;
 
 /// Columns per packed panel of B (one AVX-512 register of f32).
-const NR: usize = 16;
+const NR: usize = LANES;
 /// Rows of C per register tile.
 const MR: usize = 8;
 /// Products with fewer multiply-adds than this run on one thread.
@@ -228,23 +228,6 @@ impl<E: Element> Blocks<'_, E> {
         let out = tile(a_rows, panel, init);
         for (row, c_row) in out.iter().zip(c_rows) {
             copy_prefix(c_row, row);
-        }
-    }
-}
-
-/// Copies `src` into the front of `dst` (`src.len() <= dst.len()`), as a fixed-size copy (inline
-/// moves, not a `memcpy` call) in the usual case of a whole panel width.
-#[inline(always)]
-fn copy_prefix<E: Copy>(dst: &mut [E], src: &[E]) {
-    match (
-        <&mut [E; NR]>::try_from(&mut dst[..]),
-        <&[E; NR]>::try_from(src),
-    ) {
-        (Ok(d), Ok(s)) => *d = *s,
-        _ => {
-            for (d, &s) in dst.iter_mut().zip(src) {
-                *d = s;
-            }
         }
     }
 }
