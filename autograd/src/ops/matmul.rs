@@ -166,20 +166,23 @@ impl<'t, E: Element> Var<'t, E> {
         let y = if inp * out <= PACKED_LINEAR_MAX {
             // Wᵀ packed once, a block of rows of y at a time: each element starts from its bias
             // and is written once (matrixmultiply would read the bias back).
-            let mut y = zeroed(rows * out);
-            let start = match &bias_value {
-                Some(bv) => Start::Row(bv.data()),
-                None => Start::Accumulate,
-            };
-            PackedGemm::new(wv.data(), inp, out, true).multiply(
-                rows,
-                x.data(),
-                inp,
-                &mut y,
-                out,
-                start,
-            );
-            y
+            let packed = PackedGemm::new(wv.data(), inp, out, true);
+            match &bias_value {
+                Some(bv) => {
+                    // Not zeroed first: the product writes every element.
+                    let mut y = Vec::with_capacity(rows * out);
+                    let spare = &mut y.spare_capacity_mut()[..rows * out];
+                    packed.multiply_uninit(rows, x.data(), inp, spare, out, bv.data());
+                    // SAFETY: `multiply_uninit` wrote all rows·out elements.
+                    unsafe { y.set_len(rows * out) };
+                    y
+                }
+                None => {
+                    let mut y = zeroed(rows * out);
+                    packed.multiply(rows, x.data(), inp, &mut y, out, Start::Accumulate);
+                    y
+                }
+            }
         } else {
             let (mut y, beta) = match &bias_value {
                 Some(bv) => (bv.data().repeat(rows), E::one()),

@@ -9,6 +9,7 @@ use crate::element::Element;
 use crate::simd::{copy_prefix, vectorized, LANES};
 use crate::tensor::gemm::SendPtr;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Columns per packed panel of B (one AVX-512 register of f32).
 const NR: usize = LANES;
@@ -16,6 +17,9 @@ const NR: usize = LANES;
 const MR: usize = 8;
 /// Products with fewer multiply-adds than this run on one thread.
 pub const PAR_PACKED_MIN_WORK: usize = 1 << 20;
+/// Products with at most this many terms per element run one row at a time: a register tile's
+/// set-up would cost more than its few multiply-adds (the input projection of 2 features).
+const ROWWISE_MAX_K: usize = 4;
 /// Matrices of at least this many elements are packed across the rayon threads.
 const PAR_PACK_MIN_LEN: usize = 1 << 16;
 
@@ -90,7 +94,35 @@ impl<E: Element> PackedGemm<E> {
         } else {
             1
         };
-        self.product(threads, m, a, lda, c, ldc, start);
+        self.product(
+            threads,
+            m,
+            a,
+            lda,
+            (SendPtr(c.as_mut_ptr()), c.len()),
+            ldc,
+            start,
+        );
+    }
+
+    /// `C = bias + A·B` as [`PackedGemm::multiply`], into a buffer not yet initialized: every
+    /// element of the m rows (columns 0..n of each) is written, none is read.
+    pub fn multiply_uninit(
+        &self,
+        m: usize,
+        a: &[E],
+        lda: usize,
+        c: &mut [MaybeUninit<E>],
+        ldc: usize,
+        bias: &[E],
+    ) {
+        let threads = if m * self.n * self.k >= PAR_PACKED_MIN_WORK {
+            rayon::current_num_threads()
+        } else {
+            1
+        };
+        let c = (SendPtr(c.as_mut_ptr().cast::<E>()), c.len());
+        self.product(threads, m, a, lda, c, ldc, Start::Row(bias));
     }
 
     /// The same product as [`PackedGemm::multiply`] on the calling thread only: several threads can
@@ -104,10 +136,11 @@ impl<E: Element> PackedGemm<E> {
         ldc: usize,
         start: Start<'_, E>,
     ) {
-        self.product(1, m, a, lda, c, ldc, start);
+        self.product(1, m, a, lda, (SendPtr(c.as_mut_ptr()), c.len()), ldc, start);
     }
 
-    /// Computes the product with its column panels split over up to `threads` rayon tasks.
+    /// Computes the product split over up to `threads` rayon tasks, into C given as its first
+    /// element and length.
     #[allow(clippy::too_many_arguments)]
     fn product(
         &self,
@@ -115,7 +148,7 @@ impl<E: Element> PackedGemm<E> {
         m: usize,
         a: &[E],
         lda: usize,
-        c: &mut [E],
+        (c, c_len): (SendPtr<E>, usize),
         ldc: usize,
         start: Start<'_, E>,
     ) {
@@ -124,7 +157,7 @@ impl<E: Element> PackedGemm<E> {
             return;
         }
         assert!(
-            lda >= k && ldc >= n && a.len() >= (m - 1) * lda + k && c.len() >= (m - 1) * ldc + n,
+            lda >= k && ldc >= n && a.len() >= (m - 1) * lda + k && c_len >= (m - 1) * ldc + n,
             "packed gemm: buffers too small for [{m},{k}]x[{k},{n}]"
         );
         if let Start::Row(row) = start {
@@ -145,7 +178,7 @@ impl<E: Element> PackedGemm<E> {
             n,
             a,
             lda,
-            c: SendPtr(c.as_mut_ptr()),
+            c,
             ldc,
             panels: &self.panels,
             start,
@@ -156,7 +189,12 @@ impl<E: Element> PackedGemm<E> {
                 #[inline(always)]
                 || {
                     for o in range {
-                        if tall {
+                        if k <= ROWWISE_MAX_K {
+                            job_in.rowwise(
+                                if tall { o } else { 0 }..if tall { o + 1 } else { tiles },
+                                if tall { 0..panels } else { o..o + 1 },
+                            );
+                        } else if tall {
                             for p in 0..panels {
                                 job_in.one(o, p);
                             }
@@ -197,28 +235,14 @@ impl<E: Element> Blocks<'_, E> {
     /// Tile t of A times panel p of B, into its block of C (inlined into the vectorized loop).
     #[inline(always)]
     fn one(&self, t: usize, p: usize) {
-        let (m, k, n, lda, ldc) = (self.m, self.k, self.n, self.lda, self.ldc);
+        let (m, k, n, lda) = (self.m, self.k, self.n, self.lda);
         let j0 = p * NR;
         let width = NR.min(n - j0);
         let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
         let rows = MR.min(m - t * MR);
-        // SAFETY: rows t·MR..t·MR+rows of C, columns j0..j0+width: inside `c` as asserted by
-        // `product`, and each (tile, panel) block is written by exactly one worker (the workers
-        // split the outer loop), while no other reference to `c` is used until all are done.
-        let c_rows: [&mut [E]; MR] = std::array::from_fn(|r| unsafe {
-            let len = if r < rows { width } else { 0 };
-            std::slice::from_raw_parts_mut(
-                self.c.get().add((t * MR + r.min(rows - 1)) * ldc + j0),
-                len,
-            )
-        });
         let mut init = [[E::zero(); NR]; MR];
-        for (row, c_row) in init.iter_mut().zip(&c_rows) {
-            let from = match self.start {
-                Start::Row(bias) => &bias[j0..j0 + c_row.len()],
-                Start::Accumulate => &c_row[..],
-            };
-            copy_prefix(row, from);
+        for (r, row) in init.iter_mut().enumerate().take(rows) {
+            self.start_of(t * MR + r, j0, width, row);
         }
         // The rows of A of this tile (the last repeated past m: their results are not stored).
         let a_rows: [&[E]; MR] = std::array::from_fn(|r| {
@@ -226,8 +250,60 @@ impl<E: Element> Blocks<'_, E> {
             &self.a[row * lda..row * lda + k]
         });
         let out = tile(a_rows, panel, init);
-        for (row, c_row) in out.iter().zip(c_rows) {
-            copy_prefix(c_row, row);
+        for (r, row) in out.iter().enumerate().take(rows) {
+            self.write(t * MR + r, j0, width, row);
+        }
+    }
+
+    /// The start values of row i of C at columns j0..j0+width, into the front of `into`.
+    #[inline(always)]
+    fn start_of(&self, i: usize, j0: usize, width: usize, into: &mut [E; NR]) {
+        match self.start {
+            Start::Row(bias) => copy_prefix(into, &bias[j0..j0 + width]),
+            // SAFETY: inside C as asserted by `product`; C is initialized when accumulating (the
+            // only start `multiply_uninit` does not allow), and this worker alone touches the block.
+            Start::Accumulate => unsafe {
+                let src = self.c.get().add(i * self.ldc + j0);
+                std::ptr::copy_nonoverlapping(src, into.as_mut_ptr(), width);
+            },
+        }
+    }
+
+    /// Writes the first `width` values of `row` to row i of C from column j0, through the raw
+    /// pointer: C may not be initialized yet (see [`PackedGemm::multiply_uninit`]).
+    #[inline(always)]
+    fn write(&self, i: usize, j0: usize, width: usize, row: &[E; NR]) {
+        // SAFETY: inside C as asserted by `product`, and each block of C is written by exactly one
+        // worker (the workers split the outer loop), while nothing else reads C until all are done.
+        unsafe {
+            let dst = self.c.get().add(i * self.ldc + j0);
+            if width == NR {
+                // A fixed-size move (inline stores, not a `memcpy` call).
+                dst.cast::<[E; NR]>().write(*row);
+            } else {
+                std::ptr::copy_nonoverlapping(row.as_ptr(), dst, width);
+            }
+        }
+    }
+
+    /// Tiles `tiles` of A times panels `panels` of B, one row and one panel at a time (for a small
+    /// k; the same multiply-add chain per element as [`Blocks::one`]).
+    #[inline(always)]
+    fn rowwise(&self, tiles: std::ops::Range<usize>, panels: std::ops::Range<usize>) {
+        let (m, k, n, lda) = (self.m, self.k, self.n, self.lda);
+        for i in tiles.start * MR..(tiles.end * MR).min(m) {
+            let a_row = &self.a[i * lda..i * lda + k];
+            for p in panels.clone() {
+                let j0 = p * NR;
+                let width = NR.min(n - j0);
+                let mut acc = [E::zero(); NR];
+                self.start_of(i, j0, width, &mut acc);
+                let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
+                for (&x, w) in a_row.iter().zip(panel.chunks_exact(NR)) {
+                    axpy(x, w.try_into().expect("NR values"), &mut acc);
+                }
+                self.write(i, j0, width, &acc);
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// Maps over at least this many elements run across the rayon threads.
-pub const PAR_MAP_MIN_LEN: usize = 1 << 16;
+pub const PAR_MAP_MIN_LEN: usize = 1 << 18;
 
 /// Whether a map over `n` elements is worth splitting across threads.
 fn parallel(n: usize) -> bool {

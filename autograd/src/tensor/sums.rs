@@ -11,7 +11,7 @@ const LANES: usize = 32;
 /// several), then added up in order, so the bits do not depend on the thread count.
 const ROWS_PER_BLOCK: usize = 256;
 /// Column sums over at least this many elements use the rayon threads.
-const PAR_SUM_MIN_LEN: usize = 1 << 17;
+const PAR_SUM_MIN_LEN: usize = 1 << 19;
 
 /// The sum of all of `xs`: element i goes to partial sum i mod 32, the partial sums are folded in
 /// halves, then the tail is added.
