@@ -4,6 +4,7 @@
 //! PyTorch's gate order (LSTM i,f,g,o; GRU r,z,n; Elman one gate).
 
 use crate::element::Element;
+use std::mem::MaybeUninit;
 
 /// The nonlinearity of an Elman cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub enum CellKind {
     Gru,
 }
 
+/// An output element the kernels write without reading: buffers of them need not be zeroed first.
+pub(crate) type Out<E> = MaybeUninit<E>;
+
 /// One row's buffers for the forward of a step.
 pub(crate) struct RowForward<'a, E> {
     /// Input projection `[G·H]`.
@@ -35,12 +39,12 @@ pub(crate) struct RowForward<'a, E> {
     pub h_prev: &'a [E],
     /// Previous cell state `[H]` (LSTM only, else empty).
     pub c_prev: &'a [E],
-    /// New hidden state `[H]`.
-    pub h: &'a mut [E],
+    /// New hidden state `[H]` (written, not read: it may start uninitialized).
+    pub h: &'a mut [Out<E>],
     /// New cell state `[H]` (LSTM only, else empty).
-    pub c: &'a mut [E],
+    pub c: &'a mut [Out<E>],
     /// Activated gates saved for backward `[G·H]`.
-    pub gates: &'a mut [E],
+    pub gates: &'a mut [Out<E>],
 }
 
 /// One row's buffers for the backward of a step.
@@ -61,11 +65,11 @@ pub(crate) struct RowBackward<'a, E> {
     pub dh: &'a mut [E],
     /// Gradient w.r.t. this step's c (LSTM); replaced by dc_prev.
     pub dc: &'a mut [E],
-    /// Gradient w.r.t. the input projection `[G·H]`.
-    pub dgx: &'a mut [E],
+    /// Gradient w.r.t. the input projection `[G·H]` (written, not read).
+    pub dgx: &'a mut [Out<E>],
     /// Gradient w.r.t. the recurrent projection `[G·H]` (GRU only: for the other cells it equals
     /// `dgx`, and this is empty).
-    pub dgh: &'a mut [E],
+    pub dgh: &'a mut [Out<E>],
 }
 
 impl CellKind {
@@ -152,16 +156,22 @@ impl CellKind {
 
 /// Elman forward: `h = act(gx + gh)`, also kept as the saved gate.
 #[inline(always)]
-fn elman_forward<E: Element>(act: Activation, [gx, gh]: [&[E]; 2], h: &mut [E], keep: &mut [E]) {
+fn elman_forward<E: Element>(
+    act: Activation,
+    [gx, gh]: [&[E]; 2],
+    h: &mut [Out<E>],
+    keep: &mut [Out<E>],
+) {
     let n = h.len();
     let (gx, gh, keep) = (&gx[..n], &gh[..n], &mut keep[..n]);
     for j in 0..n {
         let pre = gx[j] + gh[j];
-        h[j] = match act {
+        let v = match act {
             Activation::Tanh => pre.fast_tanh(),
             Activation::Relu => pre.max(E::zero()),
         };
-        keep[j] = h[j];
+        h[j].write(v);
+        keep[j].write(v);
     }
 }
 
@@ -172,12 +182,12 @@ fn lstm_forward<E: Element>(
     x: [&[E]; 4],
     hh: [&[E]; 4],
     c_prev: &[E],
-    gi: &mut [E],
-    gf: &mut [E],
-    gg: &mut [E],
-    go: &mut [E],
-    c: &mut [E],
-    h: &mut [E],
+    gi: &mut [Out<E>],
+    gf: &mut [Out<E>],
+    gg: &mut [Out<E>],
+    go: &mut [Out<E>],
+    c: &mut [Out<E>],
+    h: &mut [Out<E>],
 ) {
     let n = h.len();
     let [xi, xf, xg, xo] = x.map(|s| &s[..n]);
@@ -185,12 +195,17 @@ fn lstm_forward<E: Element>(
     let (gi, gf, gg, go) = (&mut gi[..n], &mut gf[..n], &mut gg[..n], &mut go[..n]);
     let (c_prev, c) = (&c_prev[..n], &mut c[..n]);
     for j in 0..n {
-        gi[j] = (xi[j] + hi[j]).fast_sigmoid();
-        gf[j] = (xf[j] + hf[j]).fast_sigmoid();
-        gg[j] = (xg[j] + hg[j]).fast_tanh();
-        go[j] = (xo[j] + ho[j]).fast_sigmoid();
-        c[j] = gf[j] * c_prev[j] + gi[j] * gg[j];
-        h[j] = go[j] * c[j].fast_tanh();
+        let i = (xi[j] + hi[j]).fast_sigmoid();
+        let f = (xf[j] + hf[j]).fast_sigmoid();
+        let g = (xg[j] + hg[j]).fast_tanh();
+        let o = (xo[j] + ho[j]).fast_sigmoid();
+        let c_new = f * c_prev[j] + i * g;
+        gi[j].write(i);
+        gf[j].write(f);
+        gg[j].write(g);
+        go[j].write(o);
+        c[j].write(c_new);
+        h[j].write(o * c_new.fast_tanh());
     }
 }
 /// GRU forward (reset after the recurrent product) from the pre-activations `x`, `hh` of gates
@@ -201,35 +216,38 @@ fn gru_forward<E: Element>(
     x: [&[E]; 3],
     hh: [&[E]; 3],
     h_prev: &[E],
-    gr: &mut [E],
-    gz: &mut [E],
-    gn: &mut [E],
-    h: &mut [E],
+    gr: &mut [Out<E>],
+    gz: &mut [Out<E>],
+    gn: &mut [Out<E>],
+    h: &mut [Out<E>],
 ) {
     let (n, one) = (h.len(), E::one());
     let [xr, xz, xn] = x.map(|s| &s[..n]);
     let [hr, hz, hn] = hh.map(|s| &s[..n]);
     let (gr, gz, gn, h_prev) = (&mut gr[..n], &mut gz[..n], &mut gn[..n], &h_prev[..n]);
     for j in 0..n {
-        gr[j] = (xr[j] + hr[j]).fast_sigmoid();
-        gz[j] = (xz[j] + hz[j]).fast_sigmoid();
-        gn[j] = (xn[j] + gr[j] * hn[j]).fast_tanh();
-        h[j] = (one - gz[j]) * gn[j] + gz[j] * h_prev[j];
+        let r = (xr[j] + hr[j]).fast_sigmoid();
+        let z = (xz[j] + hz[j]).fast_sigmoid();
+        let g = (xn[j] + r * hn[j]).fast_tanh();
+        gr[j].write(r);
+        gz[j].write(z);
+        gn[j].write(g);
+        h[j].write((one - z) * g + z * h_prev[j]);
     }
 }
 
 /// Elman backward: the gate gradient from dh through the activation; dh is then cleared (the
 /// recurrent GEMM adds the rest of dh_prev).
 #[inline(always)]
-fn elman_backward<E: Element>(act: Activation, h: &[E], dh: &mut [E], dgx: &mut [E]) {
+fn elman_backward<E: Element>(act: Activation, h: &[E], dh: &mut [E], dgx: &mut [Out<E>]) {
     let (n, one) = (dh.len(), E::one());
     let (h, dgx) = (&h[..n], &mut dgx[..n]);
     for j in 0..n {
-        dgx[j] = match act {
+        dgx[j].write(match act {
             Activation::Tanh => dh[j] * (one - h[j] * h[j]),
             Activation::Relu if h[j] > E::zero() => dh[j],
             Activation::Relu => E::zero(),
-        };
+        });
         dh[j] = E::zero();
     }
 }
@@ -243,10 +261,10 @@ fn lstm_backward<E: Element>(
     [c_prev, c]: [&[E]; 2],
     dh: &mut [E],
     dc: &mut [E],
-    di: &mut [E],
-    df: &mut [E],
-    dg: &mut [E],
-    d_o: &mut [E],
+    di: &mut [Out<E>],
+    df: &mut [Out<E>],
+    dg: &mut [Out<E>],
+    d_o: &mut [Out<E>],
 ) {
     let (n, one) = (dh.len(), E::one());
     let [i, f, g, o] = gates.map(|s| &s[..n]);
@@ -255,10 +273,10 @@ fn lstm_backward<E: Element>(
     for j in 0..n {
         let tc = c[j].fast_tanh();
         let dct = dc[j] + dh[j] * o[j] * (one - tc * tc);
-        di[j] = dct * g[j] * i[j] * (one - i[j]);
-        df[j] = dct * c_prev[j] * f[j] * (one - f[j]);
-        dg[j] = dct * i[j] * (one - g[j] * g[j]);
-        d_o[j] = dh[j] * tc * o[j] * (one - o[j]);
+        di[j].write(dct * g[j] * i[j] * (one - i[j]));
+        df[j].write(dct * c_prev[j] * f[j] * (one - f[j]));
+        dg[j].write(dct * i[j] * (one - g[j] * g[j]));
+        d_o[j].write(dh[j] * tc * o[j] * (one - o[j]));
         dc[j] = dct * f[j];
         dh[j] = E::zero();
     }
@@ -272,12 +290,12 @@ fn gru_backward<E: Element>(
     gates: [&[E]; 3],
     [hn, h_prev]: [&[E]; 2],
     dh: &mut [E],
-    dxr: &mut [E],
-    dxz: &mut [E],
-    dxn: &mut [E],
-    dhr: &mut [E],
-    dhz: &mut [E],
-    dhn: &mut [E],
+    dxr: &mut [Out<E>],
+    dxz: &mut [Out<E>],
+    dxn: &mut [Out<E>],
+    dhr: &mut [Out<E>],
+    dhz: &mut [Out<E>],
+    dhn: &mut [Out<E>],
 ) {
     let (n, one) = (dh.len(), E::one());
     let [rg, z, nn] = gates.map(|s| &s[..n]);
@@ -288,12 +306,12 @@ fn gru_backward<E: Element>(
         let dn = dh[j] * (one - z[j]) * (one - nn[j] * nn[j]);
         let dz = dh[j] * (h_prev[j] - nn[j]) * z[j] * (one - z[j]);
         let dr = dn * hn[j] * rg[j] * (one - rg[j]);
-        dxr[j] = dr;
-        dhr[j] = dr;
-        dxz[j] = dz;
-        dhz[j] = dz;
-        dxn[j] = dn;
-        dhn[j] = dn * rg[j];
+        dxr[j].write(dr);
+        dhr[j].write(dr);
+        dxz[j].write(dz);
+        dhz[j].write(dz);
+        dxn[j].write(dn);
+        dhn[j].write(dn * rg[j]);
         dh[j] *= z[j];
     }
 }

@@ -9,10 +9,10 @@
 //! All buffers are batch-first (`[B, T, …]`), like the op's input `gx` and output states, so that
 //! each block of rows is one contiguous slice.
 
-use super::cell::{CellKind, RowBackward, RowForward};
+use super::cell::{CellKind, Out, RowBackward, RowForward};
 use crate::element::Element;
 use crate::simd::vectorized;
-use crate::tensor::{column_sums, gemm, gemm_ld, zeroed, Gemm, PackedGemm, Start, Tensor};
+use crate::tensor::{column_sums, gemm, gemm_ld, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
 /// A scan splits its batch across threads from this many multiply-adds in its recurrent GEMMs on.
@@ -57,6 +57,35 @@ fn blocks<E>(buf: &mut [E], len: usize, count: usize) -> Vec<&mut [E]> {
         (0..count).map(|_| <&mut [E]>::default()).collect()
     } else {
         buf.chunks_mut(len).collect()
+    }
+}
+
+/// The first `n` elements of `buf`'s spare capacity: a buffer the kernel writes in full before it
+/// is read (and then `set_len`), so it is never zero-filled first.
+fn unwritten<E>(buf: &mut Vec<E>, n: usize) -> &mut [Out<E>] {
+    &mut buf.spare_capacity_mut()[..n]
+}
+
+/// The values of `out`, once they have been written.
+///
+/// # Safety
+/// Every element of `out` has been written.
+unsafe fn written<E>(out: &[Out<E>]) -> &[E] {
+    // SAFETY: `MaybeUninit<E>` has the layout of `E`, and the caller guarantees initialization.
+    unsafe { &*(out as *const [Out<E>] as *const [E]) }
+}
+
+/// Writes `src` into the front of `out`.
+fn write_all<E: Copy>(out: &mut [Out<E>], src: &[E]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        o.write(v);
+    }
+}
+
+/// Writes zeros into all of `out`.
+fn write_zeros<E: Element>(out: &mut [Out<E>]) {
+    for o in out {
+        o.write(E::zero());
     }
 }
 
@@ -139,9 +168,9 @@ struct ForwardIn<'a, E> {
 struct ForwardBlock<'a, E> {
     row0: usize,
     rows: usize,
-    states: &'a mut [E],
-    gates: &'a mut [E],
-    gh: &'a mut [E],
+    states: &'a mut [Out<E>],
+    gates: &'a mut [Out<E>],
+    gh: &'a mut [Out<E>],
 }
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
@@ -161,19 +190,18 @@ pub(crate) fn forward<E: Element>(
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims { b, t, h, g, s } = d;
     let gh_len = g * h;
-    let mut states = zeroed(b * t * s * h);
+    // Every element of these is written by `forward_block` (a padded step copies the state and
+    // zeroes its gates), so they are not zero-filled first.
+    let n_states = b * t * s * h;
     // Without backward (no_grad, or no input needs a gradient) nothing is saved, and each block
     // keeps the gates of one row in a scratch row.
     let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
-    let mut saved = ScanSaved {
-        gates: zeroed(kept(gh_len, true)),
-        gh: zeroed(kept(gh_len, kind == CellKind::Gru)),
-        h0: if save { h0.to_vec() } else { Vec::new() },
-        c0: match c0 {
-            Some(c) if save => c.to_vec(),
-            _ => Vec::new(),
-        },
-    };
+    let (n_gates, n_gh) = (kept(gh_len, true), kept(gh_len, kind == CellKind::Gru));
+    let (mut states, mut gates, mut gh) = (
+        Vec::with_capacity(n_states),
+        Vec::with_capacity(n_gates),
+        Vec::with_capacity(n_gh),
+    );
     // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps and blocks.
     let rec = PackedGemm::new(w_hh, h, gh_len, true);
     let input = ForwardIn {
@@ -189,10 +217,14 @@ pub(crate) fn forward<E: Element>(
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
-    let jobs: Vec<_> = blocks(&mut states, rows * t * s * h, count)
+    let jobs: Vec<_> = blocks(unwritten(&mut states, n_states), rows * t * s * h, count)
         .into_iter()
-        .zip(blocks(&mut saved.gates, rows * t * gh_len, count))
-        .zip(blocks(&mut saved.gh, rows * t * gh_len, count))
+        .zip(blocks(
+            unwritten(&mut gates, n_gates),
+            rows * t * gh_len,
+            count,
+        ))
+        .zip(blocks(unwritten(&mut gh, n_gh), rows * t * gh_len, count))
         .enumerate()
         .map(|(i, ((states, gates), gh))| ForwardBlock {
             row0: i * rows,
@@ -203,6 +235,21 @@ pub(crate) fn forward<E: Element>(
         })
         .collect();
     run_blocks(jobs, |blk| forward_block(&input, blk));
+    // SAFETY: `forward_block` wrote every element of each block, and the blocks cover the buffers.
+    unsafe {
+        states.set_len(n_states);
+        gates.set_len(n_gates);
+        gh.set_len(n_gh);
+    }
+    let saved = ScanSaved {
+        gates,
+        gh,
+        h0: if save { h0.to_vec() } else { Vec::new() },
+        c0: match c0 {
+            Some(c) if save => c.to_vec(),
+            _ => Vec::new(),
+        },
+    };
     (states, saved)
 }
 
@@ -220,7 +267,7 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     // same few cache sets.)
     let mut h_carry = h0.to_vec();
     let mut scratch = if blk.gates.is_empty() {
-        vec![E::zero(); gh_len]
+        vec![Out::uninit(); gh_len]
     } else {
         Vec::new()
     };
@@ -238,21 +285,27 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                 sh,
             );
             let (h_prev, c_prev) = match prev {
-                Some(p) => p.split_at(h),
+                // SAFETY: the previous step wrote this row's state.
+                Some(p) => unsafe { written(p) }.split_at(h),
                 None if lstm => (&h0[row * h..(row + 1) * h], &c0[row * h..(row + 1) * h]),
                 None => (&h0[row * h..(row + 1) * h], &[][..]),
             };
+            let kept = row * t + time;
             if !active(x.lengths, r0 + row, time) {
-                // A padded step carries the state through unchanged.
+                // A padded step carries the state through unchanged (its saved gates are zeros).
                 let (h_out, c_out) = cur.split_at_mut(h);
-                h_out.copy_from_slice(h_prev);
-                c_out.copy_from_slice(c_prev);
+                write_all(h_out, h_prev);
+                write_all(c_out, c_prev);
+                for saved in [&mut *blk.gates, &mut *blk.gh] {
+                    if !saved.is_empty() {
+                        write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
+                    }
+                }
                 continue;
             }
-            let kept = row * t + time;
             let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
             if !blk.gh.is_empty() {
-                blk.gh[kept * gh_len..(kept + 1) * gh_len].copy_from_slice(gh_row);
+                write_all(&mut blk.gh[kept * gh_len..(kept + 1) * gh_len], gh_row);
             }
             let (h_out, c_out) = cur.split_at_mut(h);
             let gi = ((r0 + row) * t + time) * gh_len;
@@ -274,7 +327,8 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                 #[inline(always)]
                 || x.kind.forward_row(r),
             );
-            h_carry[row * h..(row + 1) * h].copy_from_slice(&cur[..h]);
+            // SAFETY: `forward_row` just wrote this step's state.
+            h_carry[row * h..(row + 1) * h].copy_from_slice(unsafe { written(&cur[..h]) });
         }
     }
 }
@@ -295,8 +349,8 @@ struct BackwardIn<'a, E> {
 struct BackwardBlock<'a, E> {
     row0: usize,
     rows: usize,
-    dgx: &'a mut [E],
-    dgh: &'a mut [E],
+    dgx: &'a mut [Out<E>],
+    dgh: &'a mut [Out<E>],
     dh: &'a mut [E],
     dc: &'a mut [E],
 }
@@ -318,14 +372,12 @@ pub(crate) fn backward<E: Element>(
     let lstm = s == 2;
     let mut dh = vec![E::zero(); b * h];
     let mut dc = vec![E::zero(); b * h];
-    let mut dgx = zeroed(b * t * gh_len);
     // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
-    // other cells' equals dgx.
-    let mut dgh_own = if kind.separate_dgh() {
-        zeroed(b * t * gh_len)
-    } else {
-        Vec::new()
-    };
+    // other cells' equals dgx. Both are written in full by `backward_block` (zeros at padded
+    // steps), so they are not zero-filled first.
+    let n_dgx = b * t * gh_len;
+    let n_dgh = if kind.separate_dgh() { n_dgx } else { 0 };
+    let (mut dgx, mut dgh_own) = (Vec::with_capacity(n_dgx), Vec::with_capacity(n_dgh));
     // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps and blocks.
     let back = PackedGemm::new(w_hh, gh_len, h, false);
     let input = BackwardIn {
@@ -340,9 +392,13 @@ pub(crate) fn backward<E: Element>(
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
-    let jobs: Vec<_> = blocks(&mut dgx, rows * t * gh_len, count)
+    let jobs: Vec<_> = blocks(unwritten(&mut dgx, n_dgx), rows * t * gh_len, count)
         .into_iter()
-        .zip(blocks(&mut dgh_own, rows * t * gh_len, count))
+        .zip(blocks(
+            unwritten(&mut dgh_own, n_dgh),
+            rows * t * gh_len,
+            count,
+        ))
         .zip(blocks(&mut dh, rows * h, count))
         .zip(blocks(&mut dc, rows * h, count))
         .enumerate()
@@ -356,6 +412,11 @@ pub(crate) fn backward<E: Element>(
         })
         .collect();
     run_blocks(jobs, |blk| backward_block(&input, blk));
+    // SAFETY: `backward_block` wrote every element of each block, and the blocks cover the buffers.
+    unsafe {
+        dgx.set_len(n_dgx);
+        dgh_own.set_len(n_dgh);
+    }
     // dW_hh = Σ dghᵀ·h_prev over all rows and steps; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
     let dw = weight_grad(d, dgh, states, saved, reverse);
@@ -395,13 +456,18 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                 *acc += g;
             }
             let step_row = &mut dgh_step[row * gh_len..(row + 1) * gh_len];
+            let si = at * gh_len;
+            let local = (row * t + time) * gh_len;
             if !active(x.lengths, r0 + row, time) {
                 // A padded step passes its state (and gradient) through unchanged.
                 step_row.fill(E::zero());
+                for grad in [&mut *blk.dgx, &mut *blk.dgh] {
+                    if !grad.is_empty() {
+                        write_zeros(&mut grad[local..local + gh_len]);
+                    }
+                }
                 continue;
             }
-            let si = at * gh_len;
-            let local = (row * t + time) * gh_len;
             let (h_prev, c_prev) = match prev_time {
                 Some(p) => {
                     let pi = ((r0 + row) * t + p) * s * h;
@@ -442,7 +508,8 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
             } else {
                 &blk.dgh[local..local + gh_len]
             };
-            step_row.copy_from_slice(dgh);
+            // SAFETY: `backward_row` just wrote this row's gradients.
+            step_row.copy_from_slice(unsafe { written(dgh) });
         }
         // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
         x.back
