@@ -161,11 +161,13 @@ pub(crate) fn narrow_backward<E: Element>(
         let shape = c.value(a).shape();
         let (outer, dim, inner) = split_at_axis(shape, axis);
         let len = c.grad.dim(axis);
-        let mut out = vec![E::zero(); numel(shape)];
+        // Written once, in order: zeros before the slice, its gradient, zeros after.
+        let mut out = Vec::with_capacity(numel(shape));
         let g = c.grad.data();
         for o in 0..outer {
-            let dst = (o * dim + start) * inner;
-            out[dst..dst + len * inner].copy_from_slice(&g[o * len * inner..(o + 1) * len * inner]);
+            out.resize(out.len() + start * inner, E::zero());
+            out.extend_from_slice(&g[o * len * inner..(o + 1) * len * inner]);
+            out.resize(out.len() + (dim - start - len) * inner, E::zero());
         }
         Tensor::new(shape, out)
     });

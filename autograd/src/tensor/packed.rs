@@ -50,16 +50,19 @@ impl<E: Element> PackedGemm<E> {
         let mut panels = vec![E::zero(); n.div_ceil(NR) * k * NR];
         let pack = |(p, panel): (usize, &mut [E])| {
             let j0 = p * NR;
-            for j in 0..NR.min(n - j0) {
-                if transposed {
+            let width = NR.min(n - j0);
+            if transposed {
+                // Column j of B is row j of `src`: read each once, whole.
+                for j in 0..width {
                     let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
                     for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
                         dst[j] = v;
                     }
-                } else {
-                    for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
-                        dst[j] = src[kk * n + j0 + j];
-                    }
+                }
+            } else {
+                // Row kk of the panel is a contiguous piece of row kk of `src`.
+                for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                    dst[..width].copy_from_slice(&src[kk * n + j0..kk * n + j0 + width]);
                 }
             }
         };
@@ -245,10 +248,22 @@ impl<E: Element> Blocks<'_, E> {
             self.start_of(t * MR + r, j0, width, row);
         }
         // The rows of A of this tile (the last repeated past m: their results are not stored).
-        let a_rows: [&[E]; MR] = std::array::from_fn(|r| {
+        let a_row = |r: usize| {
             let row = t * MR + r.min(rows - 1);
             &self.a[row * lda..row * lda + k]
-        });
+        };
+        // Written out, not `std::array::from_fn`: that is not always inlined here, and a call out
+        // of the vectorized kernel costs a `vzeroupper` and a return per tile.
+        let a_rows: [&[E]; MR] = [
+            a_row(0),
+            a_row(1),
+            a_row(2),
+            a_row(3),
+            a_row(4),
+            a_row(5),
+            a_row(6),
+            a_row(7),
+        ];
         let out = tile(a_rows, panel, init);
         for (r, row) in out.iter().enumerate().take(rows) {
             self.write(t * MR + r, j0, width, row);
@@ -315,7 +330,9 @@ impl<E: Element> Blocks<'_, E> {
 #[inline(always)]
 fn tile<E: Element>(a: [&[E]; MR], panel: &[E], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
     let k = panel.len() / NR;
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = a.map(|row| &row[..k]);
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
+    let (a0, a1, a2, a3) = (&a0[..k], &a1[..k], &a2[..k], &a3[..k]);
+    let (a4, a5, a6, a7) = (&a4[..k], &a5[..k], &a6[..k], &a7[..k]);
     let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7] = acc;
     for (kk, w) in panel.chunks_exact(NR).enumerate() {
         let w: &[E; NR] = w.try_into().expect("NR values");

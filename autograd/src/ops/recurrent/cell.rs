@@ -114,13 +114,13 @@ impl CellKind {
                 elman_forward(act, [r.gx, r.gh], r.h, &mut r.gates[..n]);
             }
             CellKind::Lstm => {
-                let [gi, gf, gg, go] = split_mut(r.gates, n);
-                let (x, hh) = (split(r.gx, n), split(r.gh, n));
+                let [gi, gf, gg, go] = blocks4_mut(r.gates, n);
+                let (x, hh) = (blocks(r.gx, n), blocks(r.gh, n));
                 lstm_forward(x, hh, r.c_prev, gi, gf, gg, go, r.c, r.h);
             }
             CellKind::Gru => {
-                let [gr, gz, gn] = split_mut(r.gates, n);
-                let (x, hh) = (split(r.gx, n), split(r.gh, n));
+                let [gr, gz, gn] = blocks3_mut(r.gates, n);
+                let (x, hh) = (blocks(r.gx, n), blocks(r.gh, n));
                 gru_forward(x, hh, r.h_prev, gr, gz, gn, r.h);
             }
         }
@@ -134,14 +134,14 @@ impl CellKind {
         match self {
             CellKind::Elman(act) => elman_backward(act, r.h, r.dh, r.dgx),
             CellKind::Lstm => {
-                let [di, df, dg, d_o] = split_mut(r.dgx, n);
-                let gates = split(r.gates, n);
+                let [di, df, dg, d_o] = blocks4_mut(r.dgx, n);
+                let gates = blocks(r.gates, n);
                 lstm_backward(gates, [r.c_prev, r.c], r.dh, r.dc, di, df, dg, d_o);
             }
             CellKind::Gru => {
-                let [dxr, dxz, dxn] = split_mut(r.dgx, n);
-                let [dhr, dhz, dhn] = split_mut(r.dgh, n);
-                let gates = split(r.gates, n);
+                let [dxr, dxz, dxn] = blocks3_mut(r.dgx, n);
+                let [dhr, dhz, dhn] = blocks3_mut(r.dgh, n);
+                let gates = blocks(r.gates, n);
                 let (hn, h_prev) = (&r.gh[2 * n..], r.h_prev);
                 gru_backward(gates, [hn, h_prev], r.dh, dxr, dxz, dxn, dhr, dhz, dhn);
             }
@@ -190,8 +190,7 @@ fn lstm_forward<E: Element>(
     h: &mut [Out<E>],
 ) {
     let n = h.len();
-    let [xi, xf, xg, xo] = x.map(|s| &s[..n]);
-    let [hi, hf, hg, ho] = hh.map(|s| &s[..n]);
+    let ([xi, xf, xg, xo], [hi, hf, hg, ho]) = (x, hh);
     let (gi, gf, gg, go) = (&mut gi[..n], &mut gf[..n], &mut gg[..n], &mut go[..n]);
     let (c_prev, c) = (&c_prev[..n], &mut c[..n]);
     for j in 0..n {
@@ -222,8 +221,7 @@ fn gru_forward<E: Element>(
     h: &mut [Out<E>],
 ) {
     let (n, one) = (h.len(), E::one());
-    let [xr, xz, xn] = x.map(|s| &s[..n]);
-    let [hr, hz, hn] = hh.map(|s| &s[..n]);
+    let ([xr, xz, xn], [hr, hz, hn]) = (x, hh);
     let (gr, gz, gn, h_prev) = (&mut gr[..n], &mut gz[..n], &mut gn[..n], &h_prev[..n]);
     for j in 0..n {
         let r = (xr[j] + hr[j]).fast_sigmoid();
@@ -267,7 +265,7 @@ fn lstm_backward<E: Element>(
     d_o: &mut [Out<E>],
 ) {
     let (n, one) = (dh.len(), E::one());
-    let [i, f, g, o] = gates.map(|s| &s[..n]);
+    let [i, f, g, o] = gates;
     let (c_prev, c, dc) = (&c_prev[..n], &c[..n], &mut dc[..n]);
     let (di, df, dg, d_o) = (&mut di[..n], &mut df[..n], &mut dg[..n], &mut d_o[..n]);
     for j in 0..n {
@@ -298,7 +296,7 @@ fn gru_backward<E: Element>(
     dhn: &mut [Out<E>],
 ) {
     let (n, one) = (dh.len(), E::one());
-    let [rg, z, nn] = gates.map(|s| &s[..n]);
+    let [rg, z, nn] = gates;
     let (hn, h_prev) = (&hn[..n], &h_prev[..n]);
     let (dxr, dxz, dxn) = (&mut dxr[..n], &mut dxz[..n], &mut dxn[..n]);
     let (dhr, dhz, dhn) = (&mut dhr[..n], &mut dhz[..n], &mut dhn[..n]);
@@ -316,19 +314,30 @@ fn gru_backward<E: Element>(
     }
 }
 
-/// The G gate blocks of a row, each exactly `n` long (so loops over `0..n` need no bounds checks).
+/// The G gate blocks of a row, each `n` long. (Built by a loop: `std::array::from_fn` and `map`
+/// are not always inlined into the kernels, and cost a call per row.)
 #[inline(always)]
-fn split<E, const G: usize>(row: &[E], n: usize) -> [&[E]; G] {
-    std::array::from_fn(|k| &row[k * n..(k + 1) * n])
+fn blocks<E, const G: usize>(row: &[E], n: usize) -> [&[E]; G] {
+    let row = &row[..G * n];
+    let mut out = [&row[..0]; G];
+    for (k, block) in out.iter_mut().enumerate() {
+        *block = &row[k * n..(k + 1) * n];
+    }
+    out
 }
 
-/// The G gate blocks of a row, mutably.
+/// The 3 gate blocks of a row (GRU), mutably, each `n` long.
 #[inline(always)]
-fn split_mut<E, const G: usize>(row: &mut [E], n: usize) -> [&mut [E]; G] {
-    let mut rest = &mut row[..G * n];
-    std::array::from_fn(|_| {
-        let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
-        rest = tail;
-        head
-    })
+fn blocks3_mut<E>(row: &mut [E], n: usize) -> [&mut [E]; 3] {
+    let (a, rest) = row.split_at_mut(n);
+    let (b, rest) = rest.split_at_mut(n);
+    [a, b, &mut rest[..n]]
+}
+
+/// The 4 gate blocks of a row (LSTM), mutably, each `n` long.
+#[inline(always)]
+fn blocks4_mut<E>(row: &mut [E], n: usize) -> [&mut [E]; 4] {
+    let (a, rest) = row.split_at_mut(n);
+    let [b, c, d] = blocks3_mut(rest, n);
+    [a, b, c, d]
 }
