@@ -1,8 +1,8 @@
 //! Every `Op` (and every `Unary` function) is gradchecked in f64, with broadcasting and fan-out.
 
 use autograd::{
-    gradcheck, Activation, CellKind, CrossEntropyOptions, GradcheckOptions, RecurrentSpec, Rng,
-    Tape, Tensor, Unary, Var,
+    gradcheck, Activation, CellKind, CrossEntropyOptions, GradcheckOptions, RecurrentSpec,
+    RecurrentWeights, Rng, Tape, Tensor, Unary, Var,
 };
 use std::collections::BTreeSet;
 
@@ -52,9 +52,11 @@ fn recurrent_case(
     reverse: bool,
     lengths: Option<Vec<usize>>,
 ) -> Case {
-    let (b, t, h, g) = (3, 4, 2, cell.gates());
+    let (b, t, i, h, g) = (3, 4, 3, 2, cell.gates());
     let mut inputs = vec![
-        uniform(&[b, t, g * h], 130),
+        uniform(&[b, t, i], 130),
+        uniform(&[g * h, i], 135),
+        uniform(&[g * h], 136),
         uniform(&[g * h, h], 131),
         uniform(&[g * h], 132),
         uniform(&[b, h], 133),
@@ -68,7 +70,13 @@ fn recurrent_case(
         lengths,
     };
     case(name, inputs, move |_, v| {
-        v[0].recurrent(v[1], v[2], v[3], v.get(4).copied(), &spec)
+        let w = RecurrentWeights {
+            w_ih: v[1],
+            b_ih: v[2],
+            w_hh: v[3],
+            b_hh: v[4],
+        };
+        v[0].recurrent(w, v[5], v.get(6).copied(), &spec)
     })
 }
 

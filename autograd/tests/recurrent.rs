@@ -1,7 +1,7 @@
 //! The fused recurrent kernels against the same cells composed from primitive ops, and the one-step
 //! path against the whole-sequence path.
 
-use autograd::{Activation, CellKind, RecurrentSpec, Rng, Tape, Tensor, Var};
+use autograd::{Activation, CellKind, RecurrentSpec, RecurrentWeights, Rng, Tape, Tensor, Var};
 
 fn uniform(shape: &[usize], seed: u64) -> Tensor<f64> {
     let mut rng = Rng::new(seed);
@@ -13,17 +13,18 @@ fn uniform(shape: &[usize], seed: u64) -> Tensor<f64> {
     )
 }
 
-/// One step of `cell` built from primitive ops, PyTorch's equations: returns (h, c).
+/// One step of `cell` on the input `x` `[B, I]` built from primitive ops, PyTorch's equations:
+/// returns (h, c).
 fn composed_step<'t>(
     cell: CellKind,
-    gx: Var<'t, f64>,
-    w_hh: Var<'t, f64>,
-    b_hh: Var<'t, f64>,
+    x: Var<'t, f64>,
+    w: RecurrentWeights<'t, f64>,
     h: Var<'t, f64>,
     c: Option<Var<'t, f64>>,
 ) -> (Var<'t, f64>, Option<Var<'t, f64>>) {
     let hsz = h.dim(1);
-    let gh = h.matmul_nt(w_hh) + b_hh;
+    let gx = x.matmul_nt(w.w_ih) + w.b_ih;
+    let gh = h.matmul_nt(w.w_hh) + w.b_hh;
     let part = |v: Var<'t, f64>, k: usize| v.narrow(1, k * hsz, hsz);
     match cell {
         CellKind::Elman(Activation::Tanh) => ((gx + gh).tanh(), None),
@@ -51,15 +52,31 @@ const CELLS: [CellKind; 4] = [
     CellKind::Gru,
 ];
 
+/// Input features of the test sequences.
+const I: usize = 3;
+
+/// x `[B, T, I]`, w_ih, b_ih, w_hh, b_hh, h0 and c0 (the last used by the LSTM only).
 fn inputs(cell: CellKind, b: usize, t: usize, h: usize, seed: u64) -> Vec<Tensor<f64>> {
     let g = cell.gates();
     vec![
-        uniform(&[b, t, g * h], seed),
+        uniform(&[b, t, I], seed),
+        uniform(&[g * h, I], seed + 5),
+        uniform(&[g * h], seed + 6),
         uniform(&[g * h, h], seed + 1),
         uniform(&[g * h], seed + 2),
         uniform(&[b, h], seed + 3),
         uniform(&[b, h], seed + 4),
     ]
+}
+
+/// The weights among the variables made from [`inputs`].
+fn weights<'t>(v: &[Var<'t, f64>]) -> RecurrentWeights<'t, f64> {
+    RecurrentWeights {
+        w_ih: v[1],
+        b_ih: v[2],
+        w_hh: v[3],
+        b_hh: v[4],
+    }
 }
 
 fn max_diff(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
@@ -83,7 +100,7 @@ fn fused_kernel_matches_composed_cells_with_lengths_and_reverse() {
                 reverse,
                 lengths: Some(lengths.clone()),
             };
-            let states = fv[0].recurrent(fv[1], fv[2], fv[3], lstm.then_some(fv[4]), &spec);
+            let states = fv[0].recurrent(weights(&fv), fv[5], lstm.then_some(fv[6]), &spec);
             let fused_grads = (states * fused_tape.constant(probe.clone()))
                 .sum()
                 .backward();
@@ -91,7 +108,7 @@ fn fused_kernel_matches_composed_cells_with_lengths_and_reverse() {
             // The same computation from primitive ops: padded steps keep the state via a mask.
             let tape = Tape::new();
             let v: Vec<_> = x.iter().map(|v| tape.var(v.clone())).collect();
-            let (mut hs, mut cs) = (v[3], lstm.then_some(v[4]));
+            let (mut hs, mut cs) = (v[5], lstm.then_some(v[6]));
             let mut per_step = vec![None; t];
             let order: Vec<usize> = if reverse {
                 (0..t).rev().collect()
@@ -104,8 +121,8 @@ fn fused_kernel_matches_composed_cells_with_lengths_and_reverse() {
                     tape.constant(mask.clone()),
                     tape.constant(mask.map(|x| 1.0 - x)),
                 );
-                let gx = v[0].narrow(1, time, 1).reshape(&[b, cell.gates() * h]);
-                let (hn, cn) = composed_step(cell, gx, v[1], v[2], hs, cs);
+                let x_t = v[0].narrow(1, time, 1).reshape(&[b, I]);
+                let (hn, cn) = composed_step(cell, x_t, weights(&v), hs, cs);
                 hs = hn * m + hs * keep;
                 cs = cn.map(|cn| cn * m + cs.expect("c") * keep);
                 per_step[time] = Some(match cs {
@@ -125,7 +142,7 @@ fn fused_kernel_matches_composed_cells_with_lengths_and_reverse() {
                 max_diff(&states.value(), &composed.value()) < 1e-12,
                 "{what}: states differ"
             );
-            let count = if lstm { 5 } else { 4 };
+            let count = if lstm { 7 } else { 6 };
             for i in 0..count {
                 let d = max_diff(&fused_grads.wrt(fv[i]), &grads.wrt(v[i]));
                 assert!(d < 1e-12, "{what}: gradient of input {i} differs by {d}");
@@ -147,12 +164,12 @@ fn one_step_path_agrees_with_the_sequence_path() {
             reverse: false,
             lengths: None,
         };
-        let seq = v[0].recurrent(v[1], v[2], v[3], lstm.then_some(v[4]), &spec);
-        let (mut hs, mut cs) = (v[3], lstm.then_some(v[4]));
+        let seq = v[0].recurrent(weights(&v), v[5], lstm.then_some(v[6]), &spec);
+        let (mut hs, mut cs) = (v[5], lstm.then_some(v[6]));
         let mut outs = Vec::new();
         for time in 0..t {
-            let gx = v[0].narrow(1, time, 1).reshape(&[b, cell.gates() * h]);
-            let state = gx.recurrent_step(v[1], v[2], hs, cs, cell);
+            let x_t = v[0].narrow(1, time, 1).reshape(&[b, I]);
+            let state = x_t.recurrent_step(weights(&v), hs, cs, cell);
             hs = state.narrow(1, 0, h);
             cs = lstm.then(|| state.narrow(1, h, h));
             outs.push(state);
@@ -165,27 +182,43 @@ fn one_step_path_agrees_with_the_sequence_path() {
         let probe = tape.constant(uniform(&seq.shape(), 7));
         let g_seq = (seq * probe).sum().backward();
         let g_step = (stepped * probe).sum().backward();
-        for (i, var) in v.iter().enumerate().take(if lstm { 5 } else { 4 }) {
+        for (i, var) in v.iter().enumerate().take(if lstm { 7 } else { 6 }) {
             let d = max_diff(&g_seq.wrt(*var), &g_step.wrt(*var));
             assert!(d < 1e-9, "{cell:?}: gradient of input {i} differs by {d}");
         }
     }
 }
 
-#[test]
-#[should_panic(expected = "recurrent: weight_hh of shape [8, 3] does not fit a GRU cell")]
-fn misshaped_weights_name_the_cell() {
+/// Runs a GRU of hidden size 3 with a `w_hh` of shape `hh` on an input `[1, 2, features]`
+/// (`w_ih` is `[9, 5]`).
+fn gru_with(hh: [usize; 2], features: usize) {
     let tape = Tape::<f64>::new();
-    let gx = tape.var(Tensor::zeros(&[1, 2, 9]));
-    let w = tape.var(Tensor::zeros(&[8, 3]));
-    let b = tape.var(Tensor::zeros(&[9]));
+    let x = tape.var(Tensor::zeros(&[1, 2, features]));
+    let w = RecurrentWeights {
+        w_ih: tape.var(Tensor::zeros(&[9, 5])),
+        b_ih: tape.var(Tensor::zeros(&[9])),
+        w_hh: tape.var(Tensor::zeros(&hh)),
+        b_hh: tape.var(Tensor::zeros(&[9])),
+    };
     let h = tape.var(Tensor::zeros(&[1, 3]));
     let spec = RecurrentSpec {
         cell: CellKind::Gru,
         reverse: false,
         lengths: None,
     };
-    gx.recurrent(w, b, h, None, &spec);
+    x.recurrent(w, h, None, &spec);
+}
+
+#[test]
+#[should_panic(expected = "recurrent: weight_hh of shape [8, 3] does not fit a GRU cell")]
+fn misshaped_weights_name_the_cell() {
+    gru_with([8, 3], 5);
+}
+
+#[test]
+#[should_panic(expected = "recurrent: input of shape [1, 2, 4] for weight_ih [9, 5]")]
+fn an_input_of_the_wrong_width_is_named() {
+    gru_with([9, 3], 4);
 }
 
 #[test]
@@ -206,7 +239,7 @@ fn parallel_rows_give_the_same_bits_as_one_thread() {
                 reverse: true,
                 lengths: Some(vec![3, 1, 2, 3, 3, 2, 1, 3]),
             };
-            let states = v[0].recurrent(v[1], v[2], v[3], Some(v[4]), &spec);
+            let states = v[0].recurrent(weights(&v), v[5], Some(v[6]), &spec);
             let grads = (states * tape.constant(uniform(&states.shape(), 31)))
                 .sum()
                 .backward();

@@ -223,15 +223,27 @@ pub(crate) fn linear_backward<E: Element>(
     let rows: usize = xs[..xs.len() - 1].iter().product();
     ctx.give(x, |c| {
         let g = c.grad.reshape(&[rows, out]);
-        matmul_tensors(&g, c.value(w), false, false).reshape(c.value(x).shape())
+        linear_input_grad(&g, c.value(w)).reshape(c.value(x).shape())
     });
     ctx.give(w, |c| {
         let g = c.grad.reshape(&[rows, out]);
-        matmul_tensors(&g, &c.value(x).reshape(&[rows, inp]), true, false)
+        linear_weight_grad(&g, &c.value(x).reshape(&[rows, inp]))
     });
     if let Some(b) = b {
         ctx.give(b, |c| Tensor::new(&[out], column_sums(c.grad.data(), out)));
     }
+}
+
+/// The gradient of a linear layer's input `[rows, in]` from that of its output `g` `[rows, out]`
+/// and its weight `w` `[out, in]`: `g·W`.
+pub(crate) fn linear_input_grad<E: Element>(g: &Tensor<E>, w: &Tensor<E>) -> Tensor<E> {
+    matmul_tensors(g, w, false, false)
+}
+
+/// The gradient of a linear layer's weight `[out, in]` from that of its output `g` `[rows, out]`
+/// and its input `x` `[rows, in]`: `gᵀ·x`.
+pub(crate) fn linear_weight_grad<E: Element>(g: &Tensor<E>, x: &Tensor<E>) -> Tensor<E> {
+    matmul_tensors(g, x, true, false)
 }
 
 /// Gradient of `op(A)·op(B)` for stored operands: C = op(A)·op(B), G = dL/dC.

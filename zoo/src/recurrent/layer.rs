@@ -4,7 +4,8 @@
 use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
 use autograd::init::rnn_default;
 use autograd::{
-    Element, ParamId, ParamPath, ParamStore, RecurrentSpec, Result, Rng, Tape, Tensor, Var,
+    Element, ParamId, ParamPath, ParamStore, RecurrentSpec, RecurrentWeights, Result, Rng, Tape,
+    Tensor, Var,
 };
 
 /// The parameters of one layer in one direction.
@@ -146,14 +147,19 @@ impl RecurrentLayer {
                 let k = layer * d + dir;
                 let w = &self.weights[k];
                 let p = |id| tape.param(store, id);
-                let gx = layer_in.linear(p(w.w_ih), Some(p(w.b_ih)));
+                let weights = RecurrentWeights {
+                    w_ih: p(w.w_ih),
+                    b_ih: p(w.b_ih),
+                    w_hh: p(w.w_hh),
+                    b_hh: p(w.b_hh),
+                };
                 let spec = RecurrentSpec {
                     cell: cfg.kind.cell(),
                     reverse: dir == 1,
                     lengths: input.lengths.map(<[usize]>::to_vec),
                 };
                 let c_init = lstm.then(|| state_at(c0, k));
-                let states = gx.recurrent(p(w.w_hh), p(w.b_hh), state_at(h0, k), c_init, &spec);
+                let states = layer_in.recurrent(weights, state_at(h0, k), c_init, &spec);
                 // Padded steps carry the state, so the last processed step holds h_n (and c_n).
                 let last = states.narrow(1, if dir == 1 { 0 } else { t - 1 }, 1);
                 h_n.push(last.narrow(2, 0, h).reshape(&[b, h]));

@@ -1,5 +1,6 @@
 //! Fused recurrent kernels: a cell run over a whole sequence (or one step) as a single op with a
-//! hand-written backward. The gate math lives in `cell.rs`, the time loop in `scan.rs`.
+//! hand-written backward, input projection included. The gate math lives in `cell.rs`, the time
+//! loop in `scan.rs`.
 
 mod cell;
 mod scan;
@@ -8,9 +9,10 @@ pub use cell::{Activation, CellKind};
 
 use crate::element::Element;
 use crate::op::Op;
+use crate::ops::matmul::{linear_input_grad, linear_weight_grad};
 use crate::ops::same_tape;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::Tensor;
+use crate::tensor::{column_sums, Tensor};
 use scan::{Dims, ScanSaved};
 
 /// How a recurrent kernel runs: which cell, in which direction, over which true lengths.
@@ -24,11 +26,27 @@ pub struct RecurrentSpec {
     pub lengths: Option<Vec<usize>>,
 }
 
+/// The weights of one recurrent kernel, named and shaped as PyTorch's: `w_ih` `[G·H, I]`, `b_ih`
+/// `[G·H]`, `w_hh` `[G·H, H]`, `b_hh` `[G·H]`, gates in PyTorch's order.
+#[derive(Clone, Copy)]
+pub struct RecurrentWeights<'t, E: Element> {
+    /// Input-to-hidden weight `[G·H, I]`.
+    pub w_ih: Var<'t, E>,
+    /// Input-to-hidden bias `[G·H]`.
+    pub b_ih: Var<'t, E>,
+    /// Hidden-to-hidden weight `[G·H, H]`.
+    pub w_hh: Var<'t, E>,
+    /// Hidden-to-hidden bias `[G·H]`.
+    pub b_hh: Var<'t, E>,
+}
+
 /// The inputs and saved state of one recurrent kernel on the tape.
 pub struct Recurrent<E: Element> {
     spec: RecurrentSpec,
     dims: Dims,
-    gx: NodeId,
+    x: NodeId,
+    w_ih: NodeId,
+    b_ih: NodeId,
     w_hh: NodeId,
     b_hh: NodeId,
     h0: NodeId,
@@ -37,9 +55,9 @@ pub struct Recurrent<E: Element> {
 }
 
 impl<E: Element> Recurrent<E> {
-    /// The input node ids (gx, w_hh, b_hh, h0, then c0 if any).
+    /// The input node ids (x, w_ih, b_ih, w_hh, b_hh, h0, then c0 if any).
     pub(crate) fn inputs(&self) -> Vec<NodeId> {
-        [self.gx, self.w_hh, self.b_hh, self.h0]
+        [self.x, self.w_ih, self.b_ih, self.w_hh, self.b_hh, self.h0]
             .into_iter()
             .chain(self.c0)
             .collect()
@@ -52,51 +70,69 @@ impl<E: Element> Recurrent<E> {
 }
 
 impl<'t, E: Element> Var<'t, E> {
-    /// Runs a recurrent cell over every step of `self`, the input projection `W_ih·x + b_ih` of
-    /// shape `[B, T, G·H]`, from `h0` (and `c0` for an LSTM) `[B, H]`, with `w_hh` `[G·H, H]` and
-    /// `b_hh` `[G·H]` in PyTorch's gate order.
+    /// Runs a recurrent cell over every step of `self`, the input sequence `[B, T, I]`, from `h0`
+    /// (and `c0` for an LSTM) `[B, H]`, with the weights `w` in PyTorch's layout and gate order.
+    ///
+    /// Each step projects its input (`W_ih·x + b_ih`) and the previous state (`W_hh·h + b_hh`),
+    /// then applies the gates; the projection of the inputs is made step by step inside the scan,
+    /// never stored for the whole sequence.
     ///
     /// Returns the state after every step, `[B, T, S·H]`: h, then c for an LSTM. Steps at or past a
     /// sequence's length carry the state unchanged, so the last processed step holds `h_n`.
     pub fn recurrent(
         self,
-        w_hh: Var<'t, E>,
-        b_hh: Var<'t, E>,
+        w: RecurrentWeights<'t, E>,
         h0: Var<'t, E>,
         c0: Option<Var<'t, E>>,
         spec: &RecurrentSpec,
     ) -> Var<'t, E> {
-        same_tape("recurrent", &[self, w_hh, b_hh, h0]);
-        let (gx, w, bias, h_init) = (self.value(), w_hh.value(), b_hh.value(), h0.value());
+        let RecurrentWeights {
+            w_ih,
+            b_ih,
+            w_hh,
+            b_hh,
+        } = w;
+        same_tape("recurrent", &[self, w_ih, b_ih, w_hh, b_hh, h0]);
+        let (x, wi, bi) = (self.value(), w_ih.value(), b_ih.value());
+        let (wh, bh, h_init) = (w_hh.value(), b_hh.value(), h0.value());
         let cell = spec.cell;
         let (g, s) = (cell.gates(), cell.states());
         assert!(
-            w.rank() == 2 && w.dim(0) == g * w.dim(1),
+            wh.rank() == 2 && wh.dim(0) == g * wh.dim(1),
             "recurrent: weight_hh of shape {:?} does not fit a {} cell ({}·H rows, H columns)",
-            w.shape(),
+            wh.shape(),
             cell.torch_name(),
             g
         );
-        let h = w.dim(1);
+        let h = wh.dim(1);
         assert!(
             h > 0,
             "recurrent: weight_hh of shape {:?} has hidden size 0",
-            w.shape()
+            wh.shape()
         );
         assert!(
-            gx.rank() == 3 && gx.dim(2) == g * h,
-            "recurrent: input projection of shape {:?} for weight_hh {:?} (expected [B, T, {}])",
-            gx.shape(),
-            w.shape(),
+            wi.rank() == 2 && wi.dim(0) == g * h,
+            "recurrent: weight_ih of shape {:?} for weight_hh {:?} (expected [{}, I])",
+            wi.shape(),
+            wh.shape(),
             g * h
         );
-        let (b, t) = (gx.dim(0), gx.dim(1));
+        let i = wi.dim(1);
         assert!(
-            bias.shape() == [g * h],
-            "recurrent: bias_hh {:?} for G·H = {}",
-            bias.shape(),
-            g * h
+            x.rank() == 3 && x.dim(2) == i,
+            "recurrent: input of shape {:?} for weight_ih {:?} (expected [B, T, {i}])",
+            x.shape(),
+            wi.shape()
         );
+        let (b, t) = (x.dim(0), x.dim(1));
+        for (name, bias) in [("bias_ih", &bi), ("bias_hh", &bh)] {
+            assert!(
+                bias.shape() == [g * h],
+                "recurrent: {name} {:?} for G·H = {}",
+                bias.shape(),
+                g * h
+            );
+        }
         assert!(
             h_init.shape() == [b, h],
             "recurrent: h0 {:?} for [B, H] = [{b}, {h}]",
@@ -124,29 +160,30 @@ impl<'t, E: Element> Var<'t, E> {
                 "recurrent: lengths {l:?} for a batch of {b} sequences of {t} steps"
             );
         }
-        let dims = Dims { b, t, h, g, s };
-        let (states, saved) = scan::forward(
-            cell,
-            dims,
-            gx.data(),
-            w.data(),
-            bias.data(),
-            h_init.data(),
-            c_init.as_ref().map(|c| c.data()),
-            spec.lengths.as_deref(),
-            spec.reverse,
-            self.tape().grad_enabled()
-                && [self, w_hh, b_hh, h0]
-                    .iter()
-                    .chain(&c0)
-                    .any(|v| v.requires_grad()),
-        );
+        let dims = Dims { b, t, i, h, g, s };
+        let inputs = [self, w_ih, b_ih, w_hh, b_hh, h0];
+        let save =
+            self.tape().grad_enabled() && inputs.iter().chain(&c0).any(|v| v.requires_grad());
+        let scan_in = scan::ScanIn {
+            x: x.data(),
+            w_ih: wi.data(),
+            b_ih: bi.data(),
+            w_hh: wh.data(),
+            b_hh: bh.data(),
+            h0: h_init.data(),
+            c0: c_init.as_ref().map(|c| c.data()),
+            lengths: spec.lengths.as_deref(),
+            reverse: spec.reverse,
+        };
+        let (states, saved) = scan::forward(cell, dims, &scan_in, save);
         self.push(
             Tensor::new(&[b, t, s * h], states),
             Op::Recurrent(Box::new(Recurrent {
                 spec: spec.clone(),
                 dims,
-                gx: self.id(),
+                x: self.id(),
+                w_ih: w_ih.id(),
+                b_ih: b_ih.id(),
                 w_hh: w_hh.id(),
                 b_hh: b_hh.id(),
                 h0: h0.id(),
@@ -156,29 +193,29 @@ impl<'t, E: Element> Var<'t, E> {
         )
     }
 
-    /// One step of a recurrent cell: `self` is the input projection `[B, G·H]`; returns `[B, S·H]`
-    /// (h, then c for an LSTM). The same kernel as [`Var::recurrent`] with one step.
+    /// One step of a recurrent cell: `self` is the input `[B, I]`; returns `[B, S·H]` (h, then c
+    /// for an LSTM). The same kernel as [`Var::recurrent`] with one step.
     pub fn recurrent_step(
         self,
-        w_hh: Var<'t, E>,
-        b_hh: Var<'t, E>,
+        w: RecurrentWeights<'t, E>,
         h: Var<'t, E>,
         c: Option<Var<'t, E>>,
         cell: CellKind,
     ) -> Var<'t, E> {
-        let (b, gh) = (self.dim(0), self.dim(1));
+        let (b, i) = (self.dim(0), self.dim(1));
         let spec = RecurrentSpec {
             cell,
             reverse: false,
             lengths: None,
         };
-        let states = self.reshape(&[b, 1, gh]).recurrent(w_hh, b_hh, h, c, &spec);
+        let states = self.reshape(&[b, 1, i]).recurrent(w, h, c, &spec);
         let width = states.dim(2);
         states.reshape(&[b, width])
     }
 }
 
-/// Backward of the whole scan in one pass, then each input takes its part.
+/// Backward of the whole scan in one pass, then each input takes its part: the input projection's
+/// gradients are a linear layer's, from the gradient of the input pre-activations.
 pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, r: &Recurrent<E>) {
     if !r.inputs().iter().any(|&i| ctx.needs(i)) {
         return;
@@ -193,7 +230,22 @@ pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, r: &Recurrent<E>) 
         r.spec.lengths.as_deref(),
         r.spec.reverse,
     );
-    ctx.give(r.gx, |_| grads.gx);
+    let Dims { b, t, i, h, g, .. } = r.dims;
+    let dgx = grads.gx.reshape(&[b * t, g * h]);
+    ctx.give(r.x, |c| {
+        linear_input_grad(&dgx, c.value(r.w_ih)).reshape(&[b, t, i])
+    });
+    ctx.give(r.w_ih, |c| {
+        linear_weight_grad(&dgx, &c.value(r.x).reshape(&[b * t, i]))
+    });
+    // The two biases share their gradient, except in the GRU (its reset gate scales gh's n part).
+    ctx.give(r.b_ih, |_| {
+        if r.spec.cell.separate_dgh() {
+            Tensor::new(&[g * h], column_sums(dgx.data(), g * h))
+        } else {
+            grads.b_hh.clone()
+        }
+    });
     ctx.give(r.w_hh, |_| grads.w_hh);
     ctx.give(r.b_hh, |_| grads.b_hh);
     ctx.give(r.h0, |_| grads.h0);

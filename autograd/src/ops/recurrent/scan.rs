@@ -1,5 +1,10 @@
-//! The whole-sequence kernel: per step one recurrent GEMM plus fused gate math; in backward, per
-//! step one GEMM for dh, and the weight gradient as a single GEMM over all steps.
+//! The whole-sequence kernel: per step the input projection and one recurrent GEMM, plus fused
+//! gate math; in backward, per step one GEMM for dh, and the weight gradient as a single GEMM over
+//! all steps.
+//!
+//! The input projection `b_ih + x·W_ihᵀ` is made for each step's rows just before its gates, into a
+//! block-sized buffer: for the whole sequence at once it would be a `[B, T, G·H]` buffer written in
+//! full and read back, and on a machine bound by memory bandwidth that costs more than the product.
 //!
 //! Each batch row's recurrence reads only that row (its own h·W_hhᵀ and gate math), so the batch is
 //! split into one block of rows per rayon thread and each block runs every step on its own: one
@@ -23,6 +28,7 @@ const PAR_SCAN_MIN_WORK: usize = 1 << 18;
 pub(crate) struct Dims {
     pub b: usize,
     pub t: usize,
+    pub i: usize,
     pub h: usize,
     pub g: usize,
     pub s: usize,
@@ -151,17 +157,36 @@ fn prev_and_cur<E>(
     }
 }
 
-/// The read-only inputs of a forward scan, shared by all blocks.
+/// The inputs of a forward scan: the sequence, the weights, the initial state, and how to run.
+pub(crate) struct ScanIn<'a, E> {
+    /// The input sequence `[B, T, I]`.
+    pub x: &'a [E],
+    /// `[G·H, I]`.
+    pub w_ih: &'a [E],
+    /// `[G·H]`.
+    pub b_ih: &'a [E],
+    /// `[G·H, H]`.
+    pub w_hh: &'a [E],
+    /// `[G·H]`.
+    pub b_hh: &'a [E],
+    /// Initial hidden state `[B, H]`.
+    pub h0: &'a [E],
+    /// Initial cell state `[B, H]` (LSTM only).
+    pub c0: Option<&'a [E]>,
+    /// True length of each sequence.
+    pub lengths: Option<&'a [usize]>,
+    /// Run from the last step to the first.
+    pub reverse: bool,
+}
+
+/// The read-only inputs of a forward scan, shared by all blocks: the scan's inputs and both
+/// weights packed.
 struct ForwardIn<'a, E> {
     kind: CellKind,
     d: Dims,
+    input: &'a ScanIn<'a, E>,
+    proj: &'a PackedGemm<E>,
     rec: &'a PackedGemm<E>,
-    gx: &'a [E],
-    b_hh: &'a [E],
-    h0: &'a [E],
-    c0: Option<&'a [E]>,
-    lengths: Option<&'a [usize]>,
-    reverse: bool,
 }
 
 /// One block of batch rows of a forward scan: its share of the outputs (empty when not kept).
@@ -175,20 +200,14 @@ struct ForwardBlock<'a, E> {
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
 /// what backward needs when `save`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn forward<E: Element>(
     kind: CellKind,
     d: Dims,
-    gx: &[E],
-    w_hh: &[E],
-    b_hh: &[E],
-    h0: &[E],
-    c0: Option<&[E]>,
-    lengths: Option<&[usize]>,
-    reverse: bool,
+    input: &ScanIn<'_, E>,
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
-    let Dims { b, t, h, g, s } = d;
+    let Dims { b, t, i, h, g, s } = d;
+    let (h0, c0) = (input.h0, input.c0);
     let gh_len = g * h;
     // Every element of these is written by `forward_block` (a padded step copies the state and
     // zeroes its gates), so they are not zero-filled first.
@@ -202,18 +221,16 @@ pub(crate) fn forward<E: Element>(
         Vec::with_capacity(n_gates),
         Vec::with_capacity(n_gh),
     );
-    // gh = b_hh + h·W_hhᵀ, with W_hhᵀ `[H, G·H]` packed once for all steps and blocks.
-    let rec = PackedGemm::new(w_hh, h, gh_len, true);
-    let input = ForwardIn {
+    // gx = b_ih + x·W_ihᵀ and gh = b_hh + h·W_hhᵀ, with W_ihᵀ `[I, G·H]` and W_hhᵀ `[H, G·H]`
+    // packed once for all steps and blocks.
+    let proj = PackedGemm::new(input.w_ih, i, gh_len, true);
+    let rec = PackedGemm::new(input.w_hh, h, gh_len, true);
+    let shared = ForwardIn {
         kind,
         d,
+        input,
+        proj: &proj,
         rec: &rec,
-        gx,
-        b_hh,
-        h0,
-        c0,
-        lengths,
-        reverse,
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
@@ -234,7 +251,7 @@ pub(crate) fn forward<E: Element>(
             gh,
         })
         .collect();
-    run_blocks(jobs, |blk| forward_block(&input, blk));
+    run_blocks(jobs, |blk| forward_block(&shared, blk));
     // SAFETY: `forward_block` wrote every element of each block, and the blocks cover the buffers.
     unsafe {
         states.set_len(n_states);
@@ -256,12 +273,16 @@ pub(crate) fn forward<E: Element>(
 /// Every step of the forward scan for one block of batch rows. The state before a step is read
 /// where it lies: the initial state, or the previous step's output in `states`.
 fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
-    let Dims { t, h, g, s, .. } = x.d;
+    let Dims { t, i, h, g, s, .. } = x.d;
     let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
     let (sh, row_len) = (s * h, t * s * h);
-    let h0 = &x.h0[r0 * h..(r0 + rows) * h];
-    let c0 = x.c0.map_or(&[][..], |c| &c[r0 * h..(r0 + rows) * h]);
-    let mut gh = vec![E::zero(); rows * gh_len];
+    let input = x.input;
+    let h0 = &input.h0[r0 * h..(r0 + rows) * h];
+    let c0 = input.c0.map_or(&[][..], |c| &c[r0 * h..(r0 + rows) * h]);
+    let (mut gx, mut gh) = (
+        vec![E::zero(); rows * gh_len],
+        vec![E::zero(); rows * gh_len],
+    );
     // The hidden states before the step, rows side by side: the GEMM's left operand. (Read from
     // `states` instead, its rows lie T·S·H apart, often a power of two that maps them all to the
     // same few cache sets.)
@@ -272,11 +293,16 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
         Vec::new()
     };
     for step in 0..t {
-        let time = x.d.time(step, x.reverse);
-        let prev_time = x.d.prev_time(step, x.reverse);
-        // gh = b_hh + h_prev·W_hhᵀ for every row of the block.
+        let time = x.d.time(step, input.reverse);
+        let prev_time = x.d.prev_time(step, input.reverse);
+        // gx = b_ih + x_t·W_ihᵀ (the rows of x_t lie T·I apart) and gh = b_hh + h_prev·W_hhᵀ, for
+        // every row of the block.
+        let x_t = &input.x[(r0 * t + time) * i..];
+        let b_ih = Start::Row(input.b_ih);
+        x.proj
+            .multiply_serial(rows, x_t, t * i, &mut gx, gh_len, b_ih);
         x.rec
-            .multiply_serial(rows, &h_carry, h, &mut gh, gh_len, Start::Row(x.b_hh));
+            .multiply_serial(rows, &h_carry, h, &mut gh, gh_len, Start::Row(input.b_hh));
         for row in 0..rows {
             let (prev, cur) = prev_and_cur(
                 blk.states,
@@ -291,7 +317,7 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                 None => (&h0[row * h..(row + 1) * h], &[][..]),
             };
             let kept = row * t + time;
-            if !active(x.lengths, r0 + row, time) {
+            if !active(input.lengths, r0 + row, time) {
                 // A padded step carries the state through unchanged (its saved gates are zeros).
                 let (h_out, c_out) = cur.split_at_mut(h);
                 write_all(h_out, h_prev);
@@ -308,14 +334,13 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                 write_all(&mut blk.gh[kept * gh_len..(kept + 1) * gh_len], gh_row);
             }
             let (h_out, c_out) = cur.split_at_mut(h);
-            let gi = ((r0 + row) * t + time) * gh_len;
             let gates = if blk.gates.is_empty() {
                 &mut scratch[..]
             } else {
                 &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
             };
             let r = RowForward {
-                gx: &x.gx[gi..gi + gh_len],
+                gx: &gx[row * gh_len..(row + 1) * gh_len],
                 gh: gh_row,
                 h_prev,
                 c_prev,
@@ -367,7 +392,7 @@ pub(crate) fn backward<E: Element>(
     lengths: Option<&[usize]>,
     reverse: bool,
 ) -> ScanGrads<E> {
-    let Dims { b, t, h, g, s } = d;
+    let Dims { b, t, h, g, s, .. } = d;
     let gh_len = g * h;
     let lstm = s == 2;
     let mut dh = vec![E::zero(); b * h];
@@ -531,7 +556,7 @@ fn weight_grad<E: Element>(
     saved: &ScanSaved<E>,
     reverse: bool,
 ) -> Vec<E> {
-    let Dims { b, t, h, g, s } = d;
+    let Dims { b, t, h, g, s, .. } = d;
     let (gh_len, rows) = (g * h, b * t);
     let mut dw = vec![E::zero(); gh_len * h];
     let product = |k| Gemm {
