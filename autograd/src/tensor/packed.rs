@@ -32,12 +32,18 @@ pub enum Start<'a, E> {
     Accumulate,
 }
 
+/// One row of a packed panel: NR values on a cache line of their own, so that each loads as one
+/// vector (a 64-byte load LLVM cannot prove aligned is split into two halves).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct PanelRow<E>([E; NR]);
+
 /// `B` `[k, n]` packed into column panels; the left-hand matrix of each product is read in place.
 pub struct PackedGemm<E> {
     k: usize,
     n: usize,
     /// `⌈n/NR⌉` panels, each `k` rows of `NR` values (zero past column n).
-    panels: Vec<E>,
+    panels: Vec<PanelRow<E>>,
 }
 
 impl<E: Element> PackedGemm<E> {
@@ -47,22 +53,22 @@ impl<E: Element> PackedGemm<E> {
             src.len() >= k * n,
             "packed gemm: source too small for [{k},{n}]"
         );
-        let mut panels = vec![E::zero(); n.div_ceil(NR) * k * NR];
-        let pack = |(p, panel): (usize, &mut [E])| {
+        let mut panels = vec![PanelRow([E::zero(); NR]); n.div_ceil(NR) * k];
+        let pack = |(p, panel): (usize, &mut [PanelRow<E>])| {
             let j0 = p * NR;
             let width = NR.min(n - j0);
             if transposed {
                 // Column j of B is row j of `src`: read each once, whole.
                 for j in 0..width {
                     let col = &src[(j0 + j) * k..(j0 + j + 1) * k];
-                    for (dst, &v) in panel.chunks_exact_mut(NR).zip(col) {
-                        dst[j] = v;
+                    for (dst, &v) in panel.iter_mut().zip(col) {
+                        dst.0[j] = v;
                     }
                 }
             } else {
                 // Row kk of the panel is a contiguous piece of row kk of `src`.
-                for (kk, dst) in panel.chunks_exact_mut(NR).enumerate() {
-                    dst[..width].copy_from_slice(&src[kk * n + j0..kk * n + j0 + width]);
+                for (kk, dst) in panel.iter_mut().enumerate() {
+                    dst.0[..width].copy_from_slice(&src[kk * n + j0..kk * n + j0 + width]);
                 }
             }
         };
@@ -70,12 +76,12 @@ impl<E: Element> PackedGemm<E> {
         } else if k * n >= PAR_PACK_MIN_LEN {
             let min = PAR_PACK_MIN_LEN.div_ceil(k * NR);
             panels
-                .par_chunks_exact_mut(k * NR)
+                .par_chunks_exact_mut(k)
                 .enumerate()
                 .with_min_len(min)
                 .for_each(pack);
         } else {
-            panels.chunks_exact_mut(k * NR).enumerate().for_each(pack);
+            panels.chunks_exact_mut(k).enumerate().for_each(pack);
         }
         PackedGemm { k, n, panels }
     }
@@ -227,7 +233,7 @@ struct Blocks<'a, E> {
     lda: usize,
     c: SendPtr<E>,
     ldc: usize,
-    panels: &'a [E],
+    panels: &'a [PanelRow<E>],
     start: Start<'a, E>,
 }
 
@@ -241,7 +247,7 @@ impl<E: Element> Blocks<'_, E> {
         let (m, k, n, lda) = (self.m, self.k, self.n, self.lda);
         let j0 = p * NR;
         let width = NR.min(n - j0);
-        let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
+        let panel = &self.panels[p * k..(p + 1) * k];
         let rows = MR.min(m - t * MR);
         let mut init = [[E::zero(); NR]; MR];
         for (r, row) in init.iter_mut().enumerate().take(rows) {
@@ -313,9 +319,9 @@ impl<E: Element> Blocks<'_, E> {
                 let width = NR.min(n - j0);
                 let mut acc = [E::zero(); NR];
                 self.start_of(i, j0, width, &mut acc);
-                let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
-                for (&x, w) in a_row.iter().zip(panel.chunks_exact(NR)) {
-                    axpy(x, w.try_into().expect("NR values"), &mut acc);
+                let panel = &self.panels[p * k..(p + 1) * k];
+                for (&x, w) in a_row.iter().zip(panel) {
+                    axpy(x, &w.0, &mut acc);
                 }
                 self.write(i, j0, width, &acc);
             }
@@ -328,14 +334,14 @@ impl<E: Element> Blocks<'_, E> {
 ///
 /// The rows are written out one by one (not as a loop over r) so that LLVM vectorizes along j.
 #[inline(always)]
-fn tile<E: Element>(a: [&[E]; MR], panel: &[E], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
-    let k = panel.len() / NR;
+fn tile<E: Element>(a: [&[E]; MR], panel: &[PanelRow<E>], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
+    let k = panel.len();
     let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
     let (a0, a1, a2, a3) = (&a0[..k], &a1[..k], &a2[..k], &a3[..k]);
     let (a4, a5, a6, a7) = (&a4[..k], &a5[..k], &a6[..k], &a7[..k]);
     let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7] = acc;
-    for (kk, w) in panel.chunks_exact(NR).enumerate() {
-        let w: &[E; NR] = w.try_into().expect("NR values");
+    for (kk, w) in panel.iter().enumerate() {
+        let w = &w.0;
         axpy(a0[kk], w, &mut c0);
         axpy(a1[kk], w, &mut c1);
         axpy(a2[kk], w, &mut c2);
