@@ -2,6 +2,7 @@
 
 use crate::element::Element;
 use crate::simd::vectorized;
+use crate::tensor::packed::{tile, MR, NR};
 use rayon::prelude::*;
 
 /// Products below this many floating-point operations run on one thread.
@@ -10,8 +11,13 @@ pub const PAR_GEMM_MIN_FLOPS: usize = 1 << 21;
 /// `Aᵀ·B` with at most this many columns runs as rank-one updates ([`narrow_tn`]): matrixmultiply
 /// pads n to its kernel width, and packs the tall A, which costs more than the product.
 const NARROW_N: usize = 8;
-/// Rows of A and B per block of [`narrow_tn`]: blocks are summed alone (across threads when there are
-/// several), then added up in order, so the bits do not depend on the thread count.
+/// `Aᵀ·B` with at most this many columns (and m a multiple of MR, n of NR) runs as register tiles
+/// reading both operands in place ([`tn_tiles`]): the weight gradient of a recurrent layer with a
+/// small H, where matrixmultiply would first pack the tall, transposed A.
+const TILED_TN_MAX_N: usize = 64;
+/// Rows of A and B per block of [`narrow_tn`] and [`tn_tiles`]: blocks are summed alone (across
+/// threads when there are several), then added up in order, so the bits do not depend on the
+/// thread count.
 const NARROW_ROWS_PER_BLOCK: usize = 256;
 
 /// A raw pointer to an output matrix that may cross to a rayon worker: each worker writes a
@@ -139,6 +145,10 @@ pub fn gemm_ld<E: Element>(
         narrow_tn(m, k, n, alpha, (a, lda), (b, ldb), beta, c);
         return;
     }
+    if ta && !tb && n <= TILED_TN_MAX_N && m % MR == 0 && n % NR == 0 {
+        tn_tiles(m, k, n, alpha, (a, lda), (b, ldb), beta, c);
+        return;
+    }
     if threads < 2 || flops < PAR_GEMM_MIN_FLOPS {
         run(0, m, 0, n);
         return;
@@ -199,22 +209,91 @@ fn narrow_tn<E: Element>(
         );
         acc
     };
+    let total = sum_of_blocks(k, 2 * m * n * k, block);
+    scale_into(m, n, alpha, |i, j| total[j * m + i], beta, c);
+}
+
+/// `C = alpha·Aᵀ·B + beta·C` for A stored `[k, m]` and B `[k, n]`, m a multiple of MR and n of
+/// NR: each MR×NR register tile reads MR consecutive values of A's row kk and NR of B's row kk
+/// where they lie, for every kk of a block of rows.
+#[allow(clippy::too_many_arguments)]
+fn tn_tiles<E: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: E,
+    (a, lda): (&[E], usize),
+    (b, ldb): (&[E], usize),
+    beta: E,
+    c: &mut [E],
+) {
+    // C `[m, n]` of the rows `kk0..kk1`.
+    let block = |kk0: usize| {
+        let rows = NARROW_ROWS_PER_BLOCK.min(k - kk0);
+        let mut part = vec![E::zero(); m * n];
+        vectorized(
+            #[inline(always)]
+            || {
+                for i0 in (0..m).step_by(MR) {
+                    for j0 in (0..n).step_by(NR) {
+                        let column = |kk: usize| -> [E; MR] {
+                            let at = (kk0 + kk) * lda + i0;
+                            a[at..at + MR].try_into().expect("MR values")
+                        };
+                        let row = |kk: usize| -> &[E; NR] {
+                            let at = (kk0 + kk) * ldb + j0;
+                            b[at..at + NR].try_into().expect("NR values")
+                        };
+                        let out = tile(rows, column, row, [[E::zero(); NR]; MR]);
+                        for (r, values) in out.iter().enumerate() {
+                            let at = (i0 + r) * n + j0;
+                            part[at..at + NR].copy_from_slice(values);
+                        }
+                    }
+                }
+            },
+        );
+        part
+    };
+    let total = sum_of_blocks(k, 2 * m * n * k, block);
+    scale_into(m, n, alpha, |i, j| total[i * n + j], beta, c);
+}
+
+/// The sum of `block(kk0)` over the blocks of rows `kk0 = 0, NARROW_ROWS_PER_BLOCK, …` below k,
+/// added in that order; the blocks run across the rayon threads for products of many `flops`.
+fn sum_of_blocks<E: Element>(
+    k: usize,
+    flops: usize,
+    block: impl Fn(usize) -> Vec<E> + Sync + Send,
+) -> Vec<E> {
     let starts: Vec<usize> = (0..k).step_by(NARROW_ROWS_PER_BLOCK).collect();
-    let partials: Vec<Vec<E>> =
-        if rayon::current_num_threads() > 1 && 2 * m * n * k >= PAR_GEMM_MIN_FLOPS {
-            starts.into_par_iter().map(block).collect()
-        } else {
-            starts.into_iter().map(block).collect()
-        };
-    let mut total = vec![E::zero(); n * m];
-    for p in &partials {
-        for (t, &v) in total.iter_mut().zip(p) {
+    let partials: Vec<Vec<E>> = if rayon::current_num_threads() > 1 && flops >= PAR_GEMM_MIN_FLOPS {
+        starts.into_par_iter().map(block).collect()
+    } else {
+        starts.into_iter().map(block).collect()
+    };
+    let mut partials = partials.into_iter();
+    let mut total = partials.next().unwrap_or_default();
+    for p in partials {
+        for (t, &v) in total.iter_mut().zip(&p) {
             *t += v;
         }
     }
+    total
+}
+
+/// `C[i][j] = alpha·product(i, j) + beta·C[i][j]` for C `[m, n]` (C not read when beta is 0).
+fn scale_into<E: Element>(
+    m: usize,
+    n: usize,
+    alpha: E,
+    product: impl Fn(usize, usize) -> E,
+    beta: E,
+    c: &mut [E],
+) {
     for i in 0..m {
         for j in 0..n {
-            let v = alpha * total[j * m + i];
+            let v = alpha * product(i, j);
             let out = &mut c[i * n + j];
             *out = if beta == E::zero() {
                 v
@@ -230,24 +309,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn narrow_transposed_product_scales_and_accumulates() {
-        let (m, k, n) = (7, 600, 3);
-        let a: Vec<f64> = (0..k * m).map(|i| ((i * 5) % 9) as f64 - 4.0).collect();
-        let b: Vec<f64> = (0..k * n).map(|i| ((i * 3) % 7) as f64 * 0.5).collect();
-        let c0: Vec<f64> = (0..m * n).map(|i| i as f64).collect();
-        let mut c = c0.clone();
-        let g = Gemm {
-            m,
-            k,
-            n,
-            ta: true,
-            tb: false,
-        };
-        gemm(g, 2.0, &a, &b, 0.5, &mut c);
-        for i in 0..m {
-            for j in 0..n {
-                let dot: f64 = (0..k).map(|kk| a[kk * m + i] * b[kk * n + j]).sum();
-                assert_eq!(c[i * n + j], 2.0 * dot + 0.5 * c0[i * n + j]);
+    fn transposed_products_scale_and_accumulate_on_every_path() {
+        // Rank-one updates (n ≤ 8), register tiles (n a multiple of 16 up to 64, m of 8), and
+        // matrixmultiply (the rest); k spans several blocks of rows, one of them partial.
+        for (m, k, n) in [
+            (7, 600, 3),
+            (16, 600, 32),
+            (24, 300, 48),
+            (8, 257, 64),
+            (8, 300, 20),
+        ] {
+            let a: Vec<f64> = (0..k * m).map(|i| ((i * 5) % 9) as f64 - 4.0).collect();
+            let b: Vec<f64> = (0..k * n).map(|i| ((i * 3) % 7) as f64 * 0.5).collect();
+            let c0: Vec<f64> = (0..m * n).map(|i| i as f64).collect();
+            let mut c = c0.clone();
+            let g = Gemm {
+                m,
+                k,
+                n,
+                ta: true,
+                tb: false,
+            };
+            gemm(g, 2.0, &a, &b, 0.5, &mut c);
+            for i in 0..m {
+                for j in 0..n {
+                    let dot: f64 = (0..k).map(|kk| a[kk * m + i] * b[kk * n + j]).sum();
+                    let want = 2.0 * dot + 0.5 * c0[i * n + j];
+                    assert_eq!(c[i * n + j], want, "[{m},{k},{n}] at ({i},{j})");
+                }
             }
         }
     }

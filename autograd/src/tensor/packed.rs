@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// Columns per packed panel of B (one AVX-512 register of f32).
-const NR: usize = LANES;
+pub(crate) const NR: usize = LANES;
 /// Rows of C per register tile.
-const MR: usize = 8;
+pub(crate) const MR: usize = 8;
 /// Products with fewer multiply-adds than this run on one thread.
 pub const PAR_PACKED_MIN_WORK: usize = 1 << 20;
 /// Products with at most this many terms per element run one row at a time: a register tile's
@@ -270,7 +270,15 @@ impl<E: Element> Blocks<'_, E> {
             a_row(6),
             a_row(7),
         ];
-        let out = tile(a_rows, panel, init);
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = a_rows;
+        let (a0, a1, a2, a3) = (&a0[..k], &a1[..k], &a2[..k], &a3[..k]);
+        let (a4, a5, a6, a7) = (&a4[..k], &a5[..k], &a6[..k], &a7[..k]);
+        let column = |kk: usize| {
+            [
+                a0[kk], a1[kk], a2[kk], a3[kk], a4[kk], a5[kk], a6[kk], a7[kk],
+            ]
+        };
+        let out = tile(k, column, |kk| &panel[kk].0, init);
         for (r, row) in out.iter().enumerate().take(rows) {
             self.write(t * MR + r, j0, width, row);
         }
@@ -329,27 +337,29 @@ impl<E: Element> Blocks<'_, E> {
     }
 }
 
-/// One register tile: `acc[r][j] += Σ_k a[r][k]·panel[k][j]`, as fused multiply-adds in k order,
-/// reading the MR rows of A where they lie.
+/// One register tile: `acc[r][j] += Σ_kk a(kk)[r]·w(kk)[j]` for kk in `0..k`, as fused
+/// multiply-adds in kk order; `a(kk)` gives MR values of A (one per row of the tile), `w(kk)` NR
+/// values of B (the tile's columns).
 ///
 /// The rows are written out one by one (not as a loop over r) so that LLVM vectorizes along j.
 #[inline(always)]
-fn tile<E: Element>(a: [&[E]; MR], panel: &[PanelRow<E>], acc: [[E; NR]; MR]) -> [[E; NR]; MR] {
-    let k = panel.len();
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
-    let (a0, a1, a2, a3) = (&a0[..k], &a1[..k], &a2[..k], &a3[..k]);
-    let (a4, a5, a6, a7) = (&a4[..k], &a5[..k], &a6[..k], &a7[..k]);
+pub(crate) fn tile<'w, E: Element + 'w>(
+    k: usize,
+    a: impl Fn(usize) -> [E; MR],
+    w: impl Fn(usize) -> &'w [E; NR],
+    acc: [[E; NR]; MR],
+) -> [[E; NR]; MR] {
     let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7] = acc;
-    for (kk, w) in panel.iter().enumerate() {
-        let w = &w.0;
-        axpy(a0[kk], w, &mut c0);
-        axpy(a1[kk], w, &mut c1);
-        axpy(a2[kk], w, &mut c2);
-        axpy(a3[kk], w, &mut c3);
-        axpy(a4[kk], w, &mut c4);
-        axpy(a5[kk], w, &mut c5);
-        axpy(a6[kk], w, &mut c6);
-        axpy(a7[kk], w, &mut c7);
+    for kk in 0..k {
+        let ([x0, x1, x2, x3, x4, x5, x6, x7], w) = (a(kk), w(kk));
+        axpy(x0, w, &mut c0);
+        axpy(x1, w, &mut c1);
+        axpy(x2, w, &mut c2);
+        axpy(x3, w, &mut c3);
+        axpy(x4, w, &mut c4);
+        axpy(x5, w, &mut c5);
+        axpy(x6, w, &mut c6);
+        axpy(x7, w, &mut c7);
     }
     [c0, c1, c2, c3, c4, c5, c6, c7]
 }
