@@ -303,58 +303,62 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
             .multiply_serial(rows, x_t, t * i, &mut gx, gh_len, b_ih);
         x.rec
             .multiply_serial(rows, &h_carry, h, &mut gh, gh_len, Start::Row(input.b_hh));
-        for row in 0..rows {
-            let (prev, cur) = prev_and_cur(
-                blk.states,
-                prev_time.map(|p| row * row_len + p * sh),
-                row * row_len + time * sh,
-                sh,
-            );
-            let (h_prev, c_prev) = match prev {
-                // SAFETY: the previous step wrote this row's state.
-                Some(p) => unsafe { written(p) }.split_at(h),
-                None if lstm => (&h0[row * h..(row + 1) * h], &c0[row * h..(row + 1) * h]),
-                None => (&h0[row * h..(row + 1) * h], &[][..]),
-            };
-            let kept = row * t + time;
-            if !active(input.lengths, r0 + row, time) {
-                // A padded step carries the state through unchanged (its saved gates are zeros).
-                let (h_out, c_out) = cur.split_at_mut(h);
-                write_all(h_out, h_prev);
-                write_all(c_out, c_prev);
-                for saved in [&mut *blk.gates, &mut *blk.gh] {
-                    if !saved.is_empty() {
-                        write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
+        // The gate math of every row in one call compiled for the vector unit (a call per row
+        // costs as much as a row's math at small H).
+        vectorized(
+            #[inline(always)]
+            || {
+                for row in 0..rows {
+                    let (prev, cur) = prev_and_cur(
+                        blk.states,
+                        prev_time.map(|p| row * row_len + p * sh),
+                        row * row_len + time * sh,
+                        sh,
+                    );
+                    let (h_prev, c_prev) = match prev {
+                        // SAFETY: the previous step wrote this row's state.
+                        Some(p) => unsafe { written(p) }.split_at(h),
+                        None if lstm => (&h0[row * h..(row + 1) * h], &c0[row * h..(row + 1) * h]),
+                        None => (&h0[row * h..(row + 1) * h], &[][..]),
+                    };
+                    let kept = row * t + time;
+                    if !active(input.lengths, r0 + row, time) {
+                        // A padded step carries the state through unchanged (its saved gates are zeros).
+                        let (h_out, c_out) = cur.split_at_mut(h);
+                        write_all(h_out, h_prev);
+                        write_all(c_out, c_prev);
+                        for saved in [&mut *blk.gates, &mut *blk.gh] {
+                            if !saved.is_empty() {
+                                write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
+                            }
+                        }
+                        continue;
                     }
+                    let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
+                    if !blk.gh.is_empty() {
+                        write_all(&mut blk.gh[kept * gh_len..(kept + 1) * gh_len], gh_row);
+                    }
+                    let (h_out, c_out) = cur.split_at_mut(h);
+                    let gates = if blk.gates.is_empty() {
+                        &mut scratch[..]
+                    } else {
+                        &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
+                    };
+                    let r = RowForward {
+                        gx: &gx[row * gh_len..(row + 1) * gh_len],
+                        gh: gh_row,
+                        h_prev,
+                        c_prev,
+                        h: h_out,
+                        c: c_out,
+                        gates,
+                    };
+                    x.kind.forward_row(r);
+                    // SAFETY: `forward_row` just wrote this step's state.
+                    h_carry[row * h..(row + 1) * h].copy_from_slice(unsafe { written(&cur[..h]) });
                 }
-                continue;
-            }
-            let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
-            if !blk.gh.is_empty() {
-                write_all(&mut blk.gh[kept * gh_len..(kept + 1) * gh_len], gh_row);
-            }
-            let (h_out, c_out) = cur.split_at_mut(h);
-            let gates = if blk.gates.is_empty() {
-                &mut scratch[..]
-            } else {
-                &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
-            };
-            let r = RowForward {
-                gx: &gx[row * gh_len..(row + 1) * gh_len],
-                gh: gh_row,
-                h_prev,
-                c_prev,
-                h: h_out,
-                c: c_out,
-                gates,
-            };
-            vectorized(
-                #[inline(always)]
-                || x.kind.forward_row(r),
-            );
-            // SAFETY: `forward_row` just wrote this step's state.
-            h_carry[row * h..(row + 1) * h].copy_from_slice(unsafe { written(&cur[..h]) });
-        }
+            },
+        );
     }
 }
 
@@ -465,77 +469,80 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
-        for (row, (dh_row, dc_row)) in blk
-            .dh
-            .chunks_exact_mut(h)
-            .zip(blk.dc.chunks_exact_mut(h))
-            .enumerate()
-        {
-            let at = (r0 + row) * t + time;
-            let out = at * s * h;
-            let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
-            for (acc, &g) in dh_row.iter_mut().zip(&x.d_states[out..out + h]) {
-                *acc += g;
-            }
-            for (acc, &g) in dc_row.iter_mut().zip(&x.d_states[out + h..out + s * h]) {
-                *acc += g;
-            }
-            let step_row = &mut dgh_step[row * gh_len..(row + 1) * gh_len];
-            let si = at * gh_len;
-            let local = (row * t + time) * gh_len;
-            if !active(x.lengths, r0 + row, time) {
-                // A padded step passes its state (and gradient) through unchanged.
-                step_row.fill(E::zero());
-                for grad in [&mut *blk.dgx, &mut *blk.dgh] {
-                    if !grad.is_empty() {
-                        write_zeros(&mut grad[local..local + gh_len]);
+        // Every row's gate gradients in one call compiled for the vector unit (as the forward).
+        vectorized(
+            #[inline(always)]
+            || {
+                for (row, (dh_row, dc_row)) in blk
+                    .dh
+                    .chunks_exact_mut(h)
+                    .zip(blk.dc.chunks_exact_mut(h))
+                    .enumerate()
+                {
+                    let at = (r0 + row) * t + time;
+                    let out = at * s * h;
+                    let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
+                    for (acc, &g) in dh_row.iter_mut().zip(&x.d_states[out..out + h]) {
+                        *acc += g;
                     }
+                    for (acc, &g) in dc_row.iter_mut().zip(&x.d_states[out + h..out + s * h]) {
+                        *acc += g;
+                    }
+                    let step_row = &mut dgh_step[row * gh_len..(row + 1) * gh_len];
+                    let si = at * gh_len;
+                    let local = (row * t + time) * gh_len;
+                    if !active(x.lengths, r0 + row, time) {
+                        // A padded step passes its state (and gradient) through unchanged.
+                        step_row.fill(E::zero());
+                        for grad in [&mut *blk.dgx, &mut *blk.dgh] {
+                            if !grad.is_empty() {
+                                write_zeros(&mut grad[local..local + gh_len]);
+                            }
+                        }
+                        continue;
+                    }
+                    let (h_prev, c_prev) = match prev_time {
+                        Some(p) => {
+                            let pi = ((r0 + row) * t + p) * s * h;
+                            x.states[pi..pi + s * h].split_at(h)
+                        }
+                        None => {
+                            let i = (r0 + row) * h;
+                            let c0 = if lstm { &saved.c0[i..i + h] } else { &[][..] };
+                            (&saved.h0[i..i + h], c0)
+                        }
+                    };
+                    let r = RowBackward {
+                        gates: &saved.gates[si..si + gh_len],
+                        gh: if saved.gh.is_empty() {
+                            &[]
+                        } else {
+                            &saved.gh[si..si + gh_len]
+                        },
+                        h_prev,
+                        c_prev,
+                        h: &x.states[out..out + h],
+                        c: &x.states[out + h..out + s * h],
+                        dh: dh_row,
+                        dc: dc_row,
+                        dgx: &mut blk.dgx[local..local + gh_len],
+                        dgh: if blk.dgh.is_empty() {
+                            &mut []
+                        } else {
+                            &mut blk.dgh[local..local + gh_len]
+                        },
+                    };
+                    x.kind.backward_row(r);
+                    let dgh = if blk.dgh.is_empty() {
+                        &blk.dgx[local..local + gh_len]
+                    } else {
+                        &blk.dgh[local..local + gh_len]
+                    };
+                    // SAFETY: `backward_row` just wrote this row's gradients.
+                    step_row.copy_from_slice(unsafe { written(dgh) });
                 }
-                continue;
-            }
-            let (h_prev, c_prev) = match prev_time {
-                Some(p) => {
-                    let pi = ((r0 + row) * t + p) * s * h;
-                    x.states[pi..pi + s * h].split_at(h)
-                }
-                None => {
-                    let i = (r0 + row) * h;
-                    let c0 = if lstm { &saved.c0[i..i + h] } else { &[][..] };
-                    (&saved.h0[i..i + h], c0)
-                }
-            };
-            let r = RowBackward {
-                gates: &saved.gates[si..si + gh_len],
-                gh: if saved.gh.is_empty() {
-                    &[]
-                } else {
-                    &saved.gh[si..si + gh_len]
-                },
-                h_prev,
-                c_prev,
-                h: &x.states[out..out + h],
-                c: &x.states[out + h..out + s * h],
-                dh: dh_row,
-                dc: dc_row,
-                dgx: &mut blk.dgx[local..local + gh_len],
-                dgh: if blk.dgh.is_empty() {
-                    &mut []
-                } else {
-                    &mut blk.dgh[local..local + gh_len]
-                },
-            };
-            vectorized(
-                #[inline(always)]
-                || x.kind.backward_row(r),
-            );
-            let dgh = if blk.dgh.is_empty() {
-                &blk.dgx[local..local + gh_len]
-            } else {
-                &blk.dgh[local..local + gh_len]
-            };
-            // SAFETY: `backward_row` just wrote this row's gradients.
-            step_row.copy_from_slice(unsafe { written(dgh) });
-        }
+            },
+        );
         // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
         x.back
             .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate);
