@@ -68,3 +68,15 @@ pub fn copy_prefix<E: Copy>(dst: &mut [E], src: &[E]) {
         }
     }
 }
+
+/// Copies `src` into `dst` (of equal lengths) a lane at a time, as inline moves: for the few hundred
+/// bytes of one row of a recurrent step, a `memcpy` call costs more than the copy.
+#[inline(always)]
+pub fn copy_lanes<E: Copy>(dst: &mut [E], src: &[E]) {
+    assert_eq!(dst.len(), src.len(), "copy_lanes: lengths differ");
+    let (mut d, mut s) = (dst.chunks_exact_mut(LANES), src.chunks_exact(LANES));
+    for (d, s) in (&mut d).zip(&mut s) {
+        copy_prefix(d, s);
+    }
+    copy_prefix(d.into_remainder(), s.remainder());
+}

@@ -293,7 +293,12 @@ impl<E: Element> Blocks<'_, E> {
             // only start `multiply_uninit` does not allow), and this worker alone touches the block.
             Start::Accumulate => unsafe {
                 let src = self.c.get().add(i * self.ldc + j0);
-                std::ptr::copy_nonoverlapping(src, into.as_mut_ptr(), width);
+                if width == NR {
+                    // A fixed-size move (inline loads, not a `memcpy` call).
+                    *into = src.cast::<[E; NR]>().read();
+                } else {
+                    std::ptr::copy_nonoverlapping(src, into.as_mut_ptr(), width);
+                }
             },
         }
     }

@@ -16,7 +16,7 @@
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
 use crate::element::Element;
-use crate::simd::vectorized;
+use crate::simd::{copy_lanes, vectorized};
 use crate::tensor::{column_sums, gemm, gemm_ld, Gemm, PackedGemm, Start, Tensor};
 use rayon::prelude::*;
 
@@ -355,7 +355,9 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                     };
                     x.kind.forward_row(r);
                     // SAFETY: `forward_row` just wrote this step's state.
-                    h_carry[row * h..(row + 1) * h].copy_from_slice(unsafe { written(&cur[..h]) });
+                    copy_lanes(&mut h_carry[row * h..(row + 1) * h], unsafe {
+                        written(&cur[..h])
+                    });
                 }
             },
         );
@@ -539,7 +541,7 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         &blk.dgh[local..local + gh_len]
                     };
                     // SAFETY: `backward_row` just wrote this row's gradients.
-                    step_row.copy_from_slice(unsafe { written(dgh) });
+                    copy_lanes(step_row, unsafe { written(dgh) });
                 }
             },
         );
