@@ -181,7 +181,9 @@ fn step_values_that_are_not_whole_steps_are_an_error_not_a_panic() {
 #[test]
 fn registry_settings_change_the_task_and_unknown_keys_are_named() {
     use datasets::params::Params;
-    use datasets::registry::{dataset_with, series_with};
+    use datasets::registry::dataset_with;
+    use datasets::series::logistic_growth::LogisticGrowthSeries;
+    use datasets::task::SeriesTask;
     let p = Params::parse(&["t=7"]).unwrap();
     let copy = dataset_with("copy", 0, 3, &p).unwrap();
     // Copy sequences are T + 20 long.
@@ -190,7 +192,7 @@ fn registry_settings_change_the_task_and_unknown_keys_are_named() {
     let rev = dataset_with("reversal", 0, 20, &p).unwrap();
     assert!((0..20).all(|i| rev.example(i).input.steps() == 3));
     let p = Params::parse(&["len=50", "noise=0"]).unwrap();
-    let growth = series_with("logistic-growth", 0, &p).unwrap();
+    let growth = SeriesTask(LogisticGrowthSeries).series(0, &p).unwrap();
     // Without noise the first value is exactly P0 = 10 and the next is 10 + 0.2·10·(1 − 10/1000).
     assert_eq!(growth.len(), 50);
     assert_eq!(growth[0], 10.0);

@@ -4,10 +4,9 @@ use datasets::synthetic::addition::Addition;
 use datasets::synthetic::anomaly::Anomaly;
 use datasets::synthetic::captioning::{Captioning, FEATURES};
 use datasets::synthetic::dates::{Date, Dates, FORMATS};
+use datasets::synthetic::digits::{DigitOrder, DigitTransform};
 use datasets::synthetic::parity::Parity;
-use datasets::synthetic::reversal::Reversal;
 use datasets::synthetic::sentiment::Sentiment;
-use datasets::synthetic::sorting::Sorting;
 use datasets::synthetic::tagging::{Tagging, O, PERSON, THING};
 use datasets::synthetic::{Generator, Synthetic};
 use datasets::text::{BOS, EOS};
@@ -25,8 +24,16 @@ fn tokens(e: &Example) -> (&[usize], &[usize]) {
 
 #[test]
 fn reversal_and_sorting_targets() {
-    let rev = Synthetic::new(Reversal::new(2, 9).unwrap(), 1, 300);
-    let srt = Synthetic::new(Sorting::new(2, 9).unwrap(), 1, 300);
+    let rev = Synthetic::new(
+        DigitTransform::new(DigitOrder::Reversed, 2, 9).unwrap(),
+        1,
+        300,
+    );
+    let srt = Synthetic::new(
+        DigitTransform::new(DigitOrder::Sorted, 2, 9).unwrap(),
+        1,
+        300,
+    );
     for i in 0..300 {
         let e = rev.example(i);
         let (x, y) = tokens(&e);
@@ -41,13 +48,20 @@ fn reversal_and_sorting_targets() {
         assert_eq!(digits, want.into_iter().collect::<String>());
     }
     // Reversing one digit is the identity: the echo baseline is then perfect.
-    let one = Synthetic::new(Reversal::new(1, 1).unwrap(), 1, 50)
-        .baseline()
-        .unwrap();
+    let one = Synthetic::new(
+        DigitTransform::new(DigitOrder::Reversed, 1, 1).unwrap(),
+        1,
+        50,
+    )
+    .baseline()
+    .unwrap();
     assert_eq!(one.value, 1.0);
     let long = rev.baseline().unwrap().value;
     assert!(long > 0.05 && long < 0.4, "{long}");
-    assert!(Reversal::new(3, 2).is_err() && Sorting::new(0, 2).is_err());
+    assert!(
+        DigitTransform::new(DigitOrder::Reversed, 3, 2).is_err()
+            && DigitTransform::new(DigitOrder::Sorted, 0, 2).is_err()
+    );
 }
 
 #[test]
@@ -269,8 +283,8 @@ fn every_task_is_deterministic_in_its_seed() {
             assert_ne!(a, fingerprint(&Synthetic::new($g, 11, 30)));
         }};
     }
-    check!(Reversal::new(1, 8).unwrap());
-    check!(Sorting::new(1, 8).unwrap());
+    check!(DigitTransform::new(DigitOrder::Reversed, 1, 8).unwrap());
+    check!(DigitTransform::new(DigitOrder::Sorted, 1, 8).unwrap());
     check!(Addition::new(3, true).unwrap());
     check!(Dates::default());
     check!(Tagging::new(10, 3).unwrap());

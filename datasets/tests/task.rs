@@ -2,7 +2,7 @@
 
 use datasets::params::Params;
 use datasets::registry::TASKS;
-use datasets::task::{prepare, InputKind, OutputKind, TaskData, TaskSizes};
+use datasets::task::{prepare, InputKind, OutputKind, Problem, TaskData, TaskSizes};
 use datasets::{Dataset, Input, Target};
 
 const SIZES: TaskSizes = TaskSizes { train: 50, val: 20 };
@@ -48,20 +48,18 @@ fn check_examples(data: &TaskData, split: &dyn Dataset) {
 
 #[test]
 fn every_registered_task_prepares_with_kinds_that_fit_its_examples() {
-    for info in TASKS {
-        let data = prepare(info.name, 3, &Params::default(), SIZES, None).expect(info.name);
-        assert_eq!(data.kind, info.kind, "{}", info.name);
-        assert!(
-            !data.train.is_empty() && !data.val.is_empty(),
-            "{}",
-            info.name
-        );
+    for task in TASKS {
+        let name = task.name();
+        let data = prepare(name, 3, &Params::default(), SIZES, None).expect(name);
+        assert_eq!(data.problem, task.problem(), "{name}");
+        assert_eq!(data.recipe, task.recipe(), "{name}");
+        assert!(!data.train.is_empty() && !data.val.is_empty(), "{name}");
         check_examples(&data, &*data.train);
         check_examples(&data, &*data.val);
-        assert!(data.baseline.is_some(), "{} has no baseline", info.name);
+        assert!(data.baseline.is_some(), "{name} has no baseline");
         if let OutputKind::Classes { count } | OutputKind::Tags { count } = data.output {
-            if data.kind != "lm" {
-                assert_eq!(data.labels.len(), count, "{}", info.name);
+            if data.problem != Problem::LanguageModel {
+                assert_eq!(data.labels.len(), count, "{name}");
             }
         }
     }

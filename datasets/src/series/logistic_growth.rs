@@ -3,6 +3,10 @@
 
 use autograd::{Error, Result, Rng};
 
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::BuiltinSeries;
+
 /// Parameters of the discrete logistic growth model `P ← P + r·P·(1 − P/K)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogisticGrowth {
@@ -56,5 +60,34 @@ impl LogisticGrowth {
     /// The continuous-time solution `K / (1 + ((K − P0)/P0)·e^(−r t))` at time `t`.
     pub fn continuous(&self, t: f64) -> f64 {
         self.k / (1.0 + (self.k - self.p0) / self.p0 * (-self.r * t).exp())
+    }
+}
+
+/// The `logistic-growth` task's series.
+pub struct LogisticGrowthSeries;
+
+impl BuiltinSeries for LogisticGrowthSeries {
+    fn name(&self) -> &'static str {
+        "logistic-growth"
+    }
+
+    fn summary(&self) -> &'static str {
+        "fish stock P <- P + rP(1-P/K), r=0.2, K=1000, P0=10, 2% noise"
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    /// `r`, `k`, `p0`, `noise`: the model's parameters.
+    fn generate(&self, seed: u64, len: usize, params: &Params) -> Result<Vec<f64>> {
+        let d = LogisticGrowth::default();
+        let model = LogisticGrowth {
+            r: params.get("r", d.r)?,
+            k: params.get("k", d.k)?,
+            p0: params.get("p0", d.p0)?,
+            noise: params.get("noise", d.noise)?,
+        };
+        model.simulate(len, &mut Rng::new(seed))
     }
 }

@@ -1,6 +1,10 @@
 //! The logistic map `x ← r·x·(1 − x)`: fixed point, period doubling, then chaos as r grows.
 
-use autograd::{Error, Result};
+use autograd::{Error, Result, Rng};
+
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::BuiltinSeries;
 
 fn check(r: f64, x0: f64) -> Result<()> {
     if !(0.0..=4.0).contains(&r) || !(0.0..=1.0).contains(&x0) {
@@ -33,4 +37,27 @@ pub fn lyapunov(r: f64, x0: f64, burn_in: usize, n: usize) -> Result<f64> {
         .map(|x| (r * (1.0 - 2.0 * x)).abs().max(1e-300).ln())
         .sum();
     Ok(sum / n.max(1) as f64)
+}
+
+/// The `logistic-map` task's series: an orbit from a random start in [0.05, 0.95).
+pub struct LogisticMapSeries;
+
+impl BuiltinSeries for LogisticMapSeries {
+    fn name(&self) -> &'static str {
+        "logistic-map"
+    }
+
+    fn summary(&self) -> &'static str {
+        "x <- 4x(1-x), chaotic"
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    /// `r`: the map's parameter (default 4).
+    fn generate(&self, seed: u64, len: usize, params: &Params) -> Result<Vec<f64>> {
+        let mut rng = Rng::new(seed);
+        orbit(params.get("r", 4.0)?, rng.uniform_in(0.05, 0.95), len)
+    }
 }

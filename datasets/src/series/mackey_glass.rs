@@ -5,6 +5,10 @@ use std::collections::VecDeque;
 
 use autograd::{Error, Result};
 
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::BuiltinSeries;
+
 /// Parameters; [`Default`] is the chaotic benchmark a=0.2, b=0.1, n=10, τ=17, x0=1.2.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MackeyGlass {
@@ -75,5 +79,29 @@ impl MackeyGlass {
             }
         }
         Ok(out)
+    }
+}
+
+/// The `mackey-glass` task's series.
+pub struct MackeyGlassSeries;
+
+impl BuiltinSeries for MackeyGlassSeries {
+    fn name(&self) -> &'static str {
+        "mackey-glass"
+    }
+
+    fn summary(&self) -> &'static str {
+        "Mackey-Glass delay equation, tau=17"
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    /// `tau`: the delay (default 17); the series does not depend on the seed.
+    fn generate(&self, _seed: u64, len: usize, params: &Params) -> Result<Vec<f64>> {
+        let d = MackeyGlass::default();
+        let tau = params.get("tau", d.tau)?;
+        MackeyGlass { tau, ..d }.series(len)
     }
 }

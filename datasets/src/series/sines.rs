@@ -2,6 +2,10 @@
 
 use autograd::{Error, Result, Rng};
 
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::BuiltinSeries;
+
 /// One component `amplitude · sin(2π t / period + phase)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sine {
@@ -63,5 +67,32 @@ impl SineMixture {
                 clean + self.noise * rng.normal()
             })
             .collect())
+    }
+}
+
+/// The `sines` task's series: a random mixture drawn from the seed.
+pub struct SinesSeries;
+
+impl BuiltinSeries for SinesSeries {
+    fn name(&self) -> &'static str {
+        "sines"
+    }
+
+    fn summary(&self) -> &'static str {
+        "a random mixture of 2-3 sines with noise"
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    /// Seasons of 12 steps for the seasonal-naive baseline.
+    fn season(&self) -> usize {
+        12
+    }
+
+    fn generate(&self, seed: u64, len: usize, _params: &Params) -> Result<Vec<f64>> {
+        let mut rng = Rng::new(seed);
+        SineMixture::random(&mut rng).series(len, &mut rng)
     }
 }

@@ -4,6 +4,10 @@ use autograd::{Error, Result, Rng};
 
 use super::{mean, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::show::sparkline;
+use crate::task::{Problem, SyntheticSpec};
 
 /// Which published version of the task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,5 +123,73 @@ impl Generator for Adding {
             },
             lower_is_better: true,
         })
+    }
+}
+
+/// The adding problem as a task: `adding` (modern spec) or `adding-1997` (the original one).
+pub struct AddingTask(pub AddingSpec);
+
+impl SyntheticSpec for AddingTask {
+    type Generator = Adding;
+
+    fn name(&self) -> &'static str {
+        match self.0 {
+            AddingSpec::Modern => "adding",
+            AddingSpec::Original => "adding-1997",
+        }
+    }
+
+    fn summary(&self) -> &'static str {
+        match self.0 {
+            AddingSpec::Modern => {
+                "adding problem (default T=100), modern spec (values U[0,1), two markers)"
+            }
+            AddingSpec::Original => {
+                "adding problem (default T=100), Hochreiter & Schmidhuber 1997 spec"
+            }
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Regression
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe {
+            steps: 2500,
+            lr: 0.01,
+            clip: Some(1.0),
+            ..Recipe::default()
+        }
+    }
+
+    /// `t`: the sequence length (default 100).
+    fn generator(&self, params: &Params) -> Result<Adding> {
+        Adding::new(params.get("t", 100)?, self.0)
+    }
+
+    /// The target as the sum of the marked values, the values as a sparkline, carets under the
+    /// marked steps.
+    fn show_example(&self, _: &Adding, e: &Example, _seed: u64, _index: usize) -> String {
+        let (Input::Steps { values, .. }, Target::Values(y)) = (&e.input, &e.target) else {
+            return format!("{e:?}");
+        };
+        let v: Vec<f64> = values.chunks(2).map(|s| s[0] as f64).collect();
+        let marks = marked_positions(values);
+        let terms: Vec<String> = marks
+            .iter()
+            .map(|&t| format!("x[{t}]={:.3}", v[t]))
+            .collect();
+        let mut marker_line: Vec<char> = vec![' '; v.len()];
+        for &t in &marks {
+            marker_line[t] = '^';
+        }
+        format!(
+            "target {:.4} = {}\n     {}\n     {}",
+            y[0],
+            terms.join(" + "),
+            sparkline(&v),
+            marker_line.into_iter().collect::<String>().trim_end()
+        )
     }
 }

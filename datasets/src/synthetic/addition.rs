@@ -2,8 +2,11 @@
 
 use autograd::{Error, Result, Rng};
 
-use super::{framed, positional_majority_baseline, Generator};
+use super::{framed, positional_majority_baseline, seq2seq_recipe, show_translation, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, PromptStyle, SyntheticSpec};
 use crate::text::{Granularity, Vocab};
 
 /// Sums of two numbers of 1..=`digits` digits each.
@@ -64,5 +67,57 @@ impl Generator for Addition {
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
         Some(positional_majority_baseline(examples))
+    }
+}
+
+/// Addition as a task: `addition`, or `addition-reversed` with the question read backwards.
+pub struct AdditionTask {
+    /// Whether the question is reversed.
+    pub reversed: bool,
+}
+
+impl SyntheticSpec for AdditionTask {
+    type Generator = Addition;
+
+    fn name(&self) -> &'static str {
+        if self.reversed {
+            "addition-reversed"
+        } else {
+            "addition"
+        }
+    }
+
+    fn summary(&self) -> &'static str {
+        if self.reversed {
+            "addition with the question reversed"
+        } else {
+            "\"535+61\" -> \"596\", operands up to 3 digits"
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Seq2Seq
+    }
+
+    fn recipe(&self) -> Recipe {
+        seq2seq_recipe(128, 1500)
+    }
+
+    /// A prompt is reversed as the questions were in training.
+    fn prompt_style(&self) -> PromptStyle {
+        if self.reversed {
+            PromptStyle::ReversedSource
+        } else {
+            PromptStyle::Source
+        }
+    }
+
+    /// `digits`: the operands' maximum length (default 3).
+    fn generator(&self, params: &Params) -> Result<Addition> {
+        Addition::new(params.get("digits", 3)?, self.reversed)
+    }
+
+    fn show_example(&self, g: &Addition, e: &Example, _seed: u64, _index: usize) -> String {
+        show_translation(e, g.vocab())
     }
 }

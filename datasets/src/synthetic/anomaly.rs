@@ -6,7 +6,11 @@
 use autograd::{Error, Result, Rng};
 
 use super::{majority_baseline, Generator};
-use crate::dataset::{Baseline, Example, Input, Target};
+use crate::dataset::{example_rng, Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::show::sparkline;
+use crate::task::{Problem, SyntheticSpec};
 
 /// Noisy sine sequences of `len` steps, half with an anomaly.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,5 +73,50 @@ impl Generator for Anomaly {
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
         Some(majority_baseline(examples))
+    }
+}
+
+/// The anomaly task: classes `normal` and `anomaly`.
+pub struct AnomalyTask;
+
+impl SyntheticSpec for AnomalyTask {
+    type Generator = Anomaly;
+
+    fn name(&self) -> &'static str {
+        "anomaly"
+    }
+
+    fn summary(&self) -> &'static str {
+        "anomaly or not in a noisy periodic signal of 64 steps"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Classification
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    /// `len`: steps per signal (default 64).
+    fn generator(&self, params: &Params) -> Result<Anomaly> {
+        Anomaly::new(params.get("len", 64)?)
+    }
+
+    fn labels(&self) -> Vec<String> {
+        vec!["normal".into(), "anomaly".into()]
+    }
+
+    /// What was drawn (the anomaly's kind and place, redrawn from the example's stream) and the
+    /// signal as a sparkline.
+    fn show_example(&self, g: &Anomaly, _: &Example, seed: u64, index: usize) -> String {
+        // The training split's example `index` is drawn from example_rng(seed, index).
+        let (x, _, info) = g.draw(&mut example_rng(seed, index as u64));
+        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let label = match info {
+            Some((kind, t)) => format!("anomalous: {} at t={t}", KINDS[kind]),
+            None => "normal".to_string(),
+        };
+        format!("{label}\n     {}", sparkline(&x))
     }
 }

@@ -4,10 +4,13 @@
 //! Features (24 values): for each of two object slots, `present`, colour one-hot (4), shape
 //! one-hot (4), size one-hot (2); then the relation one-hot (2: left of, above).
 
-use autograd::Rng;
+use autograd::{Result, Rng};
 
 use super::{framed, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 use crate::text::lm::ngram_nats;
 use crate::text::{Granularity, Vocab};
 
@@ -90,5 +93,47 @@ impl Generator for Captioning {
             predictor: "unigram word frequencies, ignoring the scene",
             lower_is_better: true,
         })
+    }
+}
+
+/// The captioning task: a scene's feature vector to its sentence.
+pub struct CaptioningTask;
+
+impl SyntheticSpec for CaptioningTask {
+    type Generator = Captioning;
+
+    fn name(&self) -> &'static str {
+        "captioning"
+    }
+
+    fn summary(&self) -> &'static str {
+        "scene feature vector -> sentence with BOS/EOS"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::ConditionedGeneration
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    fn generator(&self, _params: &Params) -> Result<Captioning> {
+        Ok(Captioning::default())
+    }
+
+    /// The feature bits in their three groups, then the sentence.
+    fn show_example(&self, g: &Captioning, e: &Example, _seed: u64, _index: usize) -> String {
+        let (Input::Vector(f), Target::Tokens(y)) = (&e.input, &e.target) else {
+            return format!("{e:?}");
+        };
+        let bits: String = f.iter().map(|&v| if v > 0.5 { '1' } else { '0' }).collect();
+        format!(
+            "{} {} {} → {}",
+            &bits[..11],
+            &bits[11..22],
+            &bits[22..],
+            g.vocab().decode(y)
+        )
     }
 }

@@ -8,6 +8,9 @@ use autograd::{Error, Result, Rng};
 
 use super::Generator;
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 
 /// How many symbols are copied.
 pub const SYMBOLS: usize = 10;
@@ -108,4 +111,76 @@ impl Generator for CopyTask {
             lower_is_better: true,
         })
     }
+}
+
+/// The copy task's descriptor (tags `PAD`, `a0`..`a9`).
+pub struct CopyTaskSpec;
+
+impl SyntheticSpec for CopyTaskSpec {
+    type Generator = CopyTask;
+
+    fn name(&self) -> &'static str {
+        "copy"
+    }
+
+    fn summary(&self) -> &'static str {
+        "copy task (default T=100): 10 symbols, wait, write them back"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Tagging
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe {
+            model: "gru",
+            hidden: 128,
+            steps: 3000,
+            clip: Some(1.0),
+            ..Recipe::default()
+        }
+    }
+
+    /// `t`: the delay T (default 100).
+    fn generator(&self, params: &Params) -> Result<CopyTask> {
+        CopyTask::new(params.get("t", 100)?)
+    }
+
+    fn labels(&self) -> Vec<String> {
+        (0..VOCAB_SIZE).map(CopyTask::symbol_name).collect()
+    }
+
+    /// Inputs are the tags' ids: PAD and a0..a9.
+    fn token_count(&self, _: &CopyTask) -> usize {
+        VOCAB_SIZE
+    }
+
+    /// Input and output with runs of blanks counted (`_×99`), symbols as digits, `:` the delimiter.
+    fn show_example(&self, _: &CopyTask, e: &Example, _seed: u64, _index: usize) -> String {
+        let (Input::Tokens(x), Target::Tags(y)) = (&e.input, &e.target) else {
+            return format!("{e:?}");
+        };
+        format!("in  {}\n     out {}", copy_symbols(x), copy_symbols(y))
+    }
+}
+
+/// Copy-task ids as text: symbols as their digit, runs of blanks as `_×n`, delimiters as `:`.
+fn copy_symbols(ids: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let id = ids[i];
+        let run = ids[i..].iter().take_while(|&&x| x == id).count();
+        match id {
+            BLANK => parts.push(format!("_×{run}")),
+            DELIMITER => parts.push(":".repeat(run)),
+            _ => {
+                parts.push((id - 1).to_string());
+                i += 1;
+                continue;
+            }
+        }
+        i += run;
+    }
+    parts.join(" ")
 }

@@ -2,10 +2,13 @@
 //!
 //! Dates are uniform over 1950-01-01..=2049-12-31; each example picks one of [`FORMATS`] formats.
 
-use autograd::Rng;
+use autograd::{Result, Rng};
 
-use super::{framed, positional_majority_baseline, Generator};
+use super::{framed, positional_majority_baseline, seq2seq_recipe, show_translation, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 use crate::text::{Granularity, Vocab};
 
 const MONTHS: [&str; 12] = [
@@ -154,5 +157,40 @@ impl Generator for Dates {
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
         Some(positional_majority_baseline(examples))
+    }
+}
+
+/// The date-translation task.
+pub struct DatesTask;
+
+impl SyntheticSpec for DatesTask {
+    type Generator = Dates;
+
+    fn name(&self) -> &'static str {
+        "dates"
+    }
+
+    fn summary(&self) -> &'static str {
+        "12 human date formats -> ISO YYYY-MM-DD"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Seq2Seq
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe {
+            bidirectional: true,
+            attention: true,
+            ..seq2seq_recipe(64, 1200)
+        }
+    }
+
+    fn generator(&self, _params: &Params) -> Result<Dates> {
+        Ok(Dates::default())
+    }
+
+    fn show_example(&self, g: &Dates, e: &Example, _seed: u64, _index: usize) -> String {
+        show_translation(e, g.vocab())
     }
 }

@@ -1,9 +1,13 @@
-//! What reversal and sorting share: random digit strings over one vocabulary, and the echo baseline.
+//! Reversal and sorting (seq2seq): a digit string in, its digits reversed or in ascending order
+//! out (BOS … EOS), with the echo baseline.
 
 use autograd::{Result, Rng};
 
-use super::check_lengths;
+use super::{check_lengths, framed, seq2seq_recipe, show_translation, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 use crate::text::{Granularity, Vocab};
 
 /// The digit vocabulary shared by reversal and sorting: specials then `0`..`9`.
@@ -61,5 +65,93 @@ pub(crate) fn identity_baseline(examples: &mut dyn Iterator<Item = Example>) -> 
         value: hits as f64 / total.max(1) as f64,
         predictor: "echo the input unchanged",
         lower_is_better: false,
+    }
+}
+
+/// What a digit task does to its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigitOrder {
+    /// The digits in reverse order (`reversal`).
+    Reversed,
+    /// The digits in ascending order (`sorting`).
+    Sorted,
+}
+
+/// Digit strings of `min_len..=max_len` digits mapped to their reversal or their sorted order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DigitTransform {
+    strings: DigitStrings,
+    order: DigitOrder,
+}
+
+impl DigitTransform {
+    /// Inputs of `min_len..=max_len` digits, outputs in `order`.
+    pub fn new(order: DigitOrder, min_len: usize, max_len: usize) -> Result<Self> {
+        let strings = DigitStrings::new(DigitTask(order).name(), min_len, max_len)?;
+        Ok(DigitTransform { strings, order })
+    }
+
+    /// The vocabulary of inputs and outputs.
+    pub fn vocab(&self) -> &Vocab {
+        self.strings.vocab()
+    }
+}
+
+impl Generator for DigitTransform {
+    fn vocab(&self) -> Option<&Vocab> {
+        Some(self.strings.vocab())
+    }
+    fn generate(&self, rng: &mut Rng) -> Example {
+        let x = self.strings.draw(rng);
+        let mut y = x.clone();
+        match self.order {
+            DigitOrder::Reversed => y.reverse(),
+            DigitOrder::Sorted => y.sort(), // digit ids are in digit order
+        }
+        Example {
+            input: Input::Tokens(x),
+            target: Target::Tokens(framed(y)),
+        }
+    }
+    fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
+        Some(identity_baseline(examples))
+    }
+}
+
+/// The digit tasks: `reversal` and `sorting`.
+pub struct DigitTask(pub DigitOrder);
+
+impl SyntheticSpec for DigitTask {
+    type Generator = DigitTransform;
+
+    fn name(&self) -> &'static str {
+        match self.0 {
+            DigitOrder::Reversed => "reversal",
+            DigitOrder::Sorted => "sorting",
+        }
+    }
+
+    fn summary(&self) -> &'static str {
+        match self.0 {
+            DigitOrder::Reversed => "reverse a string of 1-10 digits",
+            DigitOrder::Sorted => "sort a string of 1-10 digits",
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Seq2Seq
+    }
+
+    fn recipe(&self) -> Recipe {
+        seq2seq_recipe(64, 1000)
+    }
+
+    /// `min`, `max`: the range of lengths (default 1..=10).
+    fn generator(&self, params: &Params) -> Result<DigitTransform> {
+        DigitTransform::new(self.0, params.get("min", 1)?, params.get("max", 10)?)
+    }
+
+    fn show_example(&self, g: &DigitTransform, e: &Example, _seed: u64, _index: usize) -> String {
+        show_translation(e, g.vocab())
     }
 }

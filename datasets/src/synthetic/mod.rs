@@ -12,9 +12,7 @@ pub mod copy;
 pub mod dates;
 pub mod digits;
 pub mod parity;
-pub mod reversal;
 pub mod sentiment;
-pub mod sorting;
 pub mod tagging;
 
 use autograd::{Error, Rng};
@@ -227,4 +225,23 @@ pub(crate) fn check_lengths(task: &str, min_len: usize, max_len: usize) -> Resul
         )));
     }
     Ok(())
+}
+
+/// A seq2seq example as `input → output`, both decoded with `vocab`.
+pub(crate) fn show_translation(e: &Example, vocab: &Vocab) -> String {
+    let (crate::dataset::Input::Tokens(x), Target::Tokens(y)) = (&e.input, &e.target) else {
+        return format!("{e:?}");
+    };
+    format!("{} → {}", vocab.decode(x), vocab.decode(y))
+}
+
+/// The recipe shared by the seq2seq toys: an LSTM encoder-decoder of `hidden` units trained for
+/// `steps` steps.
+pub(crate) fn seq2seq_recipe(hidden: usize, steps: usize) -> crate::recipe::Recipe {
+    crate::recipe::Recipe {
+        hidden,
+        steps,
+        clip: Some(1.0),
+        ..crate::recipe::Recipe::default()
+    }
 }

@@ -4,6 +4,9 @@ use autograd::{Result, Rng};
 
 use super::{check_lengths, majority_baseline, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 
 /// Bit sequences of `min_len..=max_len` steps (one feature per step); class 1 = odd number of ones.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,5 +38,49 @@ impl Generator for Parity {
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
         Some(majority_baseline(examples))
+    }
+}
+
+/// The parity task: classes `even` and `odd`.
+pub struct ParityTask;
+
+impl SyntheticSpec for ParityTask {
+    type Generator = Parity;
+
+    fn name(&self) -> &'static str {
+        "parity"
+    }
+
+    fn summary(&self) -> &'static str {
+        "odd number of ones in 1-20 bits"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Classification
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    /// `min`, `max`: the range of lengths (default 1..=20).
+    fn generator(&self, params: &Params) -> Result<Parity> {
+        Parity::new(params.get("min", 1)?, params.get("max", 20)?)
+    }
+
+    fn labels(&self) -> Vec<String> {
+        vec!["even".into(), "odd".into()]
+    }
+
+    /// The bits, then the class.
+    fn show_example(&self, _: &Parity, e: &Example, _seed: u64, _index: usize) -> String {
+        let (Input::Steps { values, .. }, Target::Class(c)) = (&e.input, &e.target) else {
+            return format!("{e:?}");
+        };
+        let bits: String = values
+            .iter()
+            .map(|&b| if b > 0.5 { '1' } else { '0' })
+            .collect();
+        format!("{bits:<20} → {}", self.labels()[*c])
     }
 }

@@ -4,10 +4,13 @@
 //! adjective's polarity, and with two clauses joined by "but" the second decides. Class 1 is
 //! positive, 0 negative.
 
-use autograd::Rng;
+use autograd::{Result, Rng};
 
 use super::{majority_baseline, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 use crate::text::corpus::{render, ADJECTIVES, DETERMINERS, NOUNS};
 use crate::text::{Granularity, Vocab};
 
@@ -99,5 +102,44 @@ impl Generator for Sentiment {
     }
     fn baseline(&self, examples: &mut dyn Iterator<Item = Example>) -> Option<Baseline> {
         Some(majority_baseline(examples))
+    }
+}
+
+/// The sentiment task: classes `negative` and `positive`.
+pub struct SentimentTask;
+
+impl SyntheticSpec for SentimentTask {
+    type Generator = Sentiment;
+
+    fn name(&self) -> &'static str {
+        "sentiment"
+    }
+
+    fn summary(&self) -> &'static str {
+        "positive/negative generated sentences with negation and 'but'"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Classification
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    fn generator(&self, _params: &Params) -> Result<Sentiment> {
+        Ok(Sentiment::default())
+    }
+
+    fn labels(&self) -> Vec<String> {
+        vec!["negative".into(), "positive".into()]
+    }
+
+    /// The class, then the sentence.
+    fn show_example(&self, g: &Sentiment, e: &Example, _seed: u64, _index: usize) -> String {
+        let (Input::Tokens(x), Target::Class(c)) = (&e.input, &e.target) else {
+            return format!("{e:?}");
+        };
+        format!("{:<8}  {}", self.labels()[*c], g.vocab().decode(x))
     }
 }

@@ -8,6 +8,9 @@ use autograd::{Error, Result, Rng};
 
 use super::Generator;
 use crate::dataset::{Baseline, Example, Input, Target};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::task::{Problem, SyntheticSpec};
 use crate::text::{Granularity, Vocab};
 
 /// Tag of every unambiguous word.
@@ -118,5 +121,60 @@ impl Generator for Tagging {
             predictor: "each word's most frequent tag (left context cannot decide)",
             lower_is_better: false,
         })
+    }
+}
+
+/// The tagging task: tags `<pad>`, `O`, `PERSON`, `THING`.
+pub struct TaggingTask;
+
+impl SyntheticSpec for TaggingTask {
+    type Generator = Tagging;
+
+    fn name(&self) -> &'static str {
+        "tagging"
+    }
+
+    fn summary(&self) -> &'static str {
+        "an early word's tag decided by a later cue (bidirectional)"
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Tagging
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe {
+            bidirectional: true,
+            steps: 600,
+            ..Recipe::default()
+        }
+    }
+
+    /// `len`: words per sentence (default 12); `gap`: the largest distance to the cue (default 5).
+    fn generator(&self, params: &Params) -> Result<Tagging> {
+        Tagging::new(params.get("len", 12)?, params.get("gap", 5)?)
+    }
+
+    fn labels(&self) -> Vec<String> {
+        TAG_NAMES.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The sentence with each tagged word as `word/TAG`.
+    fn show_example(&self, g: &Tagging, e: &Example, _seed: u64, _index: usize) -> String {
+        let (Input::Tokens(x), Target::Tags(y)) = (&e.input, &e.target) else {
+            return format!("{e:?}");
+        };
+        x.iter()
+            .zip(y)
+            .map(|(&w, &t)| {
+                let word = g.vocab().token(w);
+                if t == O {
+                    word.to_string()
+                } else {
+                    format!("{word}/{}", TAG_NAMES[t])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }

@@ -1,0 +1,88 @@
+//! [`Recipe`]: a task's default model and training settings, the run `seqzoo train --task X` makes
+//! when no other flag is given. Every flag overrides one field.
+
+use std::fmt;
+
+/// A task's default model and training settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipe {
+    /// The model: `srn`, `srn-relu`, `lstm`, `gru` or `mlp` (the fixed-window baseline).
+    pub model: &'static str,
+    /// Hidden units per layer (and direction).
+    pub hidden: usize,
+    /// Stacked recurrent layers.
+    pub layers: usize,
+    /// Read the sequence in both directions.
+    pub bidirectional: bool,
+    /// Embedding size of token inputs.
+    pub embedding: usize,
+    /// Attention over the encoder outputs (seq2seq).
+    pub attention: bool,
+    /// Dropout between stacked layers, in training.
+    pub dropout: f64,
+    /// Training steps.
+    pub steps: usize,
+    /// Examples per batch.
+    pub batch: usize,
+    /// The optimizer: `sgd`, `adam`, `adamw`, `rmsprop`, `adagrad`.
+    pub optimizer: &'static str,
+    /// The learning rate.
+    pub lr: f64,
+    /// The global gradient-norm clip, if any.
+    pub clip: Option<f64>,
+    /// The learning-rate schedule: `constant` or `cosine`.
+    pub schedule: &'static str,
+    /// Seq2seq: the probability of feeding the true previous token while training.
+    pub teacher_forcing: f64,
+}
+
+impl Default for Recipe {
+    /// One LSTM layer of 64 units, embeddings of 32; 1000 steps of Adam at 3e-3 on batches of 32,
+    /// no clipping, a constant rate, full teacher forcing.
+    fn default() -> Self {
+        Recipe {
+            model: "lstm",
+            hidden: 64,
+            layers: 1,
+            bidirectional: false,
+            embedding: 32,
+            attention: false,
+            dropout: 0.0,
+            steps: 1000,
+            batch: 32,
+            optimizer: "adam",
+            lr: 3e-3,
+            clip: None,
+            schedule: "constant",
+            teacher_forcing: 1.0,
+        }
+    }
+}
+
+impl fmt::Display for Recipe {
+    /// One line such as `lstm 1x64 bi, adam lr 0.003, clip 1, batch 32, 2000 steps, cosine`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}x{}", self.model, self.layers, self.hidden)?;
+        if self.bidirectional {
+            write!(f, " bi")?;
+        }
+        if self.attention {
+            write!(f, " +attention")?;
+        }
+        if self.dropout > 0.0 {
+            write!(f, " dropout {}", self.dropout)?;
+        }
+        write!(f, ", {} lr {}", self.optimizer, self.lr)?;
+        if let Some(clip) = self.clip {
+            write!(f, ", clip {clip}")?;
+        }
+        write!(f, ", batch {}, {} steps", self.batch, self.steps)?;
+        if self.schedule != "constant" {
+            write!(f, ", {}", self.schedule)?;
+        }
+        if self.teacher_forcing < 1.0 {
+            write!(f, ", teacher forcing {}", self.teacher_forcing)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,189 @@
+//! Forecasting tasks: a built-in series file describes its series with a [`BuiltinSeries`], and
+//! [`SeriesTask`] makes it a [`Task`]; a user's CSV column goes through the same [`forecasting`].
+
+use std::fmt::Write;
+
+use autograd::{Error, Result};
+
+use super::TaskSizes;
+use super::{ForecastBaselines, InputKind, OutputKind, Problem, PromptStyle, Task, TaskData};
+use crate::dataset::{Baseline, Dataset};
+use crate::params::Params;
+use crate::recipe::Recipe;
+use crate::series::task::{ForecastConfig, Forecasting};
+use crate::show::sparkline;
+use crate::split::Split;
+
+/// How many values a built-in series has unless `len=` says otherwise.
+pub const SERIES_LEN: usize = 1000;
+
+/// Everything a built-in series' own file says about its task.
+pub trait BuiltinSeries: Send + Sync {
+    /// The name used on the command line.
+    fn name(&self) -> &'static str;
+
+    /// One line on what it is, with its default settings.
+    fn summary(&self) -> &'static str;
+
+    /// The default model and training settings.
+    fn recipe(&self) -> Recipe;
+
+    /// The season length of its seasonal-naive baseline in `seqzoo data` (1: none).
+    fn season(&self) -> usize {
+        1
+    }
+
+    /// The series of `len` values (the `len` setting, default [`SERIES_LEN`]) generated from
+    /// `seed` with its own settings from `params`.
+    fn generate(&self, seed: u64, len: usize, params: &Params) -> Result<Vec<f64>>;
+}
+
+/// A built-in series as a forecasting [`Task`].
+pub struct SeriesTask<S>(pub S);
+
+impl<S: BuiltinSeries> SeriesTask<S> {
+    /// The series generated from `seed` with `params` (`len` and the series' own settings), all of
+    /// which it must use.
+    pub fn series(&self, seed: u64, params: &Params) -> Result<Vec<f64>> {
+        let values = self
+            .0
+            .generate(seed, params.get("len", SERIES_LEN)?, params)?;
+        params.check_all_used(self.0.name())?;
+        Ok(values)
+    }
+}
+
+impl<S: BuiltinSeries> Task for SeriesTask<S> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn summary(&self) -> String {
+        self.0.summary().to_string()
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Forecasting
+    }
+
+    fn recipe(&self) -> Recipe {
+        self.0.recipe()
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        PromptStyle::Continue
+    }
+
+    fn prepare(&self, seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
+        let config = forecast_config(self.0.name(), params)?;
+        let values = self.series(seed, params)?;
+        forecasting(self.0.name(), values, config, self.0.recipe())
+    }
+
+    fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String> {
+        let values = self.series(seed, params)?;
+        let config = ForecastConfig {
+            season: self.0.season(),
+            ..ForecastConfig::default()
+        };
+        let task = Forecasting::new(values.clone(), config)?;
+        let [tr, va, te] = Split::ALL.map(|s| task.range(s));
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} values; splits train {}..{}, val {}..{}, test {}..{}; normalized with train mean {:.4}, std {:.4}",
+            values.len(),
+            tr.start,
+            tr.end,
+            va.start,
+            va.end,
+            te.start,
+            te.end,
+            task.normalizer().mean,
+            task.normalizer().std
+        );
+        let errors: Vec<String> = task
+            .baselines(Split::Val)
+            .iter()
+            .map(|e| format!("{} {:.4}", e.name, e.rmse))
+            .collect();
+        let _ = writeln!(out, "baselines (val rmse): {}", errors.join(", "));
+        let _ = writeln!(
+            out,
+            "first 80: {}",
+            sparkline(&values[..80.min(values.len())])
+        );
+        for (t, v) in values.iter().enumerate().take(n) {
+            let _ = writeln!(out, "t={t:<4} {v:>12.4}");
+        }
+        Ok(out)
+    }
+}
+
+/// The window settings `k` (past values) and `horizon` of a forecasting task.
+pub(crate) fn forecast_config(name: &str, params: &Params) -> Result<ForecastConfig> {
+    let d = ForecastConfig::default();
+    let config = ForecastConfig {
+        k: params.get("k", d.k)?,
+        horizon: params.get("horizon", d.horizon)?,
+        ..d
+    };
+    if config.k == 0 || config.horizon == 0 {
+        return Err(Error::Config(format!(
+            "{name}: k and horizon must be at least 1"
+        )));
+    }
+    Ok(config)
+}
+
+/// The forecasting task of `series` named `name`: windows per split, the persistence and mean
+/// baselines on the validation split.
+pub(crate) fn forecasting(
+    name: &str,
+    series: Vec<f64>,
+    config: ForecastConfig,
+    recipe: Recipe,
+) -> Result<TaskData> {
+    let task = Forecasting::new(series, config.clone())?;
+    let val = task.windows(Split::Val)?;
+    if val.is_empty() {
+        return Err(Error::Data(format!(
+            "{name}: the validation split holds no window of {} + {} values; the series is too short",
+            config.k, config.horizon
+        )));
+    }
+    let errors = task.baselines(Split::Val);
+    let rmse = |n: &str| {
+        errors
+            .iter()
+            .find(|e| e.name == n)
+            .map_or(f64::NAN, |e| e.rmse)
+    };
+    let forecast = ForecastBaselines {
+        persistence_rmse: rmse("persistence"),
+        mean_rmse: rmse("train_mean"),
+        scale: task.normalizer().std,
+    };
+    let baseline = Baseline {
+        metric: "rmse",
+        value: forecast.persistence_rmse,
+        predictor: "persistence (repeat the last value)",
+        lower_is_better: true,
+    };
+    Ok(TaskData {
+        name: name.to_string(),
+        problem: Problem::Forecasting,
+        input: InputKind::Steps { width: 1 },
+        output: OutputKind::Values {
+            count: config.horizon,
+        },
+        vocab: None,
+        labels: vec![],
+        baseline: Some(baseline),
+        train: Box::new(task.windows(Split::Train)?),
+        val: Box::new(val),
+        forecast: Some(forecast),
+        recipe,
+        prompt: PromptStyle::Continue,
+    })
+}
