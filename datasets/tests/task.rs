@@ -130,3 +130,52 @@ fn a_text_file_becomes_windows_over_a_train_vocabulary() {
     );
     check_examples(&data, &*data.val);
 }
+
+/// A class task whose file forgets to name its labels.
+struct Unlabelled;
+
+impl datasets::task::SyntheticSpec for Unlabelled {
+    type Generator = datasets::synthetic::parity::Parity;
+    fn name(&self) -> &'static str {
+        "unlabelled"
+    }
+    fn summary(&self) -> &'static str {
+        "parity without label names"
+    }
+    fn problem(&self) -> Problem {
+        Problem::Classification
+    }
+    fn recipe(&self) -> datasets::Recipe {
+        datasets::Recipe::default()
+    }
+    fn generator(&self, _: &Params) -> datasets::Result<Self::Generator> {
+        datasets::synthetic::parity::Parity::new(1, 4)
+    }
+    fn show_example(&self, _: &Self::Generator, _: &datasets::Example, _: u64, _: usize) -> String {
+        String::new()
+    }
+}
+
+#[test]
+fn a_class_task_without_label_names_is_an_error_not_a_guess() {
+    use datasets::task::{SyntheticTask, Task};
+    let err = SyntheticTask(Unlabelled)
+        .prepare(0, &Params::default(), SIZES)
+        .err()
+        .expect("no labels, no task")
+        .to_string();
+    assert!(err.contains("unlabelled") && err.contains("labels"), "{err}");
+}
+
+#[test]
+fn every_task_has_a_recipe_and_file_recipes_scale_with_the_file() {
+    use datasets::task::{CsvFileTask, TextFileTask};
+    for task in TASKS {
+        let r = task.recipe();
+        assert!(r.steps > 0 && r.batch > 0 && r.hidden > 0 && r.lr > 0.0, "{}", task.name());
+    }
+    let small = TextFileTask::recipe_for(20_000);
+    let big = TextFileTask::recipe_for(1_000_000);
+    assert!(small.steps < big.steps && small.hidden < big.hidden, "{small} / {big}");
+    assert!(CsvFileTask::recipe_for(300).steps < CsvFileTask::recipe_for(5_000).steps);
+}

@@ -12,8 +12,8 @@ use super::{usage_error, Failure, EXIT_FAILURE, EXIT_USAGE};
 /// Arguments of `seqzoo data`.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// The task to show (`seqzoo data list` names them all), or `csv:PATH` / `text:PATH`.
-    pub task: String,
+    /// The task to show, or `csv:PATH` / `text:PATH`; without one (or `list`), the task list.
+    pub task: Option<String>,
     /// How many examples (or values, or lines) to print.
     #[arg(long, default_value_t = 5)]
     pub n: usize,
@@ -32,24 +32,40 @@ pub struct DataArgs {
     pub skip_missing: bool,
 }
 
-/// The known tasks, one per line with their kind and summary.
-fn list() -> String {
+/// The known tasks, one per line with their problem type and summary, then their recipe.
+pub fn list() -> String {
     datasets::registry::TASKS
         .iter()
-        .map(|t| format!("{:<18} {:<15} {}\n", t.name, t.kind, t.summary))
+        .map(|t| {
+            format!(
+                "{:<18} {:<15} {}\n{:<18} {:<15} recipe: {}\n",
+                t.name(),
+                t.problem().name(),
+                t.summary(),
+                "",
+                "",
+                t.recipe()
+            )
+        })
         .collect()
 }
 
 /// Runs the subcommand; an unknown task is a usage error listing the known ones.
 pub fn run(args: &DataArgs) -> Result<String, Failure> {
-    let is_file = args.task.starts_with("csv:") || args.task.starts_with("text:");
-    if !args.settings.is_empty() && (is_file || args.task == "list") {
+    let Some(task) = &args.task else {
+        if !args.settings.is_empty() {
+            return Err(usage_error("--set only applies to a task".into()));
+        }
+        return Ok(list());
+    };
+    let is_file = task.starts_with("csv:") || task.starts_with("text:");
+    if !args.settings.is_empty() && (is_file || task == "list") {
         return Err(usage_error("--set only applies to a task".into()));
     }
-    if args.task == "list" {
+    if task == "list" {
         return Ok(list());
     }
-    if let Some(path) = args.task.strip_prefix("csv:") {
+    if let Some(path) = task.strip_prefix("csv:") {
         let Some(column) = &args.column else {
             return Err(usage_error(format!(
                 "{path}: which column? give it with --column NAME"
@@ -68,18 +84,18 @@ pub fn run(args: &DataArgs) -> Result<String, Failure> {
             "--column and --skip-missing only apply to csv:PATH".into(),
         ));
     }
-    if let Some(path) = args.task.strip_prefix("text:") {
+    if let Some(path) = task.strip_prefix("text:") {
         return datasets::show::text_file(Path::new(path), args.n).map_err(Failure::runtime);
     }
-    if datasets::registry::find(&args.task).is_none() {
+    if datasets::registry::find(task).is_none() {
         return Err(usage_error(format!(
             "unknown task '{}'; known tasks: {}, or csv:PATH --column NAME, or text:PATH",
-            args.task,
+            task,
             datasets::registry::names().join(", ")
         )));
     }
     let params = Params::parse(&args.settings).map_err(|e| usage_error(e.to_string()))?;
-    datasets::show::show_with(&args.task, args.n, args.seed, &params).map_err(|e| Failure {
+    datasets::show::show_with(task, args.n, args.seed, &params).map_err(|e| Failure {
         message: e.to_string(),
         code: match e {
             // A bad or unknown setting is a usage error like a bad flag.

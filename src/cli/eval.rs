@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use seqzoo::problem::Trained;
+use seqzoo::problem::{problem_type, Trained};
 use serde_json::{Map, Value};
 
-use super::report::verdict;
 use super::Failure;
 
 /// Arguments of `seqzoo eval`.
@@ -69,19 +68,7 @@ pub fn run(args: &EvalArgs) -> Result<String, Failure> {
     for (name, v) in metrics.iter() {
         out += &format!("  {name:<18} {v:.4}\n");
     }
-    if let (Some(b), Some((value, beats))) = (&task.baseline, verdict(&task, &metrics)) {
-        out += &format!(
-            "val_{} {value:.4} vs baseline {:.4} ({}): {}\n",
-            b.metric,
-            b.value,
-            b.predictor,
-            if beats {
-                "beats the baseline"
-            } else {
-                "does not beat the baseline"
-            }
-        );
-    }
+    out += &problem_type(task.problem).report(&task, &metrics);
     if args.json {
         let mut map = Map::new();
         let number = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);

@@ -4,11 +4,8 @@
 
 use std::path::PathBuf;
 
-use autograd::{Rng, Tensor};
 use clap::Args;
-use datasets::text::{Vocab, BOS, EOS};
-use datasets::Input;
-use seqzoo::problem::{Model, Trained};
+use seqzoo::problem::{GenerateRequest, Trained};
 use zoo::models::Sampling;
 
 use super::{usage_error, Failure};
@@ -55,126 +52,25 @@ impl GenerateArgs {
     }
 }
 
-/// The vocabulary of a token model, or a runtime error naming the checkpoint.
-fn vocab<'a>(trained: &'a Trained, args: &GenerateArgs) -> Result<&'a Vocab, Failure> {
-    trained.vocab.as_ref().ok_or_else(|| {
-        Failure::runtime(format!(
-            "{}: the checkpoint holds no vocabulary to read and write text with",
-            args.checkpoint.display()
-        ))
-    })
-}
-
-/// The prompt's ids, an error naming the characters the model has never seen.
-fn encode(vocab: &Vocab, prompt: &str) -> Result<Vec<usize>, Failure> {
-    let ids = vocab.encode(prompt);
-    let unknown: String = prompt
-        .chars()
-        .zip(&ids)
-        .filter(|(_, &id)| id == datasets::text::UNK)
-        .map(|(c, _)| c)
-        .collect();
-    if vocab.granularity() == datasets::text::Granularity::Char && !unknown.is_empty() {
-        return Err(usage_error(format!(
-            "the prompt has characters the model never saw in training: {unknown:?}"
-        )));
-    }
-    Ok(ids)
-}
-
-/// Loads the checkpoint and generates.
+/// Loads the checkpoint and generates as its problem type does.
 pub fn run(args: &GenerateArgs) -> Result<String, Failure> {
     let sampling = args.sampling()?;
     if args.beam == 0 {
         return Err(usage_error("--beam must be at least 1".into()));
     }
     let trained = Trained::load(&args.checkpoint).map_err(Failure::runtime)?;
-    let mut rng = Rng::new(args.seed);
-    match &trained.model {
-        Model::LanguageModel(lm) if lm.config().context.is_none() => {
-            let vocab = vocab(&trained, args)?;
-            // Sentence models (the built-in corpus) start at BOS and end at EOS; text models
-            // continue the prompt, or the most frequent character when there is none.
-            let sentences = trained.spec.task == "corpus";
-            let mut prompt = encode(vocab, &args.prompt)?;
-            if sentences {
-                prompt.insert(0, BOS);
-            } else if prompt.is_empty() {
-                prompt.push(datasets::text::vocab::SPECIALS.len());
-            }
-            let eos = sentences.then_some(EOS);
-            let ids = lm.generate(
-                &trained.store,
-                &prompt,
-                args.len,
-                sampling,
-                None,
-                eos,
-                &mut rng,
-            );
-            Ok(format!("{}{}\n", vocab.decode(&prompt), vocab.decode(&ids)))
+    let request = GenerateRequest {
+        prompt: args.prompt.clone(),
+        len: args.len,
+        sampling,
+        beam: args.beam,
+        seed: args.seed,
+    };
+    trained.generate(&request).map_err(|e| {
+        let failure = Failure::from_error(e);
+        Failure {
+            message: format!("{}: {}", args.checkpoint.display(), failure.message),
+            ..failure
         }
-        Model::LanguageModel(lm) => {
-            // A conditioned model: describe a validation scene the model never trained on.
-            let vocab = vocab(&trained, args)?;
-            let task = trained.spec.prepare_task().map_err(Failure::runtime)?;
-            let index = (args.seed as usize) % task.val.len();
-            let example = task.val.example(index);
-            let Input::Vector(features) = example.input else {
-                return Err(Failure::runtime("the conditioning input is not a vector"));
-            };
-            let context = Tensor::new(&[features.len()], features.clone());
-            let ids = lm.generate(
-                &trained.store,
-                &[BOS],
-                args.len,
-                sampling,
-                Some(&context),
-                Some(EOS),
-                &mut rng,
-            );
-            let reference = match &example.target {
-                datasets::Target::Tokens(t) => vocab.decode(t),
-                _ => String::new(),
-            };
-            Ok(format!(
-                "validation scene {index}\n  model:     {}\n  reference: {reference}\n",
-                vocab.decode(&ids)
-            ))
-        }
-        Model::Seq2Seq(s2s) => {
-            let vocab = vocab(&trained, args)?;
-            if args.prompt.is_empty() {
-                return Err(usage_error(
-                    "a seq2seq model needs the source to translate: --prompt TEXT".into(),
-                ));
-            }
-            let mut src = encode(vocab, &args.prompt)?;
-            if trained.spec.task == "addition-reversed" {
-                src.reverse();
-            }
-            let lengths = [src.len()];
-            let out = if args.beam == 1 {
-                s2s.greedy(&trained.store, &src, &lengths, BOS, EOS, args.len)
-            } else {
-                s2s.beam_search(
-                    &trained.store,
-                    &src,
-                    &lengths,
-                    BOS,
-                    EOS,
-                    args.beam,
-                    args.len,
-                )
-            };
-            Ok(format!("{}\n", vocab.decode(&out[0])))
-        }
-        _ => Err(Failure::runtime(format!(
-            "{}: a {} model for task {} does not generate; generate needs a language model \
-             (corpus, text:PATH, captioning) or a seq2seq model",
-            args.checkpoint.display(),
-            trained.config.describe(),
-            trained.spec.task
-        ))),
-    }
+    })
 }

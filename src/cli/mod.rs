@@ -11,7 +11,7 @@ mod train;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Exit code of a runtime failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -85,7 +85,11 @@ impl Failure {
 
 /// Parses the arguments, runs the subcommand, prints its output or one error line.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let command = Cli::command().mut_subcommand("train", |c| c.after_help(train::recipes_help()));
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return parse_failure(e),
     };
@@ -119,10 +123,24 @@ fn parse_failure(e: clap::Error) -> ExitCode {
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         _ => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("{first} (see --help)");
+            eprintln!("{} (see --help)", one_line(&e.render().to_string()));
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// A clap error's message as one line: its lines up to the usage, joined (so an error about
+/// missing arguments names them).
+fn one_line(text: &str) -> String {
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if parts.is_empty() {
+        "error: bad arguments".into()
+    } else {
+        parts.join(" ")
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use autograd::Result;
-use seqzoo::problem::Session;
+use seqzoo::problem::{problem_type, Session};
 use serde_json::{Map, Value};
 use zoo::train::{Metrics, Observer, TrainSummary, ValRecord};
 
@@ -33,7 +33,7 @@ pub fn header(session: &Session) -> String {
     let mut s = format!(
         "task {} ({}): {} training / {} validation examples",
         task.name,
-        task.kind,
+        task.problem.name(),
         task.train.len(),
         task.val.len()
     );
@@ -117,18 +117,6 @@ pub fn final_metrics(summary: &TrainSummary) -> &Metrics {
     }
 }
 
-/// The model's value of the baseline's metric and whether it beats the baseline.
-pub fn verdict(session_task: &datasets::task::TaskData, metrics: &Metrics) -> Option<(f64, bool)> {
-    let b = session_task.baseline.as_ref()?;
-    let value = metrics.get(&format!("val_{}", b.metric))?;
-    let beats = if b.lower_is_better {
-        value < b.value
-    } else {
-        value > b.value
-    };
-    Some((value, beats))
-}
-
 /// The closing lines: steps and time, the judged metric against the baseline.
 pub fn summary_lines(session: &Session, summary: &TrainSummary) -> String {
     let mut s = format!("done: {} steps in {:.1} s", summary.steps, summary.seconds);
@@ -140,27 +128,7 @@ pub fn summary_lines(session: &Session, summary: &TrainSummary) -> String {
     }
     s.push('\n');
     let metrics = final_metrics(summary);
-    if let (Some(f), Some(rmse)) = (session.task.forecast, metrics.get("val_rmse")) {
-        s += &format!(
-            "val_rmse {rmse:.4} in the series' units; persistence {:.4}, training mean {:.4}\n",
-            f.persistence_rmse, f.mean_rmse
-        );
-    }
-    if let (Some(b), Some((value, beats))) =
-        (&session.task.baseline, verdict(&session.task, metrics))
-    {
-        s += &format!(
-            "val_{} {:.4} vs baseline {:.4}: {}\n",
-            b.metric,
-            value,
-            b.value,
-            if beats {
-                "beats the baseline"
-            } else {
-                "does not beat the baseline"
-            }
-        );
-    }
+    s += &problem_type(session.task.problem).report(&session.task, metrics);
     s
 }
 

@@ -2,21 +2,20 @@
 
 use std::path::PathBuf;
 
-use autograd::optim::OptimConfig;
+use autograd::optim::{OptimConfig, OPTIMIZER_NAMES};
 use autograd::Schedule;
 use clap::Args;
-use seqzoo::problem::{ModelSpec, RunSpec, Session};
+use datasets::Recipe;
+use seqzoo::problem::{ModelSpec, RunSpec, Session, MODEL_NAMES};
 use zoo::train::{MetricsLog, Progress, TrainConfig};
 
 use super::report::{json_line, summary_lines, LinePrinter};
 use super::{usage_error, Failure};
 
-/// Arguments of `seqzoo train`.
+/// Arguments of `seqzoo train`. Every model and training flag overrides one field of the task's
+/// recipe (`seqzoo data list` shows each task's).
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The model: srn, srn-relu, lstm, gru (or mlp, the fixed-window baseline for series).
-    #[arg(long, default_value = "lstm")]
-    pub model: String,
     /// The task: a name from `seqzoo data list`, `text:PATH` or `csv:PATH --column NAME`.
     #[arg(long)]
     pub task: Option<String>,
@@ -26,43 +25,47 @@ pub struct TrainArgs {
     /// A task setting `key=value` (e.g. `t=200` for adding, `window=100` for text); repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub settings: Vec<String>,
+    /// The model: srn, srn-relu, lstm, gru (or mlp, the fixed-window baseline for series).
+    #[arg(long)]
+    pub model: Option<String>,
     /// Stacked recurrent layers.
-    #[arg(long, default_value_t = 1)]
-    pub layers: usize,
+    #[arg(long)]
+    pub layers: Option<usize>,
     /// Hidden units per layer.
-    #[arg(long, default_value_t = 64)]
-    pub hidden: usize,
-    /// Read sequences in both directions (not for language models).
     #[arg(long)]
-    pub bidirectional: bool,
+    pub hidden: Option<usize>,
+    /// Read sequences in both directions (not for language models); `--bidirectional false` turns
+    /// it off where the recipe has it.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub bidirectional: Option<bool>,
     /// Dropout between stacked layers (training only).
-    #[arg(long, default_value_t = 0.0)]
-    pub dropout: f64,
-    /// Embedding size for token inputs.
-    #[arg(long, default_value_t = 32)]
-    pub embedding: usize,
-    /// Attention over the encoder outputs (seq2seq tasks).
     #[arg(long)]
-    pub attention: bool,
+    pub dropout: Option<f64>,
+    /// Embedding size for token inputs.
+    #[arg(long)]
+    pub embedding: Option<usize>,
+    /// Attention over the encoder outputs (seq2seq tasks); `--attention false` turns it off.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub attention: Option<bool>,
     /// Seq2seq: probability of feeding the true previous token while training.
-    #[arg(long, default_value_t = 1.0)]
-    pub teacher_forcing: f64,
+    #[arg(long)]
+    pub teacher_forcing: Option<f64>,
     /// The optimizer: sgd, adam, adamw, rmsprop, adagrad.
-    #[arg(long, default_value = "adam")]
-    pub optimizer: String,
+    #[arg(long)]
+    pub optimizer: Option<String>,
     /// The learning rate.
-    #[arg(long, default_value_t = 3e-3)]
-    pub lr: f64,
+    #[arg(long)]
+    pub lr: Option<f64>,
     /// Learning-rate schedule: constant or cosine (over all steps).
-    #[arg(long, default_value = "constant")]
-    pub schedule: String,
-    /// Clip the global gradient norm to this value.
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Clip the global gradient norm to this value (0: no clipping).
     #[arg(long)]
     pub clip: Option<f64>,
     /// Examples per batch.
-    #[arg(long, default_value_t = 32)]
-    pub batch: usize,
-    /// Training steps (in all, when resuming); default 1000.
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Training steps (in all, when resuming).
     #[arg(long, conflicts_with = "epochs")]
     pub steps: Option<usize>,
     /// Train for this many passes over the training examples instead of a number of steps.
@@ -97,29 +100,82 @@ pub struct TrainArgs {
     pub json: bool,
 }
 
-/// Default training steps when `--steps` is not given.
-const DEFAULT_STEPS: usize = 1000;
 
 impl TrainArgs {
-    /// The trainer's settings for a run of `steps` steps.
-    fn train_config(&self, steps: usize) -> Result<TrainConfig, Failure> {
-        let optimizer = OptimConfig::from_name(&self.optimizer)
-            .map_err(|e| usage_error(e.to_string()))?
-            .with_lr(self.lr);
-        let schedule = match self.schedule.as_str() {
-            "constant" => Schedule::Constant,
-            "cosine" => Schedule::cosine(steps, 0.0),
-            other => {
+    /// The recipe with every flag given in place of its field.
+    fn recipe(&self, recipe: &Recipe) -> Result<Recipe, Failure> {
+        let model = match &self.model {
+            Some(name) => MODEL_NAMES
+                .iter()
+                .copied()
+                .find(|m| m == name)
+                .ok_or_else(|| {
+                    usage_error(format!(
+                        "unknown model '{name}'; known models: {}",
+                        MODEL_NAMES.join(", ")
+                    ))
+                })?,
+            None => recipe.model,
+        };
+        let optimizer = match &self.optimizer {
+            Some(name) => OPTIMIZER_NAMES
+                .iter()
+                .copied()
+                .find(|n| n.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    usage_error(format!(
+                        "unknown optimizer {name:?}; known optimizers: {}",
+                        OPTIMIZER_NAMES.join(", ")
+                    ))
+                })?,
+            None => recipe.optimizer,
+        };
+        let schedule = match self.schedule.as_deref() {
+            None => recipe.schedule,
+            Some("constant") => "constant",
+            Some("cosine") => "cosine",
+            Some(other) => {
                 return Err(usage_error(format!(
                     "unknown schedule '{other}'; known schedules: constant, cosine"
                 )))
             }
         };
+        Ok(Recipe {
+            model,
+            hidden: self.hidden.unwrap_or(recipe.hidden),
+            layers: self.layers.unwrap_or(recipe.layers),
+            bidirectional: self.bidirectional.unwrap_or(recipe.bidirectional),
+            embedding: self.embedding.unwrap_or(recipe.embedding),
+            attention: self.attention.unwrap_or(recipe.attention),
+            dropout: self.dropout.unwrap_or(recipe.dropout),
+            steps: self.steps.unwrap_or(recipe.steps),
+            batch: self.batch.unwrap_or(recipe.batch),
+            optimizer,
+            lr: self.lr.unwrap_or(recipe.lr),
+            clip: match self.clip {
+                Some(c) if c == 0.0 => None,
+                Some(c) => Some(c),
+                None => recipe.clip,
+            },
+            schedule,
+            teacher_forcing: self.teacher_forcing.unwrap_or(recipe.teacher_forcing),
+        })
+    }
+
+    /// The trainer's settings of `recipe` for a run of `steps` steps.
+    fn train_config(&self, recipe: &Recipe, steps: usize) -> Result<TrainConfig, Failure> {
+        let optimizer = OptimConfig::from_name(recipe.optimizer)
+            .map_err(|e| usage_error(e.to_string()))?
+            .with_lr(recipe.lr);
+        let schedule = match recipe.schedule {
+            "cosine" => Schedule::cosine(steps, 0.0),
+            _ => Schedule::Constant,
+        };
         let config = TrainConfig {
             steps,
             optimizer,
             schedule,
-            clip: self.clip,
+            clip: recipe.clip,
             val_every: self.val_every,
             patience: self.patience,
             restore_best: self.patience.is_some(),
@@ -129,6 +185,7 @@ impl TrainArgs {
         Ok(config)
     }
 
+    /// What the run trains on, before the recipe decides the model.
     fn run_spec(&self, task: String) -> RunSpec {
         RunSpec {
             task,
@@ -137,55 +194,68 @@ impl TrainArgs {
             seed: self.seed,
             train_size: self.train_size,
             val_size: self.val_size,
-            batch: self.batch,
-            teacher_forcing: self.teacher_forcing,
-            model: ModelSpec {
-                model: self.model.clone(),
-                hidden: self.hidden,
-                layers: self.layers,
-                bidirectional: self.bidirectional,
-                dropout: self.dropout,
-                embedding: self.embedding,
-                attention: self.attention,
-            },
+            ..RunSpec::new("", ModelSpec::default())
         }
     }
 }
 
+/// The text after `train --help`: every task's recipe and how a user's file gets one.
+pub fn recipes_help() -> String {
+    let mut s = String::from(
+        "Recipes: what `--task X` trains with no other flag (each flag above replaces one field):\n",
+    );
+    for task in datasets::registry::TASKS {
+        s += &format!("  {:<18} {}\n", task.name(), task.recipe());
+    }
+    s += "  text:PATH          lstm 1x128 (2x256 from 200,000 characters), adam lr 0.002, clip 5, \
+          batch 32, cosine; steps for about 3 passes over the training windows (500-4000)\n";
+    s += "  csv:PATH           lstm 1x32, adam lr 0.003, clip 1, batch 16; steps for about 100 \
+          passes over the training windows (500-3000)\n";
+    s
+}
+
+/// A fresh session on `task`: its data, its recipe with the flags in place, the model built.
+fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
+    let mut spec = args.run_spec(task.to_string());
+    let data = spec.prepare_task().map_err(Failure::from_error)?;
+    let recipe = args.recipe(&data.recipe)?;
+    if recipe.batch == 0 {
+        return Err(usage_error("--batch must be at least 1".into()));
+    }
+    if !(0.0..=1.0).contains(&recipe.teacher_forcing) {
+        return Err(usage_error(format!(
+            "--teacher-forcing {} must be in [0, 1]",
+            recipe.teacher_forcing
+        )));
+    }
+    let steps = match args.epochs {
+        Some(epochs) => epochs * (data.train.len() / recipe.batch).max(1),
+        None => recipe.steps,
+    };
+    let config = args.train_config(&recipe, steps)?;
+    spec.model = ModelSpec::from(&recipe);
+    spec.batch = recipe.batch;
+    spec.teacher_forcing = recipe.teacher_forcing;
+    Session::with_task(spec, data, config).map_err(Failure::from_error)
+}
+
 /// Builds (or resumes) the session, trains, saves, and reports.
 pub fn run(args: &TrainArgs) -> Result<String, Failure> {
-    let mut session =
-        match (&args.resume, &args.task) {
-            (Some(_), _) if args.epochs.is_some() => {
-                return Err(usage_error(
-                    "--epochs does not apply to --resume; give the total --steps".into(),
-                ))
-            }
-            (Some(path), _) => Session::resume(path, args.steps).map_err(Failure::runtime)?,
-            (None, Some(task)) => {
-                if args.batch == 0 {
-                    return Err(usage_error("--batch must be at least 1".into()));
-                }
-                if !(0.0..=1.0).contains(&args.teacher_forcing) {
-                    return Err(usage_error(format!(
-                        "--teacher-forcing {} must be in [0, 1]",
-                        args.teacher_forcing
-                    )));
-                }
-                let spec = args.run_spec(task.clone());
-                let data = spec.prepare_task().map_err(Failure::from_error)?;
-                let steps = match args.epochs {
-                    Some(epochs) => epochs * (data.train.len() / args.batch).max(1),
-                    None => args.steps.unwrap_or(DEFAULT_STEPS),
-                };
-                let config = args.train_config(steps)?;
-                Session::with_task(spec, data, config).map_err(Failure::from_error)?
-            }
-            (None, None) => return Err(usage_error(
+    let mut session = match (&args.resume, &args.task) {
+        (Some(_), _) if args.epochs.is_some() => {
+            return Err(usage_error(
+                "--epochs does not apply to --resume; give the total --steps".into(),
+            ))
+        }
+        (Some(path), _) => Session::resume(path, args.steps).map_err(Failure::runtime)?,
+        (None, Some(task)) => fresh(args, task)?,
+        (None, None) => {
+            return Err(usage_error(
                 "which task? give it with --task NAME (see `seqzoo data list`), or --resume CKPT"
                     .into(),
-            )),
-        };
+            ))
+        }
+    };
     let mut printer = LinePrinter::new(&session);
     let mut progress = Progress::stderr();
     let mut log = args

@@ -1,15 +1,18 @@
 //! Which zoo model a task gets: the settings a user picks ([`ModelSpec`]), the full configuration
 //! they become for a task ([`ModelConfig`], stored in checkpoints), and the built model ([`Model`]).
+//! Each problem type decides which configuration it builds ([`super::ProblemType::model_config`]).
 
 use autograd::{Error, ParamStore, Result, Rng};
-use datasets::task::{InputKind, OutputKind, TaskData};
+use datasets::task::{InputKind, TaskData};
+use datasets::Recipe;
 use serde::{Deserialize, Serialize};
 use zoo::models::{
-    AttentionScore, ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq,
-    Seq2SeqConfig, SequenceClassifier, SequenceClassifierConfig, SequenceRegressor,
-    SequenceRegressorConfig, WindowMlp, WindowMlpConfig,
+    LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel,
+    SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
 use zoo::{RecurrentConfig, RecurrentKind};
+
+use super::problem_type;
 
 /// The model names `--model` accepts: the recurrent kinds and the fixed-window `mlp` baseline.
 pub const MODEL_NAMES: [&str; 5] = ["srn", "srn-relu", "lstm", "gru", "mlp"];
@@ -48,14 +51,29 @@ impl Default for ModelSpec {
     }
 }
 
-/// A model's complete configuration, by problem type (what a checkpoint stores to rebuild it).
+impl From<&Recipe> for ModelSpec {
+    /// The model settings of a recipe.
+    fn from(r: &Recipe) -> Self {
+        ModelSpec {
+            model: r.model.to_string(),
+            hidden: r.hidden,
+            layers: r.layers,
+            bidirectional: r.bidirectional,
+            dropout: r.dropout,
+            embedding: r.embedding,
+            attention: r.attention,
+        }
+    }
+}
+
+/// A model's complete configuration (what a checkpoint stores to rebuild it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum ModelConfig {
-    /// Regression and forecasting with a recurrent network.
-    Regressor(SequenceRegressorConfig),
-    /// Classification and tagging.
-    Classifier(SequenceClassifierConfig),
+    /// A recurrent network with a linear read-out: regression, forecasting, classification,
+    /// tagging.
+    #[serde(alias = "regressor", alias = "classifier")]
+    Sequence(SequenceModelConfig),
     /// Language models, conditioned ones (captioning) included.
     LanguageModel(LanguageModelConfig),
     /// Sequence to sequence.
@@ -67,10 +85,8 @@ pub enum ModelConfig {
 /// A built model.
 #[derive(Clone, Debug)]
 pub enum Model {
-    /// See [`ModelConfig::Regressor`].
-    Regressor(SequenceRegressor),
-    /// See [`ModelConfig::Classifier`].
-    Classifier(SequenceClassifier),
+    /// See [`ModelConfig::Sequence`].
+    Sequence(SequenceModel),
     /// See [`ModelConfig::LanguageModel`].
     LanguageModel(LanguageModel),
     /// See [`ModelConfig::Seq2Seq`].
@@ -79,13 +95,14 @@ pub enum Model {
     WindowMlp(WindowMlp),
 }
 
-fn config_error(message: String) -> Error {
+/// An `Error::Config` with `message`.
+pub(super) fn config_error(message: String) -> Error {
     Error::Config(message)
 }
 
 impl ModelSpec {
     /// The recurrent kind named by `model` (an error for `mlp` or an unknown name).
-    fn kind(&self) -> Result<RecurrentKind> {
+    pub(super) fn kind(&self) -> Result<RecurrentKind> {
         RecurrentKind::from_name(&self.model).ok_or_else(|| {
             config_error(format!(
                 "model '{}' is not recurrent; recurrent models: srn, srn-relu, lstm, gru",
@@ -95,11 +112,56 @@ impl ModelSpec {
     }
 
     /// The recurrent network reading `input` features per step.
-    fn rnn(&self, input: usize, bidirectional: bool) -> Result<RecurrentConfig> {
+    pub(super) fn rnn(&self, input: usize, bidirectional: bool) -> Result<RecurrentConfig> {
         Ok(RecurrentConfig::new(self.kind()?, input, self.hidden)
             .layers(self.layers)
             .bidirectional(bidirectional)
             .dropout(self.dropout))
+    }
+
+    /// An error unless the model reads left to right: `what` (a language model, a caption
+    /// generator) cannot be bidirectional.
+    pub(super) fn unidirectional(&self, task: &TaskData, what: &str) -> Result<()> {
+        if self.bidirectional {
+            return Err(config_error(format!(
+                "a {what} reads left to right; --bidirectional does not apply to {}",
+                task.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// An error unless the model is recurrent: the window MLP forecasts series only.
+    pub(super) fn recurrent(&self, task: &TaskData) -> Result<()> {
+        if self.model == "mlp" {
+            return Err(config_error(format!(
+                "the mlp baseline forecasts series; {} is a {} task",
+                task.name,
+                task.problem.name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// A recurrent network with a linear read-out of `outputs` values for `task`: token inputs
+    /// go through an embedding; `per_step` reads every step instead of the last state.
+    pub(super) fn sequence(
+        &self,
+        task: &TaskData,
+        outputs: usize,
+        per_step: bool,
+    ) -> Result<ModelConfig> {
+        self.recurrent(task)?;
+        let (input, vocab) = match task.input {
+            InputKind::Steps { width } | InputKind::Vector { width } => (width, None),
+            InputKind::Tokens { vocab } => (self.embedding, Some(vocab)),
+        };
+        Ok(ModelConfig::Sequence(SequenceModelConfig {
+            rnn: self.rnn(input, self.bidirectional)?,
+            vocab,
+            outputs,
+            per_step,
+        }))
     }
 
     /// An error unless `model` is one of [`MODEL_NAMES`].
@@ -117,104 +179,18 @@ impl ModelSpec {
 }
 
 impl ModelConfig {
-    /// The configuration of `spec` for `task`: the model type follows the task's problem type,
-    /// the sizes its inputs and outputs.
+    /// The configuration of `spec` for `task`, as the task's problem type builds it.
     pub fn for_task(task: &TaskData, spec: &ModelSpec) -> Result<Self> {
         spec.check_name()?;
-        let unidirectional = |what: &str| {
-            if spec.bidirectional {
-                Err(config_error(format!(
-                    "a {what} reads left to right; --bidirectional does not apply to {}",
-                    task.name
-                )))
-            } else {
-                Ok(())
-            }
-        };
-        if spec.model == "mlp" {
-            return match (task.kind, task.input, task.output) {
-                ("forecasting", InputKind::Steps { width: 1 }, OutputKind::Values { count }) => {
-                    let window = task.train.example(0).input.steps();
-                    Ok(ModelConfig::WindowMlp(WindowMlpConfig {
-                        window,
-                        hidden: spec.hidden,
-                        outputs: count,
-                    }))
-                }
-                _ => Err(config_error(format!(
-                    "the mlp baseline forecasts series; {} is a {} task",
-                    task.name, task.kind
-                ))),
-            };
-        }
-        let seq2seq = matches!(task.output, OutputKind::Tokens { .. })
-            && !matches!(task.input, InputKind::Vector { .. });
-        if spec.attention && !seq2seq {
+        let problem = problem_type(task.problem);
+        if spec.attention && !problem.takes_attention() {
             return Err(config_error(format!(
                 "--attention applies to sequence-to-sequence tasks; {} is a {} task",
-                task.name, task.kind
+                task.name,
+                task.problem.name()
             )));
         }
-        let (input, vocab) = match task.input {
-            InputKind::Steps { width } => (width, None),
-            InputKind::Tokens { vocab } => (spec.embedding, Some(vocab)),
-            InputKind::Vector { width } => (width, None),
-        };
-        Ok(match (task.kind, task.output) {
-            (_, OutputKind::Values { count }) => ModelConfig::Regressor(SequenceRegressorConfig {
-                rnn: spec.rnn(input, spec.bidirectional)?,
-                outputs: count,
-                per_step: false,
-            }),
-            ("lm", OutputKind::Tags { count }) => {
-                unidirectional("language model")?;
-                ModelConfig::LanguageModel(LanguageModelConfig {
-                    vocab: count,
-                    embedding: spec.embedding,
-                    rnn: spec.rnn(spec.embedding, false)?,
-                    context: None,
-                })
-            }
-            (_, OutputKind::Classes { count }) => {
-                ModelConfig::Classifier(SequenceClassifierConfig {
-                    rnn: spec.rnn(input, spec.bidirectional)?,
-                    classes: count,
-                    vocab,
-                    per_step: false,
-                })
-            }
-            (_, OutputKind::Tags { count }) => ModelConfig::Classifier(SequenceClassifierConfig {
-                rnn: spec.rnn(input, spec.bidirectional)?,
-                classes: count,
-                vocab,
-                per_step: true,
-            }),
-            (_, OutputKind::Tokens { vocab: tgt_vocab }) => match task.input {
-                InputKind::Vector { width } => {
-                    unidirectional("caption generator")?;
-                    ModelConfig::LanguageModel(LanguageModelConfig {
-                        vocab: tgt_vocab,
-                        embedding: spec.embedding,
-                        rnn: spec.rnn(spec.embedding, false)?,
-                        context: Some(ContextConfig {
-                            size: width,
-                            mode: ContextMode::InitialState,
-                        }),
-                    })
-                }
-                _ => ModelConfig::Seq2Seq(Seq2SeqConfig {
-                    src_vocab: vocab.unwrap_or(tgt_vocab),
-                    tgt_vocab,
-                    embedding: spec.embedding,
-                    kind: spec.kind()?,
-                    hidden: spec.hidden,
-                    layers: spec.layers,
-                    bidirectional_encoder: spec.bidirectional,
-                    attention: spec.attention.then_some(AttentionScore::General),
-                    dropout: spec.dropout,
-                }),
-            },
-        })
+        problem.model_config(task, spec)
     }
 
     /// A short description such as `lstm 1x64` for tables.
@@ -224,8 +200,7 @@ impl ModelConfig {
             format!("{}{bi} {}x{}", r.kind.name(), r.num_layers, r.hidden_size)
         };
         match self {
-            ModelConfig::Regressor(c) => rnn(&c.rnn),
-            ModelConfig::Classifier(c) => rnn(&c.rnn),
+            ModelConfig::Sequence(c) => rnn(&c.rnn),
             ModelConfig::LanguageModel(c) => rnn(&c.rnn),
             ModelConfig::Seq2Seq(c) => {
                 let bi = if c.bidirectional_encoder { " bi" } else { "" };
@@ -244,11 +219,8 @@ impl ModelConfig {
     pub fn build(&self, store: &mut ParamStore<f32>, rng: &mut Rng) -> Result<Model> {
         let mut root = store.root();
         Ok(match self {
-            ModelConfig::Regressor(c) => {
-                Model::Regressor(SequenceRegressor::new(&mut root, c.clone(), rng)?)
-            }
-            ModelConfig::Classifier(c) => {
-                Model::Classifier(SequenceClassifier::new(&mut root, c.clone(), rng)?)
+            ModelConfig::Sequence(c) => {
+                Model::Sequence(SequenceModel::new(&mut root, c.clone(), rng)?)
             }
             ModelConfig::LanguageModel(c) => {
                 Model::LanguageModel(LanguageModel::new(&mut root, c.clone(), rng)?)

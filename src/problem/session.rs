@@ -7,13 +7,14 @@ use std::path::Path;
 use autograd::params::CONFIG_KEY;
 use autograd::{Error, ParamStore, Result, Rng};
 use datasets::params::Params;
-use datasets::task::{prepare, TaskData, TaskSizes};
+use datasets::task::{lookup, prepare, Problem, PromptStyle, TaskData, TaskSizes};
 use datasets::text::Vocab;
 use serde::{Deserialize, Serialize};
 use zoo::train::{Checkpoint, Objective, Observer, TrainConfig, TrainSummary, Trainer};
 
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
+use super::{problem_type, GenerateRequest};
 
 /// Checkpoint metadata key of the [`RunSpec`] (JSON).
 pub const RUN_KEY: &str = "run";
@@ -224,6 +225,10 @@ pub struct Trained {
     pub vocab: Option<Vocab>,
     /// Training steps done.
     pub steps: usize,
+    /// The problem its task poses.
+    pub problem: Problem,
+    /// How its task frames a prompt.
+    pub prompt: PromptStyle,
 }
 
 impl Trained {
@@ -237,7 +242,10 @@ impl Trained {
             .extra_value(VOCAB_KEY)
             .map(|json| Vocab::from_json(json, path))
             .transpose()?;
+        let task = lookup(&spec.task, spec.column.as_deref())?;
         Ok(Trained {
+            problem: task.problem(),
+            prompt: task.prompt_style(),
             spec,
             config,
             model,
@@ -245,6 +253,11 @@ impl Trained {
             vocab,
             steps: ckpt.step()?,
         })
+    }
+
+    /// What the model generates for `request`, as its problem type generates.
+    pub fn generate(&self, request: &GenerateRequest) -> Result<String> {
+        problem_type(self.problem).generate(self, request)
     }
 
     /// Validation metrics of the model on `task` (which must fit the model).
