@@ -100,7 +100,7 @@ impl SyntheticSpec for AdditionTask {
     }
 
     fn recipe(&self) -> Recipe {
-        seq2seq_recipe(128, 1500)
+        seq2seq_recipe(64, 10_000)
     }
 
     /// A prompt is reversed as the questions were in training.

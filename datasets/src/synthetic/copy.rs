@@ -131,11 +131,14 @@ impl SyntheticSpec for CopyTaskSpec {
         Problem::Tagging
     }
 
+    /// A GRU of 128 units with Adam at 0.01 and clip 1 leaves the baseline within 250 steps;
+    /// an LSTM of the same budget stays on it at T = 100.
     fn recipe(&self) -> Recipe {
         Recipe {
             model: "gru",
             hidden: 128,
-            steps: 3000,
+            steps: 2000,
+            lr: 0.01,
             clip: Some(1.0),
             ..Recipe::default()
         }

@@ -179,11 +179,7 @@ impl SyntheticSpec for DatesTask {
     }
 
     fn recipe(&self) -> Recipe {
-        Recipe {
-            bidirectional: true,
-            attention: true,
-            ..seq2seq_recipe(64, 1200)
-        }
+        seq2seq_recipe(64, 1000)
     }
 
     fn generator(&self, _params: &Params) -> Result<Dates> {

@@ -235,13 +235,14 @@ pub(crate) fn show_translation(e: &Example, vocab: &Vocab) -> String {
     format!("{} → {}", vocab.decode(x), vocab.decode(y))
 }
 
-/// The recipe shared by the seq2seq toys: an LSTM encoder-decoder of `hidden` units trained for
-/// `steps` steps.
+/// The recipe shared by the seq2seq toys: an LSTM encoder-decoder of `hidden` units with
+/// attention, trained for `steps` steps with a cosine schedule.
 pub(crate) fn seq2seq_recipe(hidden: usize, steps: usize) -> crate::recipe::Recipe {
     crate::recipe::Recipe {
         hidden,
         steps,
-        clip: Some(1.0),
+        attention: true,
+        schedule: "cosine",
         ..crate::recipe::Recipe::default()
     }
 }

@@ -60,7 +60,10 @@ impl SyntheticSpec for ParityTask {
     }
 
     fn recipe(&self) -> Recipe {
-        Recipe::default()
+        Recipe {
+            steps: 2000,
+            ..Recipe::default()
+        }
     }
 
     /// `min`, `max`: the range of lengths (default 1..=20).

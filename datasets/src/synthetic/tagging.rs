@@ -145,7 +145,6 @@ impl SyntheticSpec for TaggingTask {
     fn recipe(&self) -> Recipe {
         Recipe {
             bidirectional: true,
-            steps: 600,
             ..Recipe::default()
         }
     }
