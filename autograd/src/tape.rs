@@ -89,8 +89,10 @@ impl<E: Element> Tape<E> {
     }
 
     /// The leaf for a parameter of `store`; registering the same parameter twice returns one leaf.
-    /// A tape serves one store: parameters of a second store panic (their ids would collide).
+    /// A tape serves one store: parameters of a second store panic (their ids would collide), and
+    /// so does an `id` registered in a store other than `store` (or its clones).
     pub fn param(&self, store: &ParamStore<E>, id: ParamId) -> Var<'_, E> {
+        store.slot(id);
         match self.store.get() {
             None => self.store.set(Some(store.uid())),
             Some(uid) => assert!(

@@ -905,3 +905,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+#[should_panic(expected = "belongs to another ParamStore")]
+fn a_store_refuses_ids_of_another_store() {
+    let mut a = ParamStore::<f64>::new();
+    let w = a.add("w", Tensor::from_f64(&[1], &[1.0]));
+    let mut b = ParamStore::<f64>::new();
+    b.add("w", Tensor::from_f64(&[1], &[2.0]));
+    let _ = b.value(w);
+}
+
+#[test]
+#[should_panic(expected = "belongs to another ParamStore")]
+fn a_tape_refuses_an_id_of_another_store() {
+    let mut a = ParamStore::<f64>::new();
+    let w = a.add("w", Tensor::from_f64(&[1], &[1.0]));
+    let mut b = ParamStore::<f64>::new();
+    b.add("w", Tensor::from_f64(&[1], &[2.0]));
+    let tape = autograd::Tape::new();
+    let _ = tape.param(&b, w);
+}
+
+#[test]
+fn a_clone_accepts_the_ids_of_its_original() {
+    let mut a = ParamStore::<f64>::new();
+    let w = a.add("w", Tensor::from_f64(&[1], &[1.0]));
+    let mut b = a.clone();
+    b.set_value(w, Tensor::from_f64(&[1], &[3.0]));
+    assert_eq!(b.id("w"), Some(w));
+    assert_eq!(b.value(w).data(), &[3.0]);
+    assert_eq!(a.value(w).data(), &[1.0]);
+    let tape = autograd::Tape::new();
+    assert_eq!(tape.param(&b, w).value().data(), &[3.0]);
+}

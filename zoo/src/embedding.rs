@@ -1,7 +1,8 @@
 //! A lookup table of vectors, mirroring `torch.nn.Embedding`.
 
+use crate::Ctx;
 use autograd::init::normal;
-use autograd::{Element, ParamId, ParamPath, ParamStore, Rng, Tape, Var};
+use autograd::{Element, ParamId, ParamPath, Rng, Var};
 
 /// Row `i` of `weight [num_embeddings, embedding_dim]` for every id `i`, mirroring
 /// `torch.nn.Embedding` (initialized N(0, 1) as PyTorch does).
@@ -47,8 +48,7 @@ impl Embedding {
     /// Panics if an id is out of range or `ids` does not fill `shape`: callers validate user data.
     pub fn forward<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         ids: &[usize],
         shape: &[usize],
     ) -> Var<'t, E> {
@@ -65,7 +65,7 @@ impl Embedding {
         }
         let mut out_shape = shape.to_vec();
         out_shape.push(self.embedding_dim);
-        tape.param(store, self.weight)
+        cx.param(self.weight)
             .index_select(0, ids)
             .reshape(&out_shape)
     }

@@ -1,6 +1,7 @@
 //! seqzoo's model zoo: layers and recurrent models built on the `autograd` tape, with PyTorch's
 //! parameter names and shapes so weights move between the two.
 
+pub mod context;
 pub mod embedding;
 pub mod linear;
 pub mod models;
@@ -8,12 +9,13 @@ pub mod recurrent;
 pub mod train;
 
 pub use autograd;
+pub use context::{Ctx, Mode};
 pub use embedding::Embedding;
 pub use linear::Linear;
 pub use models::{
     AttentionScore, ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, LmInput,
-    Sampling, Seq2Seq, Seq2SeqConfig, SequenceClassifier, SequenceClassifierConfig, SequenceInput,
-    SequenceRegressor, SequenceRegressorConfig, State, WindowMlp, WindowMlpConfig,
+    Sampling, Seq2Seq, Seq2SeqConfig, SequenceInput, SequenceModel, SequenceModelConfig, State,
+    WindowMlp, WindowMlpConfig,
 };
 pub use recurrent::{
     MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, RecurrentOutput,

@@ -1,6 +1,7 @@
 //! A fully connected layer, mirroring `torch.nn.Linear`.
 
-use autograd::{Element, ParamId, ParamPath, ParamStore, Rng, Tape, Tensor, Var};
+use crate::Ctx;
+use autograd::{Element, ParamId, ParamPath, Rng, Tensor, Var};
 
 /// `y = x·Wᵀ + b` over the last axis, mirroring `torch.nn.Linear` (`weight [out, in]`, `bias [out]`).
 #[derive(Clone, Debug)]
@@ -44,13 +45,8 @@ impl Linear {
     }
 
     /// Applies the layer to `x` of shape `[…, in]`, giving `[…, out]`.
-    pub fn forward<'t, E: Element>(
-        &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
-        x: Var<'t, E>,
-    ) -> Var<'t, E> {
-        let bias = self.bias.map(|b| tape.param(store, b));
-        x.linear(tape.param(store, self.weight), bias)
+    pub fn forward<'t, E: Element>(&self, cx: &Ctx<'_, 't, E>, x: Var<'t, E>) -> Var<'t, E> {
+        let bias = self.bias.map(|b| cx.param(b));
+        x.linear(cx.param(self.weight), bias)
     }
 }

@@ -4,10 +4,9 @@
 use autograd::{gradcheck, Error, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
 use zoo::models::AttentionScore;
 use zoo::{
-    ContextConfig, ContextMode, Embedding, LanguageModel, LanguageModelConfig, LmInput,
-    RecurrentConfig, RecurrentKind, Sampling, Seq2Seq, Seq2SeqConfig, SequenceClassifier,
-    SequenceClassifierConfig, SequenceInput, SequenceRegressor, SequenceRegressorConfig, State,
-    WindowMlp, WindowMlpConfig,
+    ContextConfig, ContextMode, Ctx, Embedding, LanguageModel, LanguageModelConfig, Linear,
+    LmInput, RecurrentConfig, RecurrentKind, Sampling, Seq2Seq, Seq2SeqConfig, SequenceInput,
+    SequenceModel, SequenceModelConfig, State, WindowMlp, WindowMlpConfig,
 };
 
 const KINDS: [RecurrentKind; 3] = [RecurrentKind::Rnn, RecurrentKind::Lstm, RecurrentKind::Gru];
@@ -86,7 +85,7 @@ fn names(store: &ParamStore<f64>) -> Vec<String> {
 fn embedding_looks_up_rows_and_sends_gradients_back() {
     let (embedding, store) = build(|s, rng| Embedding::new(&mut s.path("embedding"), 5, 3, rng));
     let tape = Tape::new();
-    let y = embedding.forward(&tape, &store, &[4, 0, 4, 1, 2, 3], &[2, 3]);
+    let y = embedding.forward(&Ctx::eval(&tape, &store), &[4, 0, 4, 1, 2, 3], &[2, 3]);
     assert_eq!(y.shape(), [2, 3, 3]);
     let w = store.value(store.id("embedding.weight").expect("named weight"));
     assert_eq!(
@@ -107,21 +106,30 @@ fn embedding_looks_up_rows_and_sends_gradients_back() {
 fn embedding_rejects_out_of_range_ids() {
     let (embedding, store) = build(|s, rng| Embedding::new(&mut s.root(), 5, 3, rng));
     let tape = Tape::new();
-    embedding.forward(&tape, &store, &[1, 7], &[2]);
+    embedding.forward(&Ctx::eval(&tape, &store), &[1, 7], &[2]);
 }
 
-fn regressor(
-    kind: RecurrentKind,
-    bi: bool,
-    per_step: bool,
-) -> (SequenceRegressor, ParamStore<f64>) {
+fn regressor(kind: RecurrentKind, bi: bool, per_step: bool) -> (SequenceModel, ParamStore<f64>) {
     let rnn = RecurrentConfig::new(kind, 2, 2).layers(2).bidirectional(bi);
-    let config = SequenceRegressorConfig {
+    let config = SequenceModelConfig {
         rnn,
+        vocab: None,
         outputs: 2,
         per_step,
     };
-    build(|s, rng| SequenceRegressor::new(&mut s.root(), config, rng).expect("valid"))
+    build(|s, rng| SequenceModel::new(&mut s.root(), config, rng).expect("valid"))
+}
+
+/// Runs a model without a vocabulary over steps `x` in evaluation.
+fn steps<'t>(
+    model: &SequenceModel,
+    tape: &'t Tape<f64>,
+    store: &ParamStore<f64>,
+    x: Var<'t, f64>,
+    lengths: Option<&[usize]>,
+) -> Var<'t, f64> {
+    let cx = Ctx::eval(tape, store);
+    model.forward(&cx, SequenceInput::Steps(x), lengths)
 }
 
 #[test]
@@ -133,14 +141,16 @@ fn regressor_gradients_match_finite_differences() {
             let (model, mut store) = regressor(kind, bi, per_step);
             let x = uniform(&[3, 3, 2], 1);
             check_input_grads(&what, std::slice::from_ref(&x), |tape, v| {
-                probe(
-                    tape,
-                    model.forward(tape, &store, v[0], Some(&lengths), None),
-                    9,
-                )
+                probe(tape, steps(&model, tape, &store, v[0], Some(&lengths)), 9)
             });
             check_param_grads(&what, &mut store, |tape, store| {
-                let y = model.forward(tape, store, tape.constant(x.clone()), Some(&lengths), None);
+                let y = steps(
+                    &model,
+                    tape,
+                    store,
+                    tape.constant(x.clone()),
+                    Some(&lengths),
+                );
                 probe(tape, y, 9)
             });
         }
@@ -152,7 +162,7 @@ fn regressor_shapes_and_names() {
     let (model, store) = regressor(RecurrentKind::Lstm, true, false);
     let tape = Tape::new();
     let x = tape.constant(uniform(&[4, 5, 2], 2));
-    assert_eq!(model.forward(&tape, &store, x, None, None).shape(), [4, 2]);
+    assert_eq!(steps(&model, &tape, &store, x, None).shape(), [4, 2]);
     let names = names(&store);
     for name in [
         "rnn.weight_ih_l0",
@@ -173,10 +183,7 @@ fn regressor_shapes_and_names() {
     let (model, store) = regressor(RecurrentKind::Gru, true, true);
     let tape = Tape::new(); // a tape caches parameters by id: one store per tape
     let x = tape.constant(uniform(&[4, 5, 2], 2));
-    assert_eq!(
-        model.forward(&tape, &store, x, None, None).shape(),
-        [4, 5, 2]
-    );
+    assert_eq!(steps(&model, &tape, &store, x, None).shape(), [4, 5, 2]);
 }
 
 #[test]
@@ -187,18 +194,17 @@ fn a_padded_row_predicts_what_the_row_alone_predicts() {
             let (model, store) = regressor(kind, true, per_step);
             let x = uniform(&[3, 5, 2], 3);
             let tape = Tape::new();
-            let batch = model
-                .forward(
-                    &tape,
-                    &store,
-                    tape.constant(x.clone()),
-                    Some(&lengths),
-                    None,
-                )
-                .value();
+            let batch = steps(
+                &model,
+                &tape,
+                &store,
+                tape.constant(x.clone()),
+                Some(&lengths),
+            );
+            let batch = batch.value();
             for (row, &len) in lengths.iter().enumerate() {
                 let alone_x = tape.constant(x.narrow(0, row, 1).narrow(1, 0, len));
-                let alone = model.forward(&tape, &store, alone_x, None, None).value();
+                let alone = steps(&model, &tape, &store, alone_x, None).value();
                 let mine = batch.narrow(0, row, 1);
                 let mine = if per_step {
                     mine.narrow(1, 0, len)
@@ -214,15 +220,11 @@ fn a_padded_row_predicts_what_the_row_alone_predicts() {
     }
 }
 
-fn classifier(
-    kind: RecurrentKind,
-    vocab: Option<usize>,
-    per_step: bool,
-) -> SequenceClassifierConfig {
-    SequenceClassifierConfig {
+fn classifier(kind: RecurrentKind, vocab: Option<usize>, per_step: bool) -> SequenceModelConfig {
+    SequenceModelConfig {
         rnn: RecurrentConfig::new(kind, 2, 2).bidirectional(true),
-        classes: 3,
         vocab,
+        outputs: 3,
         per_step,
     }
 }
@@ -236,29 +238,25 @@ fn classifier_gradients_match_finite_differences() {
             let what = format!("classifier {kind:?} per_step={per_step}");
             let config = classifier(kind, Some(5), per_step);
             let (model, mut store) =
-                build(|s, rng| SequenceClassifier::new(&mut s.root(), config, rng).unwrap());
+                build(|s, rng| SequenceModel::new(&mut s.root(), config, rng).unwrap());
             check_param_grads(&what, &mut store, |tape, store| {
                 let input = SequenceInput::Tokens {
                     ids: &ids,
                     batch: 2,
                     steps: 3,
                 };
-                probe(
-                    tape,
-                    model.forward(tape, store, input, Some(&lengths), None),
-                    4,
-                )
+                let cx = Ctx::eval(tape, store);
+                probe(tape, model.forward(&cx, input, Some(&lengths)), 4)
             });
         }
         let config = classifier(kind, None, false);
         let (model, store) =
-            build(|s, rng| SequenceClassifier::new(&mut s.root(), config, rng).unwrap());
+            build(|s, rng| SequenceModel::new(&mut s.root(), config, rng).unwrap());
         check_input_grads(
             &format!("classifier {kind:?} steps"),
             &[uniform(&[2, 3, 2], 8)],
             |t, v| {
-                let logits =
-                    model.forward(t, &store, SequenceInput::Steps(v[0]), Some(&lengths), None);
+                let logits = steps(&model, t, &store, v[0], Some(&lengths));
                 logits.cross_entropy(&[2, 0])
             },
         );
@@ -268,15 +266,15 @@ fn classifier_gradients_match_finite_differences() {
 #[test]
 fn classifier_shapes_and_padding_invariance() {
     let config = classifier(RecurrentKind::Gru, Some(6), true);
-    let (model, store) =
-        build(|s, rng| SequenceClassifier::new(&mut s.root(), config, rng).unwrap());
+    let (model, store) = build(|s, rng| SequenceModel::new(&mut s.root(), config, rng).unwrap());
     assert!(store.id("embedding.weight").is_some());
     let tape = Tape::new();
     let ids = [1, 2, 3, 4, 5, 2, 0, 0];
     let tokens = |ids, batch, steps| SequenceInput::Tokens { ids, batch, steps };
-    let batch = model.forward(&tape, &store, tokens(&ids, 2, 4), Some(&[4, 2]), None);
+    let cx = Ctx::eval(&tape, &store);
+    let batch = model.forward(&cx, tokens(&ids, 2, 4), Some(&[4, 2]));
     assert_eq!(batch.shape(), [2, 4, 3]);
-    let alone = model.forward(&tape, &store, tokens(&ids[4..6], 1, 2), None, None);
+    let alone = model.forward(&cx, tokens(&ids[4..6], 1, 2), None);
     let mine = batch.value().narrow(0, 1, 1).narrow(1, 0, 2);
     assert!(mine.max_abs_diff(&alone.value()) < 1e-12);
 }
@@ -311,7 +309,8 @@ fn lm_scalar<'t>(
         lengths: Some(&[3, 2]),
         ..Default::default()
     };
-    let (logits, state) = model.forward(tape, store, &[0, 2, 3, 0, 1, 1], [2, 3], input);
+    let cx = Ctx::eval(tape, store);
+    let (logits, state) = model.forward(&cx, &[0, 2, 3, 0, 1, 1], [2, 3], input);
     let mut total = probe(tape, logits, 1) + probe(tape, state.h, 2);
     if let Some(c) = state.c {
         total = total + probe(tape, c, 3);
@@ -364,7 +363,8 @@ fn language_model_gradients_match_finite_differences() {
                     state: Some(state),
                     ..Default::default()
                 };
-                probe(tape, model.forward(tape, &store, &ids, [2, 3], input).0, 7)
+                let cx = Ctx::eval(tape, &store);
+                probe(tape, model.forward(&cx, &ids, [2, 3], input).0, 7)
             },
         );
     }
@@ -382,10 +382,11 @@ fn language_model_state_continues_a_sequence_exactly() {
             ..Default::default()
         };
         let ids = [0, 3, 2, 1, 2];
-        let (whole, _) = model.forward(&tape, &store, &ids, [1, 5], with(None));
+        let cx = Ctx::eval(&tape, &store);
+        let (whole, _) = model.forward(&cx, &ids, [1, 5], with(None));
         assert_eq!(whole.shape(), [1, 5, 4]);
-        let (first, state) = model.forward(&tape, &store, &ids[..2], [1, 2], with(None));
-        let (rest, _) = model.forward(&tape, &store, &ids[2..], [1, 3], with(Some(state)));
+        let (first, state) = model.forward(&cx, &ids[..2], [1, 2], with(None));
+        let (rest, _) = model.forward(&cx, &ids[2..], [1, 3], with(Some(state)));
         let split = Var::concat(&[first, rest], 1).value();
         assert!(split.max_abs_diff(&whole.value()) < 1e-12, "{kind:?}");
     }
@@ -487,7 +488,8 @@ fn seq2seq_gradients_match_finite_differences() {
             let what = format!("seq2seq {kind:?} bi={bi} {attention:?}");
             let (model, mut store) = seq2seq(seq2seq_config(kind, bi, attention));
             check_param_grads(&what, &mut store, |tape, store| {
-                let logits = model.forward(tape, store, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0, None);
+                let cx = Ctx::eval(tape, store);
+                let logits = model.forward(&cx, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0);
                 probe(tape, logits, 2)
             });
         }
@@ -516,7 +518,7 @@ fn seq2seq_names_and_shapes() {
         );
     }
     let tape = Tape::new();
-    let logits = model.forward(&tape, &store, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0, None);
+    let logits = model.forward(&Ctx::eval(&tape, &store), &SRC, &SRC_LENGTHS, &TGT_IN, 1.0);
     assert_eq!(logits.shape(), [2, 3, 4]);
 }
 
@@ -526,25 +528,26 @@ fn step_by_step_decoding_matches_the_sequence_call() {
         let config = seq2seq_config(kind, true, Some(AttentionScore::General));
         let (model, store) = seq2seq(config);
         let tape = Tape::new();
-        let whole = model.forward(&tape, &store, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0, None);
+        let whole = model.forward(&Ctx::eval(&tape, &store), &SRC, &SRC_LENGTHS, &TGT_IN, 1.0);
         // A ratio just under 1 takes the step-by-step path; with this seed every coin says teacher.
         let mut rng = Rng::new(1);
-        let steps = model.forward(
-            &tape,
-            &store,
-            &SRC,
-            &SRC_LENGTHS,
-            &TGT_IN,
-            1.0 - 1e-9,
-            Some(&mut rng),
-        );
+        let cx = Ctx::train(&tape, &store, &mut rng);
+        let steps = model.forward(&cx, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0 - 1e-9);
         assert!(
             whole.value().max_abs_diff(&steps.value()) < 1e-12,
             "{kind:?}"
         );
-        // Without teacher forcing the decoder feeds back its argmax: what greedy decoding does.
+        // Without teacher forcing (in training: evaluation always feeds the teacher tokens) the
+        // decoder feeds back its argmax: what greedy decoding does. No dropout here, no draws.
+        let mut rng = Rng::new(1);
         let free = model
-            .forward(&tape, &store, &SRC, &SRC_LENGTHS, &TGT_IN, 0.0, None)
+            .forward(
+                &Ctx::train(&tape, &store, &mut rng),
+                &SRC,
+                &SRC_LENGTHS,
+                &TGT_IN,
+                0.0,
+            )
             .value();
         let greedy = model.greedy(&store, &SRC, &SRC_LENGTHS, 0, usize::MAX, 3);
         for (row, tokens) in greedy.iter().enumerate() {
@@ -594,7 +597,7 @@ fn window_mlp_shapes_and_gradients() {
     let tape = Tape::new();
     assert_eq!(
         model
-            .forward(&tape, &store, tape.constant(x.clone()))
+            .forward(&Ctx::eval(&tape, &store), tape.constant(x.clone()))
             .shape(),
         [5, 2]
     );
@@ -603,12 +606,12 @@ fn window_mlp_shapes_and_gradients() {
         ["head.bias", "head.weight", "hidden.bias", "hidden.weight"]
     );
     check_input_grads("window mlp", std::slice::from_ref(&x), |tape, v| {
-        probe(tape, model.forward(tape, &store, v[0]), 3)
+        probe(tape, model.forward(&Ctx::eval(tape, &store), v[0]), 3)
     });
     check_param_grads("window mlp", &mut store, |tape, store| {
         probe(
             tape,
-            model.forward(tape, store, tape.constant(x.clone())),
+            model.forward(&Ctx::eval(tape, store), tape.constant(x.clone())),
             3,
         )
     });
@@ -667,24 +670,25 @@ fn bad_configurations_are_errors_that_say_what_is_wrong() {
             "dot attention needs the encoder output size (4) to equal the hidden size (2)",
         ),
         (
-            config_error(SequenceRegressor::new(
+            config_error(SequenceModel::new(
                 &mut store.path("d"),
-                SequenceRegressorConfig {
+                SequenceModelConfig {
                     rnn: rnn.clone(),
+                    vocab: None,
                     outputs: 0,
                     per_step: false,
                 },
                 &mut rng,
             )),
-            "sequence regressor: outputs must be positive",
+            "sequence model: outputs must be positive",
         ),
         (
-            config_error(SequenceClassifier::new(
+            config_error(SequenceModel::new(
                 &mut store.path("e"),
-                SequenceClassifierConfig {
+                SequenceModelConfig {
                     rnn: rnn.clone().layers(0),
-                    classes: 2,
                     vocab: None,
+                    outputs: 2,
                     per_step: false,
                 },
                 &mut rng,
@@ -739,18 +743,22 @@ fn serde_json_round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(valu
 fn a_conditioned_language_model_without_its_context_panics() {
     let (model, store) = language_model(RecurrentKind::Gru, Some(ContextMode::EveryStep));
     let tape = Tape::new();
-    model.forward(&tape, &store, &[0, 1], [1, 2], LmInput::default());
+    model.forward(
+        &Ctx::eval(&tape, &store),
+        &[0, 1],
+        [1, 2],
+        LmInput::default(),
+    );
 }
 
 #[test]
 #[should_panic(expected = "takes tokens, not steps")]
 fn a_token_classifier_given_steps_panics() {
     let config = classifier(RecurrentKind::Rnn, Some(4), false);
-    let (model, store) =
-        build(|s, rng| SequenceClassifier::new(&mut s.root(), config, rng).unwrap());
+    let (model, store) = build(|s, rng| SequenceModel::new(&mut s.root(), config, rng).unwrap());
     let tape = Tape::new();
     let x = tape.constant(uniform(&[1, 2, 2], 1));
-    model.forward(&tape, &store, SequenceInput::Steps(x), None, None);
+    model.forward(&Ctx::eval(&tape, &store), SequenceInput::Steps(x), None);
 }
 
 #[test]
@@ -762,8 +770,8 @@ fn seq2seq_gradients_flow_step_by_step_with_partial_teacher_forcing() {
             &mut store,
             |tape, store| {
                 let mut rng = Rng::new(3); // the same coin flips on every evaluation
-                let tf = Some(&mut rng);
-                let logits = model.forward(tape, store, &SRC, &SRC_LENGTHS, &TGT_IN, 0.5, tf);
+                let cx = Ctx::train(tape, store, &mut rng);
+                let logits = model.forward(&cx, &SRC, &SRC_LENGTHS, &TGT_IN, 0.5);
                 probe(tape, logits, 2)
             },
         );
@@ -779,12 +787,54 @@ fn seq2seq_dropout_is_seeded_and_only_in_training() {
     let (model, store) = seq2seq(config);
     let tape = Tape::new();
     let run = |rng: Option<&mut Rng>| {
-        model
-            .forward(&tape, &store, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0, rng)
-            .value()
+        let cx = match rng {
+            Some(rng) => Ctx::train(&tape, &store, rng),
+            None => Ctx::eval(&tape, &store),
+        };
+        model.forward(&cx, &SRC, &SRC_LENGTHS, &TGT_IN, 1.0).value()
     };
     assert_eq!(run(None), run(None));
     let (a, b) = (run(Some(&mut Rng::new(1))), run(Some(&mut Rng::new(1))));
     assert_eq!(a, b);
     assert!(a.max_abs_diff(&run(None)) > 1e-6);
+}
+
+/// A `Linear` over `[1, 2]` inputs built into a fresh store, with the store.
+fn linear_on_a_fresh_store() -> (Linear, ParamStore<f64>) {
+    build(|s, rng| Linear::new(&mut s.path("head"), 2, 1, true, rng))
+}
+
+#[test]
+#[should_panic(expected = "belongs to another ParamStore: a model runs only against the store")]
+fn a_model_runs_only_against_the_store_it_was_built_on() {
+    let (linear, _) = linear_on_a_fresh_store();
+    let (_, other) = linear_on_a_fresh_store(); // same names and shapes, another store
+    let tape = Tape::new();
+    let x = tape.constant(uniform(&[1, 2], 1));
+    linear.forward(&Ctx::eval(&tape, &other), x);
+}
+
+#[test]
+fn a_model_runs_against_a_clone_of_its_store() {
+    let (linear, store) = linear_on_a_fresh_store();
+    let copy = store.clone();
+    let x = uniform(&[1, 2], 1);
+    let run = |store: &ParamStore<f64>| {
+        let tape = Tape::new();
+        let cx = Ctx::eval(&tape, store);
+        linear.forward(&cx, tape.constant(x.clone())).value()
+    };
+    assert_eq!(run(&copy), run(&store));
+}
+
+#[test]
+fn older_regressor_and_classifier_configs_read_as_sequence_models() {
+    let rnn = serde_json::to_string(&RecurrentConfig::new(RecurrentKind::Gru, 2, 3)).unwrap();
+    let regressor = format!(r#"{{"rnn": {rnn}, "outputs": 2, "per_step": false}}"#);
+    let classifier = format!(r#"{{"rnn": {rnn}, "classes": 4, "vocab": 7, "per_step": true}}"#);
+    let regressor: SequenceModelConfig = serde_json::from_str(&regressor).expect("regressor");
+    assert_eq!((regressor.vocab, regressor.outputs), (None, 2));
+    let classifier: SequenceModelConfig = serde_json::from_str(&classifier).expect("classifier");
+    assert_eq!((classifier.vocab, classifier.outputs), (Some(7), 4));
+    assert!(classifier.per_step);
 }

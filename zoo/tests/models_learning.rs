@@ -4,10 +4,9 @@
 use autograd::optim::{Adam, AdamConfig, Optimizer};
 use autograd::{ParamStore, Rng, Tape, Tensor, Var};
 use zoo::{
-    AttentionScore, ContextConfig, ContextMode, LanguageModel, LanguageModelConfig,
-    RecurrentConfig, RecurrentKind, Sampling, Seq2Seq, Seq2SeqConfig, SequenceClassifier,
-    SequenceClassifierConfig, SequenceInput, SequenceRegressor, SequenceRegressorConfig, WindowMlp,
-    WindowMlpConfig,
+    AttentionScore, ContextConfig, ContextMode, Ctx, LanguageModel, LanguageModelConfig,
+    RecurrentConfig, RecurrentKind, Sampling, Seq2Seq, Seq2SeqConfig, SequenceInput, SequenceModel,
+    SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
 
 /// Runs `steps` Adam steps on `loss(tape, store, step_rng)`; returns the last loss.
@@ -35,13 +34,14 @@ fn train(
 #[test]
 fn regressor_learns_to_recall_the_first_value() {
     let (b, t) = (32, 6);
-    let config = SequenceRegressorConfig {
+    let config = SequenceModelConfig {
         rnn: RecurrentConfig::new(RecurrentKind::Gru, 1, 12),
+        vocab: None,
         outputs: 1,
         per_step: false,
     };
     let mut store = ParamStore::new();
-    let model = SequenceRegressor::new(&mut store.root(), config, &mut Rng::new(1)).unwrap();
+    let model = SequenceModel::new(&mut store.root(), config, &mut Rng::new(1)).unwrap();
     let batch = |rng: &mut Rng| {
         let x = Tensor::<f32>::from_fn(&[b, t, 1], |_| rng.uniform_in(-1.0, 1.0) as f32);
         let y = Tensor::from_fn(&[b, 1], |i| x.data()[i * t]);
@@ -49,13 +49,15 @@ fn regressor_learns_to_recall_the_first_value() {
     };
     train(&mut store, 300, 0.01, |tape, store, rng| {
         let (x, y) = batch(rng);
-        let pred = model.forward(tape, store, tape.constant(x), None, None);
+        let cx = Ctx::train(tape, store, rng);
+        let pred = model.forward(&cx, SequenceInput::Steps(tape.constant(x)), None);
         pred.mse(tape.constant(y))
     });
     let tape = Tape::new();
     let (x, y) = batch(&mut Rng::new(7));
+    let x = SequenceInput::Steps(tape.constant(x));
     let mse = model
-        .forward(&tape, &store, tape.constant(x), None, None)
+        .forward(&Ctx::eval(&tape, &store), x, None)
         .mse(tape.constant(y))
         .item();
     assert!(
@@ -67,14 +69,14 @@ fn regressor_learns_to_recall_the_first_value() {
 #[test]
 fn classifier_learns_the_first_token_of_variable_length_sequences() {
     let (b, t, vocab) = (32, 6, 4);
-    let config = SequenceClassifierConfig {
+    let config = SequenceModelConfig {
         rnn: RecurrentConfig::new(RecurrentKind::Lstm, 4, 12),
-        classes: 3,
         vocab: Some(vocab),
+        outputs: 3,
         per_step: false,
     };
     let mut store = ParamStore::new();
-    let model = SequenceClassifier::new(&mut store.root(), config, &mut Rng::new(1)).unwrap();
+    let model = SequenceModel::new(&mut store.root(), config, &mut Rng::new(1)).unwrap();
     // Tokens 1..=3, padded with 0 after each true length; the class is the first token − 1.
     let batch = |rng: &mut Rng| {
         let lengths: Vec<usize> = (0..b).map(|_| 2 + rng.below(t - 1)).collect();
@@ -98,7 +100,7 @@ fn classifier_learns_the_first_token_of_variable_length_sequences() {
             steps: t,
         };
         model
-            .forward(tape, store, input, Some(&lengths), None)
+            .forward(&Ctx::train(tape, store, rng), input, Some(&lengths))
             .cross_entropy(&labels)
     });
     let tape = Tape::new();
@@ -109,7 +111,7 @@ fn classifier_learns_the_first_token_of_variable_length_sequences() {
         steps: t,
     };
     let out = model
-        .forward(&tape, &store, input, Some(&lengths), None)
+        .forward(&Ctx::eval(&tape, &store), input, Some(&lengths))
         .value();
     let correct = out
         .data()
@@ -145,12 +147,13 @@ fn language_model_learns_to_say_what_its_context_asks_for() {
             .map(|x| x as i64)
             .collect();
         let context = Tensor::<f32>::from_f64(&[2, 2], &[1.0, 0.0, 0.0, 1.0]);
-        train(&mut store, 150, 0.02, |tape, store, _| {
+        train(&mut store, 150, 0.02, |tape, store, rng| {
             let input = zoo::LmInput {
                 context: Some(tape.constant(context.clone())),
                 ..Default::default()
             };
-            let (logits, _) = model.forward(tape, store, &inputs, [2, 5], input);
+            let cx = Ctx::train(tape, store, rng);
+            let (logits, _) = model.forward(&cx, &inputs, [2, 5], input);
             logits.cross_entropy(&targets)
         });
         for (row, sentence) in sentences.iter().enumerate() {
@@ -202,7 +205,8 @@ fn seq2seq_learns_to_copy_three_tokens() {
             .flat_map(|s| [s[0], s[1], s[2], eos])
             .map(|x| x as i64)
             .collect();
-        let logits = model.forward(tape, store, &src, &[3; 16], &tgt_in, 1.0, Some(rng));
+        let cx = Ctx::train(tape, store, rng);
+        let logits = model.forward(&cx, &src, &[3; 16], &tgt_in, 1.0);
         logits.cross_entropy(&tgt_out)
     });
     // Every one of the 27 sequences, decoded greedily and with a beam.
@@ -238,13 +242,13 @@ fn window_mlp_learns_a_linear_predictor() {
     train(&mut store, 300, 0.01, |tape, store, rng| {
         let (x, y) = batch(rng);
         model
-            .forward(tape, store, tape.constant(x))
+            .forward(&Ctx::train(tape, store, rng), tape.constant(x))
             .mse(tape.constant(y))
     });
     let tape = Tape::new();
     let (x, y) = batch(&mut Rng::new(5));
     let mse = model
-        .forward(&tape, &store, tape.constant(x))
+        .forward(&Ctx::eval(&tape, &store), tape.constant(x))
         .mse(tape.constant(y))
         .item();
     assert!(

@@ -2,7 +2,7 @@
 
 use autograd::{gradcheck, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
 use zoo::recurrent::exchange;
-use zoo::{MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+use zoo::{Ctx, MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
 const KINDS: [RecurrentKind; 4] = [
     RecurrentKind::Rnn,
@@ -53,9 +53,9 @@ fn gradcheck_through_stacked_bidirectional_layers_with_lengths() {
                     h0: Some(v[1]),
                     c0: v.get(2).copied(),
                     lengths: Some(&lengths),
-                    dropout_rng: None,
                 };
-                scalar_of(tape, layer.forward(tape, &store, v[0], input))
+                let cx = Ctx::eval(tape, &store);
+                scalar_of(tape, layer.forward(&cx, v[0], input))
             },
             &inputs,
             &GradcheckOptions::default(),
@@ -82,7 +82,7 @@ fn parameter_gradients_match_finite_differences() {
                 lengths: Some(&lengths),
                 ..Default::default()
             };
-            let out = layer.forward(&tape, store, tape.constant(x.clone()), input);
+            let out = layer.forward(&Ctx::eval(&tape, store), tape.constant(x.clone()), input);
             let l = scalar_of(&tape, out);
             (l.item(), l.backward())
         };
@@ -130,15 +130,11 @@ fn padded_rows_equal_each_sequence_run_alone() {
             lengths: Some(&lengths),
             ..Default::default()
         };
-        let batch = layer.forward(&tape, &store, tape.constant(x.clone()), input);
+        let cx = Ctx::eval(&tape, &store);
+        let batch = layer.forward(&cx, tape.constant(x.clone()), input);
         for (row, &len) in lengths.iter().enumerate() {
             let alone_x = x.narrow(0, row, 1).narrow(1, 0, len);
-            let alone = layer.forward(
-                &tape,
-                &store,
-                tape.constant(alone_x),
-                RecurrentInput::default(),
-            );
+            let alone = layer.forward(&cx, tape.constant(alone_x), RecurrentInput::default());
             let got = batch.output.value().narrow(0, row, 1);
             assert!(
                 got.narrow(1, 0, len).max_abs_diff(&alone.output.value()) < 1e-12,
@@ -171,8 +167,7 @@ fn merge_modes_combine_the_two_directions() {
         let tape = Tape::new();
         layer
             .forward(
-                &tape,
-                &store,
+                &Ctx::eval(&tape, &store),
                 tape.constant(x.clone()),
                 RecurrentInput::default(),
             )
@@ -196,15 +191,15 @@ fn dropout_between_layers_only_when_training() {
     let (layer, store) = build(config);
     let x = uniform(&[2, 4, 3], 17);
     let tape = Tape::new();
-    let eval = |rng: Option<&mut Rng>| {
-        let input = RecurrentInput {
-            dropout_rng: rng,
-            ..Default::default()
-        };
+    let run = |cx: Ctx<'_, '_, f64>| {
         layer
-            .forward(&tape, &store, tape.constant(x.clone()), input)
+            .forward(&cx, tape.constant(x.clone()), RecurrentInput::default())
             .output
             .value()
+    };
+    let eval = |rng: Option<&mut Rng>| match rng {
+        Some(rng) => run(Ctx::train(&tape, &store, rng)),
+        None => run(Ctx::eval(&tape, &store)),
     };
     let (a, b) = (eval(None), eval(None));
     assert_eq!(a, b, "no dropout at evaluation");
@@ -229,7 +224,8 @@ fn files_round_trip_and_the_architecture_is_detected() {
             exchange::save(&layer, &store, &path).expect("save");
             let (loaded, loaded_store) = exchange::load::<f64>(&path).expect("load");
             assert_eq!(loaded.config(), &config);
-            for (id, p) in store.iter() {
+            for (_, p) in store.iter() {
+                let id = loaded_store.id(&p.name).expect("same names");
                 assert_eq!(loaded_store.value(id), &p.value, "{}", p.name);
             }
         }

@@ -9,7 +9,7 @@ use zoo::train::{
     accuracy, argmax, bits_per_char, exact_match, mse, nats_per_symbol, rmse, token_accuracy,
     Checkpoint, Metrics, MetricsLog, Objective, Progress, TrainConfig, Trainer,
 };
-use zoo::{Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+use zoo::{Ctx, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
 const BATCH: usize = 8;
 const LEN: usize = 6;
@@ -54,28 +54,12 @@ fn seq_mean(hidden: usize) -> (SeqMean, ParamStore<f32>) {
 }
 
 impl SeqMean {
-    fn predict<'t>(
-        &self,
-        tape: &'t Tape<f32>,
-        store: &ParamStore<f32>,
-        x: &Tensor<f32>,
-        rng: Option<&mut Rng>,
-    ) -> Var<'t, f32> {
+    fn predict<'t>(&self, cx: &Ctx<'_, 't, f32>, x: &Tensor<f32>) -> Var<'t, f32> {
         let n = x.dim(0);
-        let training = rng.is_some();
-        let mut rng = rng;
-        let input = RecurrentInput {
-            dropout_rng: rng.as_deref_mut(),
-            ..Default::default()
-        };
-        let out = self
-            .rnn
-            .forward(tape, store, tape.constant(x.clone()), input);
-        let mut last = out.h_n.narrow(0, 1, 1).reshape(&[n, HIDDEN]);
-        if let (true, Some(rng)) = (training, rng) {
-            last = last.dropout(0.1, rng);
-        }
-        self.head.forward(tape, store, last)
+        let input = RecurrentInput::default();
+        let out = self.rnn.forward(cx, cx.constant(x.clone()), input);
+        let last = out.h_n.narrow(0, 1, 1).reshape(&[n, HIDDEN]);
+        self.head.forward(cx, cx.dropout(last, 0.1))
     }
 }
 
@@ -89,14 +73,14 @@ impl Objective<f32> for SeqMean {
     ) -> Result<Var<'t, f32>> {
         let (x, y) = batch(step as u64, BATCH);
         Ok(self
-            .predict(tape, store, &x, Some(rng))
+            .predict(&Ctx::train(tape, store, rng), &x)
             .mse(tape.constant(y)))
     }
 
     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {
         let tape = Tape::new();
         let _guard = tape.no_grad();
-        let pred = self.predict(&tape, store, &self.val.0, None).value();
+        let pred = self.predict(&Ctx::eval(&tape, store), &self.val.0).value();
         let m = mse(pred.data(), self.val.1.data())?;
         Ok(Metrics::new().with("val_loss", m).with("val_mse", m))
     }
@@ -148,11 +132,12 @@ fn resume_is_bit_identical_to_an_uninterrupted_run() {
         .train_until(&model, &mut (), 2 * n)
         .expect("straight run");
 
-    let (_, template) = seq_mean(HIDDEN);
+    // Every model runs against the store it was built on.
+    let (model1, template) = seq_mean(HIDDEN);
     let mut first = Trainer::new(template, resume_config(2 * n)).expect("trainer");
     let mut log = MetricsLog::append(&log_path).expect("log");
     first
-        .train_until(&model, &mut log, split)
+        .train_until(&model1, &mut log, split)
         .expect("first part");
     first
         .save_checkpoint(&ckpt, &BTreeMap::new())
@@ -203,12 +188,12 @@ fn resume_is_bit_identical_to_an_uninterrupted_run() {
     assert_eq!(a.best_val, b.best_val);
 
     // The generator matters: another seed gives other dropout masks, so other weights.
-    let (_, template) = seq_mean(HIDDEN);
+    let (model3, template) = seq_mean(HIDDEN);
     let mut other = Trainer::new(template, resume_config(2 * n).seed(8)).expect("trainer");
-    other.train_until(&model, &mut (), n).expect("run");
-    let (_, template) = seq_mean(HIDDEN);
+    other.train_until(&model3, &mut (), n).expect("run");
+    let (model4, template) = seq_mean(HIDDEN);
     let mut same = Trainer::new(template, resume_config(2 * n)).expect("trainer");
-    same.train_until(&model, &mut (), n).expect("run");
+    same.train_until(&model4, &mut (), n).expect("run");
     assert!(!differing(other.store(), same.store()).is_empty());
 }
 
@@ -540,12 +525,11 @@ impl Line {
 
     fn loss_on<'t>(
         &self,
-        tape: &'t Tape<f32>,
-        store: &ParamStore<f32>,
+        cx: &Ctx<'_, 't, f32>,
         (x, y): (Tensor<f32>, Tensor<f32>),
     ) -> Var<'t, f32> {
-        let pred = self.layer.forward(tape, store, tape.constant(x));
-        pred.mse(tape.constant(y))
+        let pred = self.layer.forward(cx, cx.constant(x));
+        pred.mse(cx.constant(y))
     }
 }
 
@@ -555,14 +539,16 @@ impl Objective<f32> for Line {
         tape: &'t Tape<f32>,
         store: &ParamStore<f32>,
         step: usize,
-        _: &mut Rng,
+        rng: &mut Rng,
     ) -> Result<Var<'t, f32>> {
-        Ok(self.loss_on(tape, store, Line::data(16, (step % 7) as f64 / 7.0)))
+        let cx = Ctx::train(tape, store, rng);
+        Ok(self.loss_on(&cx, Line::data(16, (step % 7) as f64 / 7.0)))
     }
 
     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {
         let tape = Tape::new();
-        let loss = self.loss_on(&tape, store, Line::data(10, 0.5)).item();
+        let cx = Ctx::eval(&tape, store);
+        let loss = self.loss_on(&cx, Line::data(10, 0.5)).item();
         Ok(Metrics::new()
             .with("val_loss", loss)
             .with("val_rmse", loss.sqrt()))

@@ -5,14 +5,18 @@ use crate::tape::Grads;
 use crate::tensor::Tensor;
 use std::collections::BTreeMap;
 
-/// The handle of a parameter inside its store.
+/// The handle of a parameter inside its store: its position and the lineage of the store it was
+/// registered in (shared by the store's clones), so that it cannot be used on another store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ParamId(pub(crate) usize);
+pub struct ParamId {
+    index: usize,
+    lineage: u64,
+}
 
 impl ParamId {
     /// The position of the parameter in its store (registration order).
     pub fn index(self) -> usize {
-        self.0
+        self.index
     }
 }
 
@@ -34,6 +38,9 @@ pub struct ParamStore<E: Element = f32> {
     by_name: BTreeMap<String, ParamId>,
     /// Tells stores apart, so that a tape can refuse parameters of a second store.
     uid: u64,
+    /// Shared by a store and its clones (which hold the same parameters under the same ids): the
+    /// ids of this store carry it, and the store refuses ids of another lineage.
+    lineage: u64,
 }
 
 /// The next [`ParamStore`] identity.
@@ -49,12 +56,14 @@ impl<E: Element> Default for ParamStore<E> {
 }
 
 impl<E: Element> Clone for ParamStore<E> {
-    /// A copy with its own identity (its `ParamId`s index the copy, not the original).
+    /// A copy with its own identity for tapes but the same lineage: the original's `ParamId`s
+    /// (and so the models built on it) work on the copy.
     fn clone(&self) -> Self {
         ParamStore {
             params: self.params.clone(),
             by_name: self.by_name.clone(),
             uid: next_uid(),
+            lineage: self.lineage,
         }
     }
 }
@@ -66,6 +75,7 @@ impl<E: Element> ParamStore<E> {
             params: Vec::new(),
             by_name: BTreeMap::new(),
             uid: next_uid(),
+            lineage: next_uid(),
         }
     }
 
@@ -74,13 +84,33 @@ impl<E: Element> ParamStore<E> {
         self.uid
     }
 
+    /// The position of `id` in this store; panics if `id` was registered in another store's
+    /// lineage (a model runs only against the store it was built on, or a clone of it).
+    pub(crate) fn slot(&self, id: ParamId) -> usize {
+        assert!(
+            id.lineage == self.lineage,
+            "parameter #{} belongs to another ParamStore: a model runs only against the store it \
+             was built on",
+            id.index
+        );
+        id.index
+    }
+
+    /// The id of the parameter at position `index` of this store.
+    fn id_at(&self, index: usize) -> ParamId {
+        ParamId {
+            index,
+            lineage: self.lineage,
+        }
+    }
+
     /// Registers a parameter; panics if the name is taken (two modules built on one path).
     pub fn add(&mut self, name: &str, value: Tensor<E>) -> ParamId {
         assert!(
             !self.by_name.contains_key(name),
             "ParamStore::add: parameter {name:?} is already registered"
         );
-        let id = ParamId(self.params.len());
+        let id = self.id_at(self.params.len());
         self.params.push(Param {
             name: name.to_string(),
             value,
@@ -97,22 +127,23 @@ impl<E: Element> ParamStore<E> {
 
     /// The parameter behind `id`.
     pub fn get(&self, id: ParamId) -> &Param<E> {
-        &self.params[id.0]
+        &self.params[self.slot(id)]
     }
 
     /// The parameter behind `id`, mutably.
     pub fn get_mut(&mut self, id: ParamId) -> &mut Param<E> {
-        &mut self.params[id.0]
+        let i = self.slot(id);
+        &mut self.params[i]
     }
 
     /// The current value of a parameter.
     pub fn value(&self, id: ParamId) -> &Tensor<E> {
-        &self.params[id.0].value
+        &self.get(id).value
     }
 
     /// Replaces the value of a parameter; panics if the shape changes.
     pub fn set_value(&mut self, id: ParamId, value: Tensor<E>) {
-        let p = &mut self.params[id.0];
+        let p = self.get_mut(id);
         assert_eq!(
             p.value.shape(),
             value.shape(),
@@ -124,7 +155,7 @@ impl<E: Element> ParamStore<E> {
 
     /// The accumulated gradient of a parameter, if any.
     pub fn grad(&self, id: ParamId) -> Option<&Tensor<E>> {
-        self.params[id.0].grad.as_ref()
+        self.get(id).grad.as_ref()
     }
 
     /// The number of parameters (tensors).
@@ -144,15 +175,20 @@ impl<E: Element> ParamStore<E> {
 
     /// All parameters in registration order.
     pub fn iter(&self) -> impl Iterator<Item = (ParamId, &Param<E>)> {
-        self.params.iter().enumerate().map(|(i, p)| (ParamId(i), p))
+        let lineage = self.lineage;
+        self.params
+            .iter()
+            .enumerate()
+            .map(move |(index, p)| (ParamId { index, lineage }, p))
     }
 
     /// All parameters in registration order, mutably (what optimizers walk).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (ParamId, &mut Param<E>)> {
+        let lineage = self.lineage;
         self.params
             .iter_mut()
             .enumerate()
-            .map(|(i, p)| (ParamId(i), p))
+            .map(move |(index, p)| (ParamId { index, lineage }, p))
     }
 
     /// The names in sorted order.
@@ -163,7 +199,7 @@ impl<E: Element> ParamStore<E> {
     /// Adds the parameter gradients of one backward pass to the accumulated gradients.
     pub fn accumulate(&mut self, grads: &Grads<E>) {
         for (id, g) in grads.params() {
-            let p = &mut self.params[id.0];
+            let p = self.get_mut(id);
             p.grad = Some(match p.grad.take() {
                 None => g.clone(),
                 Some(acc) => acc.add_into(g),

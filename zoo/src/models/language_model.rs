@@ -3,7 +3,9 @@
 //! conditioned on a context vector, with greedy, temperature and top-k sampling.
 
 use super::{argmax, require, State};
-use crate::{Embedding, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+use crate::{
+    Ctx, Embedding, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer,
+};
 use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
@@ -111,8 +113,6 @@ pub struct LmInput<'a, 't, E: Element> {
     pub context: Option<Var<'t, E>>,
     /// True length of each sequence.
     pub lengths: Option<&'a [usize]>,
-    /// The generator for the recurrent layer's dropout (training only).
-    pub dropout_rng: Option<&'a mut Rng>,
 }
 
 /// A recurrent language model: `embedding` → `rnn.*` → `head` (logits over the vocabulary),
@@ -214,11 +214,10 @@ impl LanguageModel {
     }
 
     /// Logits `[B, T, vocab]` for `ids` laid out as `[B, T]`, and the state after each sequence's
-    /// true last step (to continue from).
+    /// true last step (to continue from); dropout between stacked layers in training.
     pub fn forward<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         ids: &[usize],
         shape: [usize; 2],
         input: LmInput<'_, 't, E>,
@@ -227,12 +226,10 @@ impl LanguageModel {
         let mode = self.check_context(input.context, input.state.is_some(), b);
         let state = match (input.state, input.context, mode) {
             (Some(state), ..) => Some(state),
-            (None, Some(ctx), Some(ContextMode::InitialState)) => {
-                Some(self.initial_state(tape, store, ctx))
-            }
+            (None, Some(ctx), Some(ContextMode::InitialState)) => Some(self.initial_state(cx, ctx)),
             _ => None,
         };
-        let mut x = self.embedding.forward(tape, store, ids, &shape);
+        let mut x = self.embedding.forward(cx, ids, &shape);
         if let (Some(ctx), Some(ContextMode::EveryStep)) = (input.context, mode) {
             let repeated = Var::concat(&vec![ctx.unsqueeze(1); t], 1);
             x = Var::concat(&[x, repeated], 2);
@@ -241,10 +238,9 @@ impl LanguageModel {
             h0: state.map(|s| s.h),
             c0: state.and_then(|s| s.c),
             lengths: input.lengths,
-            dropout_rng: input.dropout_rng,
         };
-        let out = self.rnn.forward(tape, store, x, rnn_input);
-        let logits = self.head.forward(tape, store, out.output);
+        let out = self.rnn.forward(cx, x, rnn_input);
+        let logits = self.head.forward(cx, out.output);
         let state = State {
             h: out.h_n,
             c: out.c_n,
@@ -286,8 +282,7 @@ impl LanguageModel {
     /// `h0 = tanh(init_h(context))` (and `c0 = tanh(init_c(context))`), reshaped to `[L, B, H]`.
     fn initial_state<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         context: Var<'t, E>,
     ) -> State<'t, E> {
         let (b, l, h) = (
@@ -296,7 +291,7 @@ impl LanguageModel {
             self.config.rnn.hidden_size,
         );
         let to_layers = |linear: &Linear| {
-            let v = linear.forward(tape, store, context).tanh();
+            let v = linear.forward(cx, context).tanh();
             v.reshape(&[b, l, h]).transpose(0, 1)
         };
         let init_h = self
@@ -348,7 +343,8 @@ impl LanguageModel {
                 context: context.map(|c| tape.constant(c.reshape(&[1, c.numel()]))),
                 ..Default::default()
             };
-            let (logits, next_state) = self.forward(&tape, store, &ids, [1, ids.len()], input);
+            let cx = Ctx::eval(&tape, store);
+            let (logits, next_state) = self.forward(&cx, &ids, [1, ids.len()], input);
             let logits = logits.value();
             let last = &logits.data()[logits.numel() - self.config.vocab..];
             let token = sampling.sample(last, rng);

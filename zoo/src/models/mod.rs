@@ -2,19 +2,16 @@
 //! sequence-to-sequence — plus the fixed-window feed-forward baseline, each written the way its
 //! PyTorch counterpart is and with the same parameter names.
 
-mod body;
-mod classifier;
 mod language_model;
-mod regressor;
 pub mod seq2seq;
+mod sequence;
 mod window_mlp;
 
-pub use classifier::{SequenceClassifier, SequenceClassifierConfig};
 pub use language_model::{
     ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, LmInput, Sampling,
 };
-pub use regressor::{SequenceRegressor, SequenceRegressorConfig};
 pub use seq2seq::{AttentionScore, Seq2Seq, Seq2SeqConfig};
+pub use sequence::{SequenceModel, SequenceModelConfig};
 pub use window_mlp::{WindowMlp, WindowMlpConfig};
 
 use autograd::{Element, Error, Result, Var};

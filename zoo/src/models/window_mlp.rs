@@ -2,8 +2,8 @@
 //! `nn.Sequential`-style `hidden` (`nn.Linear`) → tanh → `head` (`nn.Linear`).
 
 use super::require;
-use crate::Linear;
-use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Var};
+use crate::{Ctx, Linear};
+use autograd::{Element, ParamPath, Result, Rng, Var};
 use serde::{Deserialize, Serialize};
 
 /// The configuration of a [`WindowMlp`].
@@ -58,13 +58,8 @@ impl WindowMlp {
     }
 
     /// Predicts `[B, outputs]` from `x` `[B, window]`.
-    pub fn forward<'t, E: Element>(
-        &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
-        x: Var<'t, E>,
-    ) -> Var<'t, E> {
-        let h = self.hidden.forward(tape, store, x).tanh();
-        self.head.forward(tape, store, h)
+    pub fn forward<'t, E: Element>(&self, cx: &Ctx<'_, 't, E>, x: Var<'t, E>) -> Var<'t, E> {
+        let h = self.hidden.forward(cx, x).tanh();
+        self.head.forward(cx, h)
     }
 }

@@ -2,10 +2,10 @@
 //! `nn.RNN`, `nn.LSTM` and `nn.GRU` with `batch_first=True`.
 
 use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
+use crate::Ctx;
 use autograd::init::rnn_default;
 use autograd::{
-    Element, ParamId, ParamPath, ParamStore, RecurrentSpec, RecurrentWeights, Result, Rng, Tape,
-    Tensor, Var,
+    Element, ParamId, ParamPath, RecurrentSpec, RecurrentWeights, Result, Rng, Tensor, Var,
 };
 
 /// The parameters of one layer in one direction.
@@ -37,8 +37,6 @@ pub struct RecurrentInput<'a, 't, E: Element> {
     pub c0: Option<Var<'t, E>>,
     /// True length of each sequence (any order), each in `1..=T`; all `T` when absent.
     pub lengths: Option<&'a [usize]>,
-    /// The generator for inter-layer dropout; dropout runs only when this is given (training).
-    pub dropout_rng: Option<&'a mut Rng>,
 }
 
 /// What [`RecurrentLayer::forward`] returns, in PyTorch's batch-first layout.
@@ -94,13 +92,13 @@ impl RecurrentLayer {
         &self.config
     }
 
-    /// Runs the network over `x` `[B, T, I]` (batch-first).
+    /// Runs the network over `x` `[B, T, I]` (batch-first), with dropout between stacked layers
+    /// in training.
     pub fn forward<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         x: Var<'t, E>,
-        mut input: RecurrentInput<'_, 't, E>,
+        input: RecurrentInput<'_, 't, E>,
     ) -> RecurrentOutput<'t, E> {
         let cfg = &self.config;
         let shape = x.shape();
@@ -127,7 +125,7 @@ impl RecurrentLayer {
                 l.len() == b && l.iter().all(|&n| (1..=t).contains(&n)),
                 "recurrent layer: lengths {l:?} for a batch of {b} sequences of {t} steps"
             );
-            tape.constant(Tensor::from_fn(&[b, t, 1], |i| {
+            cx.constant(Tensor::from_fn(&[b, t, 1], |i| {
                 if i % t < l[i / t] {
                     E::one()
                 } else {
@@ -135,7 +133,7 @@ impl RecurrentLayer {
                 }
             }))
         });
-        let zeros = || tape.constant(Tensor::zeros(&[b, h]));
+        let zeros = || cx.constant(Tensor::zeros(&[b, h]));
         let state_at = |v: Option<Var<'t, E>>, k: usize| {
             v.map_or_else(zeros, |v| v.narrow(0, k, 1).reshape(&[b, h]))
         };
@@ -146,7 +144,7 @@ impl RecurrentLayer {
             for dir in 0..d {
                 let k = layer * d + dir;
                 let w = &self.weights[k];
-                let p = |id| tape.param(store, id);
+                let p = |id| cx.param(id);
                 let weights = RecurrentWeights {
                     w_ih: p(w.w_ih),
                     b_ih: p(w.b_ih),
@@ -177,10 +175,8 @@ impl RecurrentLayer {
             } else {
                 outs[0]
             };
-            if !last_layer && cfg.dropout > 0.0 {
-                if let Some(rng) = input.dropout_rng.as_deref_mut() {
-                    layer_in = layer_in.dropout(cfg.dropout, rng);
-                }
+            if !last_layer {
+                layer_in = cx.dropout(layer_in, cfg.dropout);
             }
         }
         RecurrentOutput {

@@ -13,7 +13,7 @@
 //! ```
 //! use autograd::{ParamStore, Result, Rng, Tape, Tensor, Var};
 //! use zoo::train::{mse, Metrics, Objective, Progress, TrainConfig, Trainer};
-//! use zoo::Linear;
+//! use zoo::{Ctx, Linear};
 //!
 //! /// Fit y = 3x on a fixed grid.
 //! struct Line(Linear);
@@ -26,14 +26,15 @@
 //!
 //! impl Objective<f32> for Line {
 //!     fn loss<'t>(&self, tape: &'t Tape<f32>, store: &ParamStore<f32>, _step: usize,
-//!                 _rng: &mut Rng) -> Result<Var<'t, f32>> {
+//!                 rng: &mut Rng) -> Result<Var<'t, f32>> {
+//!         let cx = Ctx::train(tape, store, rng);
 //!         let (x, y) = data();
-//!         Ok(self.0.forward(tape, store, tape.constant(x)).mse(tape.constant(y)))
+//!         Ok(self.0.forward(&cx, tape.constant(x)).mse(tape.constant(y)))
 //!     }
 //!     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {
 //!         let tape = Tape::new();
 //!         let (x, y) = data();
-//!         let pred = self.0.forward(&tape, store, tape.constant(x)).value();
+//!         let pred = self.0.forward(&Ctx::eval(&tape, store), tape.constant(x)).value();
 //!         let m = mse(pred.data(), y.data())?;
 //!         Ok(Metrics::new().with("val_loss", m).with("val_mse", m))
 //!     }

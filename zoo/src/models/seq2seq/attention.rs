@@ -3,8 +3,8 @@
 //! source positions are masked out of the softmax, and the context `c_t = Σ_s a_ts h̄_s` is combined
 //! as `tanh(W_c [h_t; c_t])` before the output layer.
 
-use crate::Linear;
-use autograd::{Element, ParamPath, ParamStore, Rng, Tape, Tensor, Var};
+use crate::{Ctx, Linear};
+use autograd::{Element, ParamPath, Rng, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 /// Added to the scores of padded source positions: their softmax weight underflows to exactly 0.
@@ -82,8 +82,7 @@ impl Attention {
     /// Prepares encoder outputs `[B, S, D·H]` of sequences with the given true lengths.
     pub(crate) fn memory<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         values: Var<'t, E>,
         lengths: &[usize],
     ) -> Memory<'t, E> {
@@ -94,26 +93,25 @@ impl Attention {
         let keys = self
             .key
             .as_ref()
-            .map_or(values, |key| key.forward(tape, store, values));
+            .map_or(values, |key| key.forward(cx, values));
         Memory {
             values,
             keys,
-            mask: tape.constant(mask),
+            mask: cx.constant(mask),
         }
     }
 
     /// `tanh(W_c [h_t; c_t])` for decoder outputs `[B, T, H]`, giving `[B, T, H]`.
     pub(crate) fn attend<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         memory: &Memory<'t, E>,
         decoder_out: Var<'t, E>,
     ) -> Var<'t, E> {
         let scores = decoder_out.matmul_nt(memory.keys) + memory.mask; // [B, T, S]
         let context = scores.softmax(2).matmul(memory.values); // [B, T, D·H]
         self.combine
-            .forward(tape, store, Var::concat(&[decoder_out, context], 2))
+            .forward(cx, Var::concat(&[decoder_out, context], 2))
             .tanh()
     }
 }

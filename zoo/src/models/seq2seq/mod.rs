@@ -10,7 +10,9 @@ mod beam;
 pub use attention::AttentionScore;
 
 use super::{argmax, require, State};
-use crate::{Embedding, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+use crate::{
+    Ctx, Embedding, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer,
+};
 use attention::{Attention, Memory};
 use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Tensor, Var};
 use serde::{Deserialize, Serialize};
@@ -169,20 +171,18 @@ impl Seq2Seq {
     /// Logits `[B, T, tgt_vocab]` for source ids `[B, S]` (row-major, padded after each of the
     /// `B = src_lengths.len()` true lengths) and teacher input `tgt_in` `[B, T]` (BOS, y₁, …).
     ///
-    /// At each step after the first the decoder is fed the teacher token with probability
-    /// `teacher_forcing` (one draw from `rng` per step for the whole batch), otherwise its own
-    /// argmax of the previous step; at 1.0 the decoder runs as one sequence call. `rng` given means
-    /// training: it also drives dropout. A ratio strictly between 0 and 1 needs `rng`.
-    #[allow(clippy::too_many_arguments)]
+    /// In training, at each step after the first the decoder is fed the teacher token with
+    /// probability `teacher_forcing` (one draw from the context's generator per step for the whole
+    /// batch), otherwise its own argmax of the previous step, and dropout runs. In evaluation the
+    /// decoder is always fed the teacher tokens (the ratio is ignored) and there is no dropout. Fed
+    /// only teacher tokens, the decoder runs as one sequence call.
     pub fn forward<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         src: &[usize],
         src_lengths: &[usize],
         tgt_in: &[usize],
         teacher_forcing: f64,
-        mut rng: Option<&mut Rng>,
     ) -> Var<'t, E> {
         assert!(
             (0.0..=1.0).contains(&teacher_forcing),
@@ -190,37 +190,23 @@ impl Seq2Seq {
         );
         let b = src_lengths.len();
         let t = steps("target", tgt_in, b);
-        let encoded = self.encode(tape, store, src, src_lengths, rng.as_deref_mut());
+        let encoded = self.encode(cx, src, src_lengths);
         let memory = encoded.memory.as_ref();
-        if teacher_forcing >= 1.0 {
-            return self
-                .decode(tape, store, memory, tgt_in, [b, t], encoded.state, rng)
-                .0;
+        if teacher_forcing >= 1.0 || !cx.is_training() {
+            return self.decode(cx, memory, tgt_in, [b, t], encoded.state).0;
         }
         let column = |step: usize| (0..b).map(|i| tgt_in[i * t + step]).collect::<Vec<_>>();
         let (mut state, mut tokens, mut logits) = (encoded.state, column(0), Vec::new());
         for step in 0..t {
             if step > 0 {
-                let teacher = teacher_forcing > 0.0
-                    && rng
-                        .as_deref_mut()
-                        .expect("seq2seq: a teacher forcing ratio between 0 and 1 needs an rng")
-                        .bernoulli(teacher_forcing);
+                let teacher = teacher_forcing > 0.0 && cx.bernoulli(teacher_forcing);
                 tokens = if teacher {
                     column(step)
                 } else {
                     row_argmax(&logits.last().map(Var::value).expect("a previous step"))
                 };
             }
-            let (l, next) = self.decode(
-                tape,
-                store,
-                memory,
-                &tokens,
-                [b, 1],
-                state,
-                rng.as_deref_mut(),
-            );
+            let (l, next) = self.decode(cx, memory, &tokens, [b, 1], state);
             logits.push(l);
             state = next;
         }
@@ -240,14 +226,15 @@ impl Seq2Seq {
     ) -> Vec<Vec<usize>> {
         let tape = Tape::new();
         let _no_grad = tape.no_grad();
+        let cx = Ctx::eval(&tape, store);
         let b = src_lengths.len();
-        let encoded = self.encode(&tape, store, src, src_lengths, None);
+        let encoded = self.encode(&cx, src, src_lengths);
         let (mut state, mut tokens) = (encoded.state, vec![bos; b]);
         let mut out = vec![Vec::new(); b];
         let mut done = vec![false; b];
         for _ in 0..max_len {
             let memory = encoded.memory.as_ref();
-            let (logits, next) = self.decode(&tape, store, memory, &tokens, [b, 1], state, None);
+            let (logits, next) = self.decode(&cx, memory, &tokens, [b, 1], state);
             state = next;
             tokens = row_argmax(&logits.value());
             for ((row, done), &token) in out.iter_mut().zip(&mut done).zip(&tokens) {
@@ -286,13 +273,13 @@ impl Seq2Seq {
             .map(|(row, &len)| {
                 let tape = Tape::new();
                 let _no_grad = tape.no_grad();
-                let encoded = self.encode(&tape, store, row, &[len], None);
+                let cx = Ctx::eval(&tape, store);
+                let encoded = self.encode(&cx, row, &[len]);
                 beam::search(beam, max_len, bos, eos, encoded.state, |tokens, state| {
                     let rows = vec![0; tokens.len()];
                     let memory = encoded.memory.map(|m| m.select(&rows));
                     let shape = [tokens.len(), 1];
-                    let (logits, next) =
-                        self.decode(&tape, store, memory.as_ref(), tokens, shape, state, None);
+                    let (logits, next) = self.decode(&cx, memory.as_ref(), tokens, shape, state);
                     (logits.log_softmax(2).value(), next)
                 })
             })
@@ -302,36 +289,26 @@ impl Seq2Seq {
     /// Runs the encoder over `src` `[B, S]` and prepares the decoder's start.
     fn encode<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         src: &[usize],
         lengths: &[usize],
-        mut rng: Option<&mut Rng>,
     ) -> Encoded<'t, E> {
         let b = lengths.len();
         let s = steps("source", src, b);
-        let x = self.embed(
-            &self.src_embedding,
-            tape,
-            store,
-            src,
-            [b, s],
-            rng.as_deref_mut(),
-        );
+        let x = self.embed(cx, &self.src_embedding, src, [b, s]);
         let input = RecurrentInput {
             lengths: Some(lengths),
-            dropout_rng: rng,
             ..Default::default()
         };
-        let out = self.encoder.forward(tape, store, x, input);
+        let out = self.encoder.forward(cx, x, input);
         let state = State {
-            h: self.bridge(tape, store, &self.bridge_h, out.h_n),
-            c: out.c_n.map(|c| self.bridge(tape, store, &self.bridge_c, c)),
+            h: self.bridge(cx, &self.bridge_h, out.h_n),
+            c: out.c_n.map(|c| self.bridge(cx, &self.bridge_c, c)),
         };
         let memory = self
             .attention
             .as_ref()
-            .map(|a| a.memory(tape, store, out.output, lengths));
+            .map(|a| a.memory(cx, out.output, lengths));
         Encoded { memory, state }
     }
 
@@ -339,8 +316,7 @@ impl Seq2Seq {
     /// direction, `tanh(bridge_k [forward; reverse])` per layer with two.
     fn bridge<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         bridge: &[Linear],
         state: Var<'t, E>,
     ) -> Var<'t, E> {
@@ -357,7 +333,7 @@ impl Seq2Seq {
             .enumerate()
             .map(|(k, linear)| {
                 let x = both.narrow(0, k, 1).reshape(&[b, 2 * h]);
-                linear.forward(tape, store, x).tanh()
+                linear.forward(cx, x).tanh()
             })
             .collect();
         Var::stack(&layers, 0)
@@ -365,58 +341,41 @@ impl Seq2Seq {
 
     /// Runs the decoder over `tokens` `[B, T]` from `state`: logits `[B, T, tgt_vocab]` and the
     /// state after the last step.
-    #[allow(clippy::too_many_arguments)]
     fn decode<'t, E: Element>(
         &self,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
+        cx: &Ctx<'_, 't, E>,
         memory: Option<&Memory<'t, E>>,
         tokens: &[usize],
         shape: [usize; 2],
         state: State<'t, E>,
-        mut rng: Option<&mut Rng>,
     ) -> (Var<'t, E>, State<'t, E>) {
-        let x = self.embed(
-            &self.tgt_embedding,
-            tape,
-            store,
-            tokens,
-            shape,
-            rng.as_deref_mut(),
-        );
+        let x = self.embed(cx, &self.tgt_embedding, tokens, shape);
         let input = RecurrentInput {
             h0: Some(state.h),
             c0: state.c,
             lengths: None,
-            dropout_rng: rng,
         };
-        let out = self.decoder.forward(tape, store, x, input);
+        let out = self.decoder.forward(cx, x, input);
         let features = match (&self.attention, memory) {
-            (Some(attention), Some(memory)) => attention.attend(tape, store, memory, out.output),
+            (Some(attention), Some(memory)) => attention.attend(cx, memory, out.output),
             _ => out.output,
         };
         let next = State {
             h: out.h_n,
             c: out.c_n,
         };
-        (self.head.forward(tape, store, features), next)
+        (self.head.forward(cx, features), next)
     }
 
     /// Embeds `ids` `[B, T]`, with dropout in training.
     fn embed<'t, E: Element>(
         &self,
+        cx: &Ctx<'_, 't, E>,
         embedding: &Embedding,
-        tape: &'t Tape<E>,
-        store: &ParamStore<E>,
         ids: &[usize],
         shape: [usize; 2],
-        rng: Option<&mut Rng>,
     ) -> Var<'t, E> {
-        let x = embedding.forward(tape, store, ids, &shape);
-        match rng {
-            Some(rng) if self.config.dropout > 0.0 => x.dropout(self.config.dropout, rng),
-            _ => x,
-        }
+        cx.dropout(embedding.forward(cx, ids, &shape), self.config.dropout)
     }
 }
 
