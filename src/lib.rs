@@ -8,3 +8,4 @@ pub use datasets;
 pub use zoo;
 pub mod demo;
 pub mod problem;
+pub mod recipes;

@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use autograd::optim::{OptimConfig, OPTIMIZER_NAMES};
-use autograd::Schedule;
+use autograd::optim::OPTIMIZER_NAMES;
 use clap::Args;
 use datasets::Recipe;
-use seqzoo::problem::{ModelSpec, RunSpec, Session, MODEL_NAMES};
+use seqzoo::problem::{recipe_train_config, ModelSpec, RunSpec, Session, MODEL_NAMES};
 use zoo::train::{MetricsLog, Progress, TrainConfig};
 
 use super::report::{json_line, summary_lines, LinePrinter};
@@ -162,26 +161,18 @@ impl TrainArgs {
         })
     }
 
-    /// The trainer's settings of `recipe` for a run of `steps` steps.
+    /// The trainer's settings of `recipe` for a run of `steps` steps, with this run's seed,
+    /// validation interval and early stopping.
     fn train_config(&self, recipe: &Recipe, steps: usize) -> Result<TrainConfig, Failure> {
-        let optimizer = OptimConfig::from_name(recipe.optimizer)
-            .map_err(|e| usage_error(e.to_string()))?
-            .with_lr(recipe.lr);
-        let schedule = match recipe.schedule {
-            "cosine" => Schedule::cosine(steps, 0.0),
-            _ => Schedule::Constant,
-        };
-        let config = TrainConfig {
-            steps,
-            optimizer,
-            schedule,
-            clip: recipe.clip,
-            val_every: self.val_every,
-            patience: self.patience,
-            restore_best: self.patience.is_some(),
-            seed: self.seed,
-        };
-        config.validate().map_err(|e| usage_error(e.to_string()))?;
+        let config = recipe_train_config(recipe, steps, self.seed)
+            .and_then(|c| {
+                let c = c
+                    .val_every(self.val_every)
+                    .patience(self.patience)
+                    .restore_best(self.patience.is_some());
+                c.validate().map(|()| c)
+            })
+            .map_err(|e| usage_error(e.to_string()))?;
         Ok(config)
     }
 
@@ -216,7 +207,7 @@ pub fn recipes_help() -> String {
 
 /// A fresh session on `task`: its data, its recipe with the flags in place, the model built.
 fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
-    let mut spec = args.run_spec(task.to_string());
+    let spec = args.run_spec(task.to_string());
     let data = spec.prepare_task().map_err(Failure::from_error)?;
     let recipe = args.recipe(&data.recipe)?;
     if recipe.batch == 0 {
@@ -233,10 +224,7 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
         None => recipe.steps,
     };
     let config = args.train_config(&recipe, steps)?;
-    spec.model = ModelSpec::from(&recipe);
-    spec.batch = recipe.batch;
-    spec.teacher_forcing = recipe.teacher_forcing;
-    Session::with_task(spec, data, config).map_err(Failure::from_error)
+    Session::with_task(spec.with_recipe(&recipe), data, config).map_err(Failure::from_error)
 }
 
 /// Builds (or resumes) the session, trains, saves, and reports.

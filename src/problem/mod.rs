@@ -18,7 +18,9 @@ mod tagging;
 pub use loss::Tally;
 pub use model::{Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;
-pub use session::{saved_model, RunSpec, Session, Trained, RUN_KEY, VOCAB_KEY};
+pub use session::{
+    recipe_train_config, saved_model, RunSpec, Session, Trained, RUN_KEY, VOCAB_KEY,
+};
 
 use autograd::{Error, Result, Var};
 use datasets::task::{Problem, TaskData};

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use autograd::params::CONFIG_KEY;
-use autograd::{Error, ParamStore, Result, Rng};
+use autograd::{Error, ParamStore, Result, Rng, Schedule};
 use datasets::params::Params;
 use datasets::task::{lookup, prepare, Problem, PromptStyle, TaskData, TaskSizes};
 use datasets::text::Vocab;
+use datasets::Recipe;
 use serde::{Deserialize, Serialize};
 use zoo::train::{Checkpoint, Objective, Observer, TrainConfig, TrainSummary, Trainer};
 
@@ -61,6 +62,16 @@ impl RunSpec {
         }
     }
 
+    /// The spec with the model, batch and teacher-forcing ratio of `recipe`.
+    pub fn with_recipe(self, recipe: &Recipe) -> Self {
+        RunSpec {
+            model: ModelSpec::from(recipe),
+            batch: recipe.batch,
+            teacher_forcing: recipe.teacher_forcing,
+            ..self
+        }
+    }
+
     /// The spec's task, prepared.
     pub fn prepare_task(&self) -> Result<TaskData> {
         let params = Params::parse(&self.settings)?;
@@ -106,6 +117,25 @@ pub struct Session {
     pub trainer: Trainer<f32>,
 }
 
+/// The trainer's settings of `recipe` for `steps` steps with `seed` (the schedule spans the run).
+pub fn recipe_train_config(recipe: &Recipe, steps: usize, seed: u64) -> Result<TrainConfig> {
+    let schedule = match recipe.schedule {
+        "constant" => Schedule::Constant,
+        "cosine" => Schedule::cosine(steps, 0.0),
+        other => {
+            return Err(Error::Config(format!(
+                "unknown schedule '{other}'; known schedules: constant, cosine"
+            )))
+        }
+    };
+    let config = TrainConfig::new(steps, recipe.optimizer, recipe.lr)?
+        .schedule(schedule)
+        .clip(recipe.clip)
+        .seed(seed);
+    config.validate()?;
+    Ok(config)
+}
+
 /// Builds the model of `config` in a fresh store, initialized from `seed`.
 fn build(config: &ModelConfig, seed: u64) -> Result<(Model, ParamStore<f32>)> {
     let mut store = ParamStore::new();
@@ -118,6 +148,19 @@ impl Session {
     pub fn new(spec: RunSpec, train: TrainConfig) -> Result<Self> {
         let task = spec.prepare_task()?;
         Session::with_task(spec, task, train)
+    }
+
+    /// A fresh session of `task` trained by its own recipe (what `seqzoo train --task TASK
+    /// --seed SEED` runs).
+    pub fn from_recipe(task: &str, seed: u64) -> Result<Self> {
+        let spec = RunSpec {
+            seed,
+            ..RunSpec::new(task, ModelSpec::default())
+        };
+        let data = spec.prepare_task()?;
+        let recipe = data.recipe.clone();
+        let train = recipe_train_config(&recipe, recipe.steps, seed)?;
+        Session::with_task(spec.with_recipe(&recipe), data, train)
     }
 
     /// A fresh session on a task already prepared from `spec` (to size the run by its data).

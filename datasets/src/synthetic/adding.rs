@@ -164,6 +164,7 @@ impl SyntheticSpec for AddingTask {
                 steps: 2000,
                 lr: 0.01,
                 clip: Some(1.0),
+                goal: Some(0.01),
                 ..Recipe::default()
             },
             AddingSpec::Original => Recipe {
