@@ -7,7 +7,7 @@ use clap::Args;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use zoo::recurrent::exchange;
-use zoo::RecurrentInput;
+use zoo::{Ctx, RecurrentInput};
 
 /// Arguments of `seqzoo forward`.
 #[derive(Debug, Args)]
@@ -130,9 +130,8 @@ fn run_in<E: Element>(
         h0: h0v,
         c0: c0v,
         lengths: lengths.as_deref(),
-        dropout_rng: None,
     };
-    let out = layer.forward(&tape, &store, xv, input);
+    let out = layer.forward(&Ctx::eval(&tape, &store), xv, input);
     let mut written: Vec<(String, Tensor<E>)> = vec![
         ("output".into(), out.output.value()),
         ("h_n".into(), out.h_n.value()),

@@ -6,8 +6,7 @@ use datasets::task::{InputKind, OutputKind, TaskData};
 use serde::{Deserialize, Serialize};
 use zoo::models::{
     AttentionScore, ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq,
-    Seq2SeqConfig, SequenceClassifier, SequenceClassifierConfig, SequenceRegressor,
-    SequenceRegressorConfig, WindowMlp, WindowMlpConfig,
+    Seq2SeqConfig, SequenceModel, SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
 use zoo::{RecurrentConfig, RecurrentKind};
 
@@ -52,10 +51,10 @@ impl Default for ModelSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum ModelConfig {
-    /// Regression and forecasting with a recurrent network.
-    Regressor(SequenceRegressorConfig),
-    /// Classification and tagging.
-    Classifier(SequenceClassifierConfig),
+    /// Regression, forecasting, classification and tagging with a recurrent network (read as
+    /// well from the older `regressor` and `classifier` tags).
+    #[serde(alias = "regressor", alias = "classifier")]
+    Sequence(SequenceModelConfig),
     /// Language models, conditioned ones (captioning) included.
     LanguageModel(LanguageModelConfig),
     /// Sequence to sequence.
@@ -67,10 +66,8 @@ pub enum ModelConfig {
 /// A built model.
 #[derive(Clone, Debug)]
 pub enum Model {
-    /// See [`ModelConfig::Regressor`].
-    Regressor(SequenceRegressor),
-    /// See [`ModelConfig::Classifier`].
-    Classifier(SequenceClassifier),
+    /// See [`ModelConfig::Sequence`].
+    Sequence(SequenceModel),
     /// See [`ModelConfig::LanguageModel`].
     LanguageModel(LanguageModel),
     /// See [`ModelConfig::Seq2Seq`].
@@ -161,8 +158,9 @@ impl ModelConfig {
             InputKind::Vector { width } => (width, None),
         };
         Ok(match (task.kind, task.output) {
-            (_, OutputKind::Values { count }) => ModelConfig::Regressor(SequenceRegressorConfig {
+            (_, OutputKind::Values { count }) => ModelConfig::Sequence(SequenceModelConfig {
                 rnn: spec.rnn(input, spec.bidirectional)?,
+                vocab: None,
                 outputs: count,
                 per_step: false,
             }),
@@ -175,20 +173,14 @@ impl ModelConfig {
                     context: None,
                 })
             }
-            (_, OutputKind::Classes { count }) => {
-                ModelConfig::Classifier(SequenceClassifierConfig {
+            (_, OutputKind::Classes { count } | OutputKind::Tags { count }) => {
+                ModelConfig::Sequence(SequenceModelConfig {
                     rnn: spec.rnn(input, spec.bidirectional)?,
-                    classes: count,
                     vocab,
-                    per_step: false,
+                    outputs: count,
+                    per_step: matches!(task.output, OutputKind::Tags { .. }),
                 })
             }
-            (_, OutputKind::Tags { count }) => ModelConfig::Classifier(SequenceClassifierConfig {
-                rnn: spec.rnn(input, spec.bidirectional)?,
-                classes: count,
-                vocab,
-                per_step: true,
-            }),
             (_, OutputKind::Tokens { vocab: tgt_vocab }) => match task.input {
                 InputKind::Vector { width } => {
                     unidirectional("caption generator")?;
@@ -224,8 +216,7 @@ impl ModelConfig {
             format!("{}{bi} {}x{}", r.kind.name(), r.num_layers, r.hidden_size)
         };
         match self {
-            ModelConfig::Regressor(c) => rnn(&c.rnn),
-            ModelConfig::Classifier(c) => rnn(&c.rnn),
+            ModelConfig::Sequence(c) => rnn(&c.rnn),
             ModelConfig::LanguageModel(c) => rnn(&c.rnn),
             ModelConfig::Seq2Seq(c) => {
                 let bi = if c.bidirectional_encoder { " bi" } else { "" };
@@ -244,11 +235,8 @@ impl ModelConfig {
     pub fn build(&self, store: &mut ParamStore<f32>, rng: &mut Rng) -> Result<Model> {
         let mut root = store.root();
         Ok(match self {
-            ModelConfig::Regressor(c) => {
-                Model::Regressor(SequenceRegressor::new(&mut root, c.clone(), rng)?)
-            }
-            ModelConfig::Classifier(c) => {
-                Model::Classifier(SequenceClassifier::new(&mut root, c.clone(), rng)?)
+            ModelConfig::Sequence(c) => {
+                Model::Sequence(SequenceModel::new(&mut root, c.clone(), rng)?)
             }
             ModelConfig::LanguageModel(c) => {
                 Model::LanguageModel(LanguageModel::new(&mut root, c.clone(), rng)?)

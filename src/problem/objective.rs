@@ -11,6 +11,7 @@ use datasets::text::{BOS, EOS};
 use datasets::{Batch, BatchInput, BatchTarget, Batcher, Padded};
 use zoo::models::SequenceInput;
 use zoo::train::{bits_per_char, exact_match, token_accuracy, Metrics, Objective};
+use zoo::Ctx;
 
 use super::model::Model;
 
@@ -101,26 +102,25 @@ impl<'a> TaskObjective<'a> {
     /// The mean loss of `batch` and, through `tally`, what validation counts.
     fn batch_loss<'t>(
         &self,
-        tape: &'t Tape<f32>,
-        store: &ParamStore<f32>,
+        cx: &Ctx<'_, 't, f32>,
         batch: &Batch,
-        rng: Option<&mut Rng>,
         tally: Option<&mut Tally>,
     ) -> Result<Var<'t, f32>> {
+        let (tape, store) = (cx.tape(), cx.store());
         let loss = match (self.model, &batch.target) {
-            (Model::Regressor(m), BatchTarget::Values(y)) => {
-                let x = tape.constant(steps(batch)?.clone());
-                let pred = m.forward(tape, store, x, ragged(batch), rng);
+            (Model::Sequence(m), BatchTarget::Values(y)) => {
+                let x = SequenceInput::Steps(tape.constant(steps(batch)?.clone()));
+                let pred = m.forward(cx, x, ragged(batch));
                 squared_error(pred, y, tape, tally)
             }
             (Model::WindowMlp(m), BatchTarget::Values(y)) => {
                 let x = steps(batch)?;
                 let x = tape.constant(x.reshape(&[batch.size(), x.numel() / batch.size()]));
-                squared_error(m.forward(tape, store, x), y, tape, tally)
+                squared_error(m.forward(cx, x), y, tape, tally)
             }
-            (Model::Classifier(m), BatchTarget::Classes(_) | BatchTarget::Tags(_)) => {
+            (Model::Sequence(m), BatchTarget::Classes(_) | BatchTarget::Tags(_)) => {
                 let input = self.sequence_input(tape, batch);
-                let logits = m.forward(tape, store, input, ragged(batch), rng);
+                let logits = m.forward(cx, input, ragged(batch));
                 match &batch.target {
                     BatchTarget::Tags(tags) => {
                         classify(flatten(logits), &tags.targets_ignoring_pad(), tally)
@@ -135,10 +135,9 @@ impl<'a> TaskObjective<'a> {
                 };
                 let input = zoo::models::LmInput {
                     lengths: ragged(batch),
-                    dropout_rng: rng,
                     ..Default::default()
                 };
-                let (logits, _) = m.forward(tape, store, &p.ids, [p.batch, p.steps], input);
+                let (logits, _) = m.forward(cx, &p.ids, [p.batch, p.steps], input);
                 classify(flatten(logits), &next.targets_ignoring_pad(), tally)
             }
             (Model::LanguageModel(m), BatchTarget::Tokens(sentences)) => {
@@ -153,11 +152,10 @@ impl<'a> TaskObjective<'a> {
                 let input = zoo::models::LmInput {
                     context: Some(tape.constant(context.clone())),
                     lengths,
-                    dropout_rng: rng,
                     ..Default::default()
                 };
                 let (ids, b, t) = tokens(&inputs);
-                let (logits, _) = m.forward(tape, store, ids, [b, t], input);
+                let (logits, _) = m.forward(cx, ids, [b, t], input);
                 classify(flatten(logits), &targets.targets_ignoring_pad(), tally)
             }
             (Model::Seq2Seq(m), BatchTarget::Tokens(sentences)) => {
@@ -165,13 +163,9 @@ impl<'a> TaskObjective<'a> {
                     return Err(Error::Data("a seq2seq model reads tokens".into()));
                 };
                 let (inputs, targets) = sentences.shift_for_teacher_forcing();
-                let ratio = if rng.is_some() {
-                    self.teacher_forcing
-                } else {
-                    1.0
-                };
-                let logits =
-                    m.forward(tape, store, &src.ids, &src.lengths, &inputs.ids, ratio, rng);
+                // In evaluation the decoder is fed the teacher tokens whatever the ratio.
+                let ratio = self.teacher_forcing;
+                let logits = m.forward(cx, &src.ids, &src.lengths, &inputs.ids, ratio);
                 let loss = classify(flatten(logits), &targets.targets_ignoring_pad(), None);
                 if let Some(tally) = tally {
                     let max_len = sentences.steps + DECODE_SLACK;
@@ -325,7 +319,7 @@ impl Objective<f32> for TaskObjective<'_> {
         }
         let epoch_order = &order.as_ref().expect("drawn above").1;
         let batch = self.batcher.batch_of(train, epoch_order, index)?;
-        self.batch_loss(tape, store, &batch, Some(rng), None)
+        self.batch_loss(&Ctx::train(tape, store, rng), &batch, None)
     }
 
     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {
@@ -333,7 +327,7 @@ impl Objective<f32> for TaskObjective<'_> {
         for batch in &self.val {
             let tape = Tape::new();
             let _no_grad = tape.no_grad();
-            self.batch_loss(&tape, store, batch, None, Some(&mut tally))?;
+            self.batch_loss(&Ctx::eval(&tape, store), batch, Some(&mut tally))?;
         }
         self.metrics(&tally)
     }
