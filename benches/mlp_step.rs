@@ -4,7 +4,7 @@ use autograd::optim::optimizer;
 use autograd::{ParamStore, Rng, Tape, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
-use zoo::Linear;
+use zoo::{Ctx, Linear};
 
 /// Batch, input, hidden and class sizes: a 2048-row batch through 65 → 512 → 512 → 65.
 const B: usize = 2048;
@@ -30,9 +30,10 @@ fn bench_mlp_step(c: &mut Criterion) {
     group.bench_function("2048x65-512-512-65", |bench| {
         bench.iter(|| {
             let tape = Tape::new();
+            let cx = Ctx::eval(&tape, &store);
             let mut h = tape.constant(x.clone());
             for (i, layer) in layers.iter().enumerate() {
-                h = layer.forward(&tape, &store, h);
+                h = layer.forward(&cx, h);
                 if i + 1 < layers.len() {
                     h = h.tanh();
                 }

@@ -9,7 +9,7 @@ use autograd::optim::optimizer;
 use autograd::{ParamStore, Rng, Tape, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
-use zoo::{RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+use zoo::{Ctx, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
 /// (name, hidden H, batch B, steps T, input I), as in the issue and the PyTorch script.
 const SHAPES: [(&str, usize, usize, usize, usize); 4] = [
@@ -53,8 +53,7 @@ fn bench_recurrent(c: &mut Criterion) {
                 bench.iter(|| {
                     let tape = Tape::new();
                     let out = layer.forward(
-                        &tape,
-                        &store,
+                        &Ctx::eval(&tape, &store),
                         tape.constant(x.clone()),
                         RecurrentInput::default(),
                     );
@@ -71,8 +70,7 @@ fn bench_recurrent(c: &mut Criterion) {
                         let tape = Tape::new();
                         let _guard = tape.no_grad();
                         let out = layer.forward(
-                            &tape,
-                            &store,
+                            &Ctx::eval(&tape, &store),
                             tape.constant(x.clone()),
                             RecurrentInput::default(),
                         );

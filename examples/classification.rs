@@ -11,6 +11,7 @@ use autograd::Tape;
 use seqzoo::problem::{Model, ModelSpec, RunSpec, Session};
 use zoo::models::SequenceInput;
 use zoo::train::TrainConfig;
+use zoo::Ctx;
 
 /// Trains a GRU classifier and reads some sentences of our own.
 pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
@@ -48,7 +49,7 @@ pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
         .vocab
         .as_ref()
         .expect("sentiment has a vocabulary");
-    let Model::Classifier(classifier) = &session.model else {
+    let Model::Sequence(classifier) = &session.model else {
         unreachable!("a classifier")
     };
     for sentence in [
@@ -64,7 +65,7 @@ pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
             steps: ids.len(),
         };
         let logits = classifier
-            .forward(&tape, session.trainer.store(), input, None, None)
+            .forward(&Ctx::eval(&tape, session.trainer.store()), input, None)
             .value();
         let label = &session.task.labels[zoo::models::argmax(logits.data())];
         writeln!(out, "{sentence:<55} → {label}")?;

@@ -11,7 +11,7 @@ use autograd::{ParamStore, Rng};
 use datasets::params::Params;
 use datasets::task::{prepare, TaskSizes};
 use seqzoo::problem::{Model, TaskObjective};
-use zoo::models::{SequenceRegressor, SequenceRegressorConfig, WindowMlp, WindowMlpConfig};
+use zoo::models::{SequenceModel, SequenceModelConfig, WindowMlp, WindowMlpConfig};
 use zoo::train::{TrainConfig, Trainer};
 use zoo::{RecurrentConfig, RecurrentKind};
 
@@ -44,12 +44,13 @@ pub fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     let lstm = RecurrentConfig::new(RecurrentKind::Lstm, 1, 32);
     let mut rng = Rng::new(0);
     let mut lstm_store = ParamStore::new();
-    let regressor = SequenceRegressorConfig {
+    let regressor = SequenceModelConfig {
         rnn: lstm,
+        vocab: None,
         outputs: 1,
         per_step: false,
     };
-    let lstm_model = Model::Regressor(SequenceRegressor::new(
+    let lstm_model = Model::Sequence(SequenceModel::new(
         &mut lstm_store.root(),
         regressor,
         &mut rng,

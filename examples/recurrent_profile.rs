@@ -7,7 +7,7 @@
 use autograd::optim::optimizer;
 use autograd::{ParamStore, Rng, Tape, Tensor};
 use std::time::Instant;
-use zoo::{RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
+use zoo::{Ctx, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
 fn main() {
     autograd::alloc::keep_freed_memory();
@@ -40,8 +40,7 @@ fn main() {
         let tape = Tape::new();
         let _guard = infer.then(|| tape.no_grad());
         let out = layer.forward(
-            &tape,
-            &store,
+            &Ctx::eval(&tape, &store),
             tape.constant(x.clone()),
             RecurrentInput::default(),
         );

@@ -2,7 +2,7 @@
 
 use autograd::optim::optimizer;
 use autograd::{ParamStore, Rng, Tape, Tensor};
-use zoo::Linear;
+use zoo::{Ctx, Linear};
 
 /// A two-layer perceptron with a tanh hidden layer.
 struct Mlp {
@@ -24,11 +24,9 @@ impl Mlp {
         store: &ParamStore<f32>,
         x: &Tensor<f32>,
     ) -> autograd::Var<'t, f32> {
-        let h = self
-            .hidden
-            .forward(tape, store, tape.constant(x.clone()))
-            .tanh();
-        self.out.forward(tape, store, h)
+        let cx = Ctx::eval(tape, store);
+        let h = self.hidden.forward(&cx, tape.constant(x.clone())).tanh();
+        self.out.forward(&cx, h)
     }
 }
 

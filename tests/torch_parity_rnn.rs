@@ -10,7 +10,7 @@ mod common;
 use common::fixture::{check, Fixture, Results};
 use seqzoo::autograd::{Element, Tape};
 use seqzoo::zoo::recurrent::exchange;
-use seqzoo::zoo::RecurrentInput;
+use seqzoo::zoo::{Ctx, RecurrentInput};
 use std::path::Path;
 
 /// Runs the case in element type `E` and returns every computed tensor under its fixture name.
@@ -30,9 +30,8 @@ fn run_case<E: Element>(case: &str, io: &Fixture) -> Results<E> {
         h0,
         c0,
         lengths: lengths.as_deref(),
-        dropout_rng: None,
     };
-    let out = layer.forward(&tape, &store, x, input);
+    let out = layer.forward(&Ctx::eval(&tape, &store), x, input);
     let probe = tape.constant(io.input::<E>("probe"));
     let grads = (out.output * probe).sum().backward();
     let mut results: Results<E> = vec![
