@@ -3,7 +3,7 @@
 //! Throughput is reported in elements/s where one element is one floating-point operation, so
 //! criterion's "Gelem/s" reads as GFLOP/s.
 
-use autograd::tensor::{gemm, Gemm};
+use autograd::kernels::{gemm, Gemm};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;

@@ -11,7 +11,7 @@ const B: usize = 2048;
 const SIZES: [usize; 4] = [65, 512, 512, 65];
 
 fn bench_mlp_step(c: &mut Criterion) {
-    autograd::alloc::keep_freed_memory();
+    autograd::kernels::keep_freed_memory();
     let mut rng = Rng::new(0);
     let mut store = ParamStore::<f32>::new();
     let layers: Vec<Linear> = (0..3)

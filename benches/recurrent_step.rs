@@ -33,7 +33,7 @@ fn kinds() -> Vec<RecurrentKind> {
 }
 
 fn bench_recurrent(c: &mut Criterion) {
-    autograd::alloc::keep_freed_memory();
+    autograd::kernels::keep_freed_memory();
     for kind in kinds() {
         let mut group = c.benchmark_group(format!("{}_step", kind.name()));
         group

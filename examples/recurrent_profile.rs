@@ -10,7 +10,7 @@ use std::time::Instant;
 use zoo::{Ctx, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
 fn main() {
-    autograd::alloc::keep_freed_memory();
+    autograd::kernels::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |k: usize, default: &str| args.get(k).cloned().unwrap_or_else(|| default.into());
     let kind = match arg(0, "lstm").as_str() {

@@ -3,6 +3,6 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
-    autograd::alloc::keep_freed_memory();
+    autograd::kernels::keep_freed_memory();
     cli::main()
 }

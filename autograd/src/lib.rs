@@ -10,18 +10,19 @@
 //! assert_eq!(grads.wrt(x).to_f64_vec(), vec![2.0, 4.0, 6.0]);
 //! ```
 
-pub mod alloc;
+mod alloc;
 pub mod element;
 pub mod error;
 pub mod fs;
 pub mod gradcheck;
 pub mod init;
+pub mod kernels;
 pub mod op;
 pub mod ops;
 pub mod optim;
 pub mod params;
 pub mod rng;
-pub mod simd;
+mod simd;
 pub mod tape;
 pub mod tensor;
 

@@ -1,7 +1,7 @@
 //! `Tensor<E>`: an immutable, row-major, contiguous n-d array with shared storage.
 
 mod broadcast;
-mod gemm;
+pub(crate) mod gemm;
 mod layout;
 mod packed;
 mod par_map;
@@ -9,12 +9,14 @@ mod sums;
 mod zeroed;
 
 pub use broadcast::broadcast_shapes;
-pub use gemm::{gemm, gemm_ld, Gemm, PAR_GEMM_MIN_FLOPS};
 pub use layout::{reduced_shape, split_at_axis};
-pub use packed::{PackedGemm, Start, PAR_PACKED_MIN_WORK};
-pub use par_map::{map1, map2, map3, map_rows, PAR_MAP_MIN_LEN};
-pub use sums::{column_sums, sum};
-pub use zeroed::{zeroed, PAR_ZERO_MIN_LEN};
+
+// The kernels behind the ops: crate-private (the few benchmarks need are in `crate::kernels`).
+pub(crate) use gemm::{gemm, gemm_ld, Gemm};
+pub(crate) use packed::{PackedGemm, Start};
+pub(crate) use par_map::{map1, map3, map_rows};
+pub(crate) use sums::{column_sums, sum};
+pub(crate) use zeroed::zeroed;
 
 use crate::element::Element;
 use crate::error::{Error, Result};

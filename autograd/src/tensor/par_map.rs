@@ -48,16 +48,6 @@ pub fn map1<E: Element>(a: &[E], f: impl Fn(E) -> E + Sync + Send) -> Vec<E> {
     })
 }
 
-/// `f(a[i], b[i])` for every i (`a` and `b` of one length).
-pub fn map2<E: Element>(a: &[E], b: &[E], f: impl Fn(E, E) -> E + Sync + Send) -> Vec<E> {
-    assert_eq!(a.len(), b.len(), "map2: lengths differ");
-    build(a.len(), |start, out| {
-        for ((o, &x), &y) in out.iter_mut().zip(&a[start..]).zip(&b[start..]) {
-            o.write(f(x, y));
-        }
-    })
-}
-
 /// `f(a[i], b[i], c[i])` for every i (all three of one length).
 pub fn map3<E: Element>(
     a: &[E],

@@ -1,14 +1,19 @@
-//! Reading safetensors files: every claim of the header is checked against the real file size before
-//! anything is allocated from it, then cross-checked with the reference `safetensors` reader.
+//! Reading safetensors files. The `safetensors` crate parses and validates the header; this module
+//! adds what it leaves out: the file is bounded before it is read, the tensors must cover the data
+//! section exactly, hostile sizes are errors rather than overflows, and every error names the file
+//! and the entry at fault.
 
 use crate::element::DType;
 use crate::element::Element;
 use crate::error::Error;
 use crate::error::Result;
 use crate::tensor::Tensor;
+use safetensors::tensor::{Metadata, TensorInfo};
+use safetensors::{Dtype, SafeTensorError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
@@ -178,14 +183,6 @@ impl fmt::Debug for SafetensorsFile {
     }
 }
 
-/// One header entry before validation (`shape` and offsets as u64 so nothing is lost to `usize`).
-#[derive(Deserialize)]
-struct RawEntry {
-    dtype: String,
-    shape: Vec<u64>,
-    data_offsets: [u64; 2],
-}
-
 /// The header length must fit the file and the reference limit; checked before any allocation.
 fn check_header_len(path: &Path, n: u64, file_len: u64) -> Result<usize> {
     if n > MAX_HEADER_LEN {
@@ -244,88 +241,122 @@ pub fn read_tensors(path: impl AsRef<Path>) -> Result<SafetensorsFile> {
     SafetensorsFile::from_bytes(path, bytes)
 }
 
-/// The product of a shape, or `None` on overflow.
-fn checked_numel(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
-}
-
-/// Parses one header entry and checks it against the data section (`data_len` bytes).
-fn parse_entry(
-    path: &Path,
-    name: String,
-    value: serde_json::Value,
-    data_len: usize,
-) -> Result<TensorEntry> {
-    let bad = |what: String| Error::format(path, format!("tensor `{name}`: {what}"));
-    let raw: RawEntry =
-        serde_json::from_value(value).map_err(|e| bad(format!("malformed header entry: {e}")))?;
-    let st_dtype: ::safetensors::Dtype =
-        serde_json::from_value(serde_json::Value::String(raw.dtype.clone()))
-            .map_err(|_| bad(format!("unknown dtype `{}`", raw.dtype)))?;
-    let shape = raw
-        .shape
+/// The bytes a tensor of this shape and dtype needs, or why it has no valid size.
+fn byte_size(info: &TensorInfo) -> std::result::Result<usize, String> {
+    let (shape, dtype) = (&info.shape, info.dtype);
+    let numel = shape
         .iter()
-        .map(|&d| usize::try_from(d))
-        .collect::<Result<Vec<usize>, _>>()
-        .map_err(|_| bad(format!("shape {:?} has a dimension too large", raw.shape)))?;
-    let numel = checked_numel(&shape).ok_or_else(|| {
-        bad(format!(
-            "shape {shape:?} has more elements than can be addressed"
-        ))
-    })?;
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| format!("shape {shape:?} has more elements than can be addressed"))?;
     let bits = numel
-        .checked_mul(st_dtype.bitsize())
-        .ok_or_else(|| bad(format!("shape {shape:?} of {st_dtype} overflows")))?;
+        .checked_mul(dtype.bitsize())
+        .ok_or_else(|| format!("shape {shape:?} of {dtype} overflows"))?;
     if bits % 8 != 0 {
-        return Err(bad(format!(
-            "{numel} elements of {st_dtype} do not fill whole bytes"
-        )));
+        return Err(format!(
+            "{numel} elements of {dtype} do not fill whole bytes"
+        ));
     }
-    let need = bits / 8;
-    let [s, e] = raw.data_offsets;
-    if s > e {
-        return Err(bad(format!("data_offsets [{s}, {e}] are reversed")));
-    }
-    if e > data_len as u64 {
-        return Err(bad(format!(
-            "data_offsets [{s}, {e}] run past the end of the {data_len}-byte data section"
-        )));
-    }
-    // Both offsets are ≤ data_len, which is a usize.
-    let (start, end) = (s as usize, e as usize);
-    if end - start != need {
-        return Err(bad(format!(
-            "shape {shape:?} of {st_dtype} needs {need} bytes, but data_offsets [{s}, {e}] span {}",
-            end - start
-        )));
-    }
-    Ok(TensorEntry {
-        name,
-        dtype: FileDtype::from_st(st_dtype),
-        shape,
-        numel,
-        start,
-        end,
-    })
+    Ok(bits / 8)
 }
 
-/// The `__metadata__` object as a string map.
-fn parse_metadata(path: &Path, value: serde_json::Value) -> Result<BTreeMap<String, String>> {
-    let serde_json::Value::Object(map) = value else {
-        return Err(Error::format(
-            path,
-            format!("`{METADATA_KEY}` is not a JSON object of strings"),
-        ));
+/// Parses the header into the `safetensors` crate's types and validates it with the crate (dtypes,
+/// shapes, tensors tiling `0..end` in offset order). Around that, what the crate does not do: every
+/// offset must lie inside the `data_len`-byte data section (so no sum of them can overflow), the
+/// tensors must cover that section exactly, and each error names the entry at fault.
+///
+/// (`SafeTensors::read_metadata` is not called: its closing `end + 8 + n == file length` overflows,
+/// a panic in debug builds, on a header that declares ~2⁶⁴ data bytes.)
+fn parse_header(path: &Path, header: &str, data_len: usize) -> Result<Metadata> {
+    let fail = |what: String| Error::format(path, what);
+    let header: Value =
+        serde_json::from_str(header).map_err(|e| fail(format!("header is not valid JSON: {e}")))?;
+    let Value::Object(map) = header else {
+        return Err(fail("header is not a JSON object".into()));
     };
-    map.into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => Ok((k, s)),
-            other => Err(Error::format(
-                path,
-                format!("`{METADATA_KEY}` entry `{k}` is not a string: {other}"),
-            )),
-        })
-        .collect()
+    let mut metadata = None;
+    let mut tensors = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        if name == METADATA_KEY {
+            if let Some((k, v)) = value
+                .as_object()
+                .and_then(|m| m.iter().find(|(_, v)| !v.is_string()))
+            {
+                return Err(fail(format!(
+                    "`{METADATA_KEY}` entry `{k}` is not a string: {v}"
+                )));
+            }
+            metadata = Some(HashMap::deserialize(&value).map_err(|e| {
+                fail(format!(
+                    "`{METADATA_KEY}` is not a JSON object of strings: {e}"
+                ))
+            })?);
+            continue;
+        }
+        let bad = |what: String| fail(format!("tensor `{name}`: {what}"));
+        let info = TensorInfo::deserialize(&value).map_err(|e| match value.get("dtype") {
+            Some(Value::String(d)) if Dtype::deserialize(&value["dtype"]).is_err() => {
+                bad(format!("unknown dtype `{d}`"))
+            }
+            _ => bad(format!("malformed header entry: {e}")),
+        })?;
+        let (s, e) = info.data_offsets;
+        if s > e {
+            return Err(bad(format!("data_offsets [{s}, {e}] are reversed")));
+        }
+        if e > data_len {
+            return Err(bad(format!(
+                "data_offsets [{s}, {e}] run past the end of the {data_len}-byte data section"
+            )));
+        }
+        tensors.push((name, info));
+    }
+    tensors.sort_by_key(|(_, info)| info.data_offsets);
+    let meta = Metadata::new(metadata, tensors.clone()).map_err(|e| explain(path, &tensors, e))?;
+    // The tensors tile `0..end` with `end <= data_len`; the data section must hold nothing else.
+    let end = meta.data_len();
+    if end < data_len {
+        return Err(fail(format!(
+            "the last {} of the {data_len} data bytes belong to no tensor",
+            data_len - end
+        )));
+    }
+    Ok(meta)
+}
+
+/// Names the entry at fault when the crate rejects the (sorted) tensors; its errors mostly do not.
+fn explain(path: &Path, tensors: &[(String, TensorInfo)], err: SafeTensorError) -> Error {
+    // Walk in offset order as the crate does: each tensor starts where the previous one ends and
+    // spans exactly the bytes its shape and dtype need.
+    let mut prev: Option<(&str, usize, usize)> = None;
+    for (name, info) in tensors {
+        let (s, e) = info.data_offsets;
+        let covered = prev.map_or(0, |(_, _, end)| end);
+        let what = match (prev, byte_size(info)) {
+            (Some((q, qs, qe)), _) if s < covered => {
+                format!("tensors `{q}` [{qs}, {qe}] and `{name}` [{s}, {e}] overlap")
+            }
+            _ if s > covered => format!(
+                "{} data bytes before tensor `{name}` belong to no tensor",
+                s - covered
+            ),
+            (_, Err(what)) => format!("tensor `{name}`: {what}"),
+            (_, Ok(need)) if need != e - s => format!(
+                "tensor `{name}`: shape {:?} of {} needs {need} bytes, but data_offsets [{s}, {e}] span {}",
+                info.shape,
+                info.dtype,
+                e - s
+            ),
+            _ => {
+                prev = Some((name, s, e));
+                continue;
+            }
+        };
+        return Error::format(path, what);
+    }
+    Error::format(
+        path,
+        format!("header rejected by the safetensors reader: {err}"),
+    )
 }
 
 /// Decodes an IEEE half-precision value.
@@ -374,75 +405,39 @@ impl SafetensorsFile {
             .ok_or_else(|| Error::format(p, "header runs past the end of the file"))?;
         let header = std::str::from_utf8(header)
             .map_err(|e| Error::format(p, format!("header is not UTF-8: {e}")))?;
-        let header: serde_json::Value = serde_json::from_str(header)
-            .map_err(|e| Error::format(p, format!("header is not valid JSON: {e}")))?;
-        let serde_json::Value::Object(header) = header else {
-            return Err(Error::format(p, "header is not a JSON object"));
-        };
         let data_len = bytes.len() - data_start;
+        let meta = parse_header(p, header, data_len)?;
 
-        let mut metadata = BTreeMap::new();
-        let mut entries = Vec::with_capacity(header.len());
-        for (name, value) in header {
-            if name == METADATA_KEY {
-                metadata = parse_metadata(p, value)?;
-            } else {
-                entries.push(parse_entry(p, name, value, data_len)?);
-            }
-        }
-
-        // The tensors must tile the data section exactly: sorted, contiguous, no overlap, no gap.
-        entries.sort_by_key(|e| (e.start, e.end));
-        let mut covered = 0usize;
-        let mut prev: Option<&TensorEntry> = None;
-        for e in &entries {
-            if e.start != covered {
-                let what = match prev {
-                    Some(q) if e.start < covered => format!(
-                        "tensors `{}` [{}, {}] and `{}` [{}, {}] overlap",
-                        q.name, q.start, q.end, e.name, e.start, e.end
-                    ),
-                    _ => format!(
-                        "{} data bytes before tensor `{}` belong to no tensor",
-                        e.start - covered,
-                        e.name
-                    ),
-                };
-                return Err(Error::format(p, what));
-            }
-            covered = e.end;
-            prev = Some(e);
-        }
-        if covered != data_len {
-            return Err(Error::format(
-                p,
-                format!(
-                    "the last {} of the {data_len} data bytes belong to no tensor",
-                    data_len - covered
-                ),
-            ));
-        }
-
-        // Second opinion from the reference reader (all offsets are in range, so it cannot overflow).
-        ::safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| {
-            Error::format(
-                p,
-                format!("rejected by the reference safetensors reader: {e}"),
-            )
-        })?;
-
+        let entries: Vec<TensorEntry> = meta
+            .offset_keys()
+            .into_iter()
+            .filter_map(|name| {
+                let info = meta.info(&name)?;
+                let (start, end) = info.data_offsets;
+                Some(TensorEntry {
+                    dtype: FileDtype::from_st(info.dtype),
+                    shape: info.shape.clone(),
+                    // The crate has checked this product for overflow.
+                    numel: info.shape.iter().product(),
+                    name,
+                    start,
+                    end,
+                })
+            })
+            .collect();
         let index = entries
             .iter()
             .enumerate()
             .map(|(i, e)| (e.name.clone(), i))
             .collect();
+        let metadata = meta.metadata().clone().unwrap_or_default();
         Ok(SafetensorsFile {
             path,
             bytes,
             data_start,
             entries,
             index,
-            metadata,
+            metadata: metadata.into_iter().collect(),
         })
     }
 
