@@ -158,6 +158,7 @@ impl TrainArgs {
             },
             schedule,
             teacher_forcing: self.teacher_forcing.unwrap_or(recipe.teacher_forcing),
+            goal: recipe.goal,
         })
     }
 
