@@ -232,3 +232,35 @@ impl ModelConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regressor_and_classifier_configs_of_older_checkpoints_read_as_sequence_models() {
+        let rnn = serde_json::to_value(RecurrentConfig::new(RecurrentKind::Gru, 1, 8)).unwrap();
+        let old = [
+            serde_json::json!({"model": "regressor", "rnn": rnn, "outputs": 1, "per_step": false}),
+            serde_json::json!({
+                "model": "classifier", "rnn": rnn, "classes": 3, "vocab": 9, "per_step": true
+            }),
+        ];
+        let read: Vec<ModelConfig> = old
+            .into_iter()
+            .map(|v| serde_json::from_value(v).expect("an older config"))
+            .collect();
+        let fields = |c: &ModelConfig| match c {
+            ModelConfig::Sequence(c) => (c.vocab, c.outputs, c.per_step),
+            other => panic!("read as {other:?}"),
+        };
+        assert_eq!(fields(&read[0]), (None, 1, false));
+        assert_eq!(fields(&read[1]), (Some(9), 3, true));
+        let json = serde_json::to_value(&read[1]).unwrap();
+        assert_eq!(json["model"], "sequence");
+        assert_eq!(
+            serde_json::from_value::<ModelConfig>(json).unwrap(),
+            read[1]
+        );
+    }
+}
