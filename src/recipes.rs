@@ -82,9 +82,10 @@ pub fn run_recipe(task: &str, seed: u64) -> Result<RecipeRun> {
         .clone()
         .ok_or_else(|| Error::Data(format!("{task} has no baseline to judge its recipe by")))?;
     let metric = format!("val_{}", baseline.metric);
-    let value = summary.last_val.get(&metric).ok_or_else(|| {
-        Error::Data(format!("{task}: the validation reported no {metric}"))
-    })?;
+    let value = summary
+        .last_val
+        .get(&metric)
+        .ok_or_else(|| Error::Data(format!("{task}: the validation reported no {metric}")))?;
     let recipe = session.task.recipe.clone();
     let goal = recipe
         .goal

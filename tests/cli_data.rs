@@ -48,7 +48,24 @@ fn bad_arguments_are_usage_errors() {
         seqzoo(&["data", "adding", "--n", "x"]).status.code(),
         Some(2)
     );
-    assert_eq!(seqzoo(&["data"]).status.code(), Some(2));
+    assert_eq!(seqzoo(&["data", "--set", "t=3"]).status.code(), Some(2));
+}
+
+#[test]
+fn data_without_a_task_lists_every_task_with_its_recipe() {
+    let text = stdout(&["data"]);
+    assert_eq!(text, stdout(&["data", "list"]));
+    for task in datasets::registry::TASKS {
+        let line = text
+            .lines()
+            .position(|l| l.starts_with(&format!("{:<18} ", task.name())))
+            .unwrap_or_else(|| panic!("{} not listed:\n{text}", task.name()));
+        let recipe = text.lines().nth(line + 1).unwrap();
+        assert!(
+            recipe.ends_with(&format!("recipe: {}", task.recipe())),
+            "{recipe}"
+        );
+    }
 }
 
 fn temp_file(name: &str, bytes: &[u8]) -> String {

@@ -179,6 +179,21 @@ fn generate_samples_from_language_models_and_decodes_with_seq2seq() {
 }
 
 #[test]
+fn a_missing_argument_is_named_in_one_line() {
+    for (args, needle) in [
+        (&["eval"][..], "<CHECKPOINT>"),
+        (&["generate"], "<CHECKPOINT>"),
+        (&["forward"], "<WEIGHTS>"),
+        (&["inspect"], "<FILE>"),
+    ] {
+        let (code, err) = failure(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn bad_arguments_are_one_line_usage_errors() {
     for (args, needle) in [
         (

@@ -164,7 +164,10 @@ fn a_class_task_without_label_names_is_an_error_not_a_guess() {
         .err()
         .expect("no labels, no task")
         .to_string();
-    assert!(err.contains("unlabelled") && err.contains("labels"), "{err}");
+    assert!(
+        err.contains("unlabelled") && err.contains("labels"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -172,10 +175,17 @@ fn every_task_has_a_recipe_and_file_recipes_scale_with_the_file() {
     use datasets::task::{CsvFileTask, TextFileTask};
     for task in TASKS {
         let r = task.recipe();
-        assert!(r.steps > 0 && r.batch > 0 && r.hidden > 0 && r.lr > 0.0, "{}", task.name());
+        assert!(
+            r.steps > 0 && r.batch > 0 && r.hidden > 0 && r.lr > 0.0,
+            "{}",
+            task.name()
+        );
     }
     let small = TextFileTask::recipe_for(20_000);
     let big = TextFileTask::recipe_for(1_000_000);
-    assert!(small.steps < big.steps && small.hidden < big.hidden, "{small} / {big}");
+    assert!(
+        small.steps < big.steps && small.hidden < big.hidden,
+        "{small} / {big}"
+    );
     assert!(CsvFileTask::recipe_for(300).steps < CsvFileTask::recipe_for(5_000).steps);
 }

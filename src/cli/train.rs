@@ -99,7 +99,6 @@ pub struct TrainArgs {
     pub json: bool,
 }
 
-
 impl TrainArgs {
     /// The recipe with every flag given in place of its field.
     fn recipe(&self, recipe: &Recipe) -> Result<Recipe, Failure> {
@@ -152,8 +151,7 @@ impl TrainArgs {
             optimizer,
             lr: self.lr.unwrap_or(recipe.lr),
             clip: match self.clip {
-                Some(c) if c == 0.0 => None,
-                Some(c) => Some(c),
+                Some(c) => (c != 0.0).then_some(c),
                 None => recipe.clip,
             },
             schedule,
@@ -230,21 +228,20 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
 
 /// Builds (or resumes) the session, trains, saves, and reports.
 pub fn run(args: &TrainArgs) -> Result<String, Failure> {
-    let mut session = match (&args.resume, &args.task) {
-        (Some(_), _) if args.epochs.is_some() => {
-            return Err(usage_error(
-                "--epochs does not apply to --resume; give the total --steps".into(),
-            ))
-        }
-        (Some(path), _) => Session::resume(path, args.steps).map_err(Failure::runtime)?,
-        (None, Some(task)) => fresh(args, task)?,
-        (None, None) => {
-            return Err(usage_error(
+    let mut session =
+        match (&args.resume, &args.task) {
+            (Some(_), _) if args.epochs.is_some() => {
+                return Err(usage_error(
+                    "--epochs does not apply to --resume; give the total --steps".into(),
+                ))
+            }
+            (Some(path), _) => Session::resume(path, args.steps).map_err(Failure::runtime)?,
+            (None, Some(task)) => fresh(args, task)?,
+            (None, None) => return Err(usage_error(
                 "which task? give it with --task NAME (see `seqzoo data list`), or --resume CKPT"
                     .into(),
-            ))
-        }
-    };
+            )),
+        };
     let mut printer = LinePrinter::new(&session);
     let mut progress = Progress::stderr();
     let mut log = args

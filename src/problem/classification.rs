@@ -6,7 +6,7 @@ use datasets::{Batch, BatchTarget};
 use zoo::train::Metrics;
 use zoo::Ctx;
 
-use super::loss::{classify, ragged, sequence_input, Tally};
+use super::loss::{classify, sequence_output, Tally};
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::ProblemType;
 
@@ -16,7 +16,10 @@ pub struct Classification;
 impl ProblemType for Classification {
     fn model_config(&self, task: &TaskData, spec: &ModelSpec) -> Result<ModelConfig> {
         let OutputKind::Classes { count } = task.output else {
-            return Err(Error::Data(format!("{}: the targets are not classes", task.name)));
+            return Err(Error::Data(format!(
+                "{}: the targets are not classes",
+                task.name
+            )));
         };
         spec.sequence(task, count, false)
     }
@@ -29,12 +32,12 @@ impl ProblemType for Classification {
         _teacher_forcing: f64,
         tally: Option<&mut Tally>,
     ) -> Result<Var<'t, f32>> {
-        let (Model::Sequence(m), BatchTarget::Classes(classes)) = (model, &batch.target) else {
+        let BatchTarget::Classes(classes) = &batch.target else {
             return Err(Error::Data(
-                "a classification batch needs a sequence model and class targets".into(),
+                "a classification batch has class targets".into(),
             ));
         };
-        let logits = m.forward(cx, sequence_input(cx, batch), ragged(batch));
+        let logits = sequence_output(cx, model, batch)?;
         let targets: Vec<i64> = classes.iter().map(|&c| c as i64).collect();
         Ok(classify(logits, &targets, tally))
     }

@@ -28,7 +28,10 @@ impl ProblemType for ConditionedGeneration {
             )));
         };
         let OutputKind::Tokens { vocab } = task.output else {
-            return Err(Error::Data(format!("{}: the targets are not sentences", task.name)));
+            return Err(Error::Data(format!(
+                "{}: the targets are not sentences",
+                task.name
+            )));
         };
         Ok(ModelConfig::LanguageModel(LanguageModelConfig {
             vocab,
@@ -65,7 +68,11 @@ impl ProblemType for ConditionedGeneration {
             ..Default::default()
         };
         let (logits, _) = m.forward(cx, &inputs.ids, [inputs.batch, inputs.steps], input);
-        Ok(classify(flatten(logits), &targets.targets_ignoring_pad(), tally))
+        Ok(classify(
+            flatten(logits),
+            &targets.targets_ignoring_pad(),
+            tally,
+        ))
     }
 
     fn metrics(&self, task: &TaskData, tally: &Tally) -> Result<Metrics> {

@@ -19,7 +19,10 @@ pub struct LanguageModeling;
 /// `val_nats` and `val_bpc` of a language model's tally.
 pub(super) fn nats_metrics(task: &TaskData, tally: &Tally) -> Result<Metrics> {
     let nats = tally.mean_loss();
-    Ok(tally.metrics(task, &[("val_nats", nats), ("val_bpc", bits_per_char(nats))]))
+    Ok(tally.metrics(
+        task,
+        &[("val_nats", nats), ("val_bpc", bits_per_char(nats))],
+    ))
 }
 
 /// The vocabulary a token model reads and writes, or an error naming the checkpoint's task.
@@ -54,7 +57,10 @@ impl ProblemType for LanguageModeling {
         spec.recurrent(task)?;
         spec.unidirectional(task, "language model")?;
         let OutputKind::Tags { count: vocab } = task.output else {
-            return Err(Error::Data(format!("{}: the targets are not next tokens", task.name)));
+            return Err(Error::Data(format!(
+                "{}: the targets are not next tokens",
+                task.name
+            )));
         };
         Ok(ModelConfig::LanguageModel(LanguageModelConfig {
             vocab,
@@ -84,7 +90,11 @@ impl ProblemType for LanguageModeling {
             ..Default::default()
         };
         let (logits, _) = m.forward(cx, &p.ids, [p.batch, p.steps], input);
-        Ok(classify(flatten(logits), &next.targets_ignoring_pad(), tally))
+        Ok(classify(
+            flatten(logits),
+            &next.targets_ignoring_pad(),
+            tally,
+        ))
     }
 
     fn metrics(&self, task: &TaskData, tally: &Tally) -> Result<Metrics> {

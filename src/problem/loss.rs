@@ -8,6 +8,8 @@ use zoo::models::SequenceInput;
 use zoo::train::Metrics;
 use zoo::Ctx;
 
+use super::model::Model;
+
 /// A sum over validation batches: loss, argmax hits, and decoded sequences with their targets.
 #[derive(Default)]
 pub struct Tally {
@@ -70,15 +72,35 @@ pub fn ragged(batch: &Batch) -> Option<&[usize]> {
 }
 
 /// What a sequence model reads of a batch: step features or token ids.
-pub fn sequence_input<'b, 't>(cx: &Ctx<'_, 't, f32>, batch: &'b Batch) -> SequenceInput<'b, 't, f32> {
+pub fn sequence_input<'b, 't>(
+    cx: &Ctx<'_, 't, f32>,
+    batch: &'b Batch,
+) -> SequenceInput<'b, 't, f32> {
     match &batch.input {
         BatchInput::Tokens(p) => SequenceInput::Tokens {
             ids: &p.ids,
             batch: p.batch,
             steps: p.steps,
         },
-        BatchInput::Steps(x) | BatchInput::Vectors(x) => SequenceInput::Steps(cx.constant(x.clone())),
+        BatchInput::Steps(x) | BatchInput::Vectors(x) => {
+            SequenceInput::Steps(cx.constant(x.clone()))
+        }
     }
+}
+
+/// What a sequence model (a recurrent network with a linear read-out) outputs for `batch`: the
+/// last step's `[B, K]` or every step's `[B, T, K]`.
+pub fn sequence_output<'t>(
+    cx: &Ctx<'_, 't, f32>,
+    model: &Model,
+    batch: &Batch,
+) -> Result<Var<'t, f32>> {
+    let Model::Sequence(m) = model else {
+        return Err(Error::Data(
+            "this problem needs a sequence model (a recurrent network with a read-out)".into(),
+        ));
+    };
+    Ok(m.forward(cx, sequence_input(cx, batch), ragged(batch)))
 }
 
 /// Mean squared error against `[B, K]` targets, tallied as a sum of squares.

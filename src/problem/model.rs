@@ -7,8 +7,8 @@ use datasets::task::{InputKind, TaskData};
 use datasets::Recipe;
 use serde::{Deserialize, Serialize};
 use zoo::models::{
-    LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel,
-    SequenceModelConfig, WindowMlp, WindowMlpConfig,
+    LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel, SequenceModelConfig,
+    WindowMlp, WindowMlpConfig,
 };
 use zoo::{RecurrentConfig, RecurrentKind};
 

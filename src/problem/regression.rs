@@ -7,7 +7,7 @@ use datasets::{Batch, BatchTarget};
 use zoo::train::Metrics;
 use zoo::Ctx;
 
-use super::loss::{ragged, sequence_input, squared_error, Tally};
+use super::loss::{sequence_output, squared_error, Tally};
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::ProblemType;
 
@@ -32,15 +32,11 @@ pub(super) fn sequence_loss<'t>(
     batch: &Batch,
     tally: Option<&mut Tally>,
 ) -> Result<Var<'t, f32>> {
-    match (model, &batch.target) {
-        (Model::Sequence(m), BatchTarget::Values(y)) => {
-            let pred = m.forward(cx, sequence_input(cx, batch), ragged(batch));
-            Ok(squared_error(cx, pred, y, tally))
-        }
-        _ => Err(Error::Data(
-            "a regression batch needs a sequence model and value targets".into(),
-        )),
-    }
+    let BatchTarget::Values(y) = &batch.target else {
+        return Err(Error::Data("a regression batch has value targets".into()));
+    };
+    let pred = sequence_output(cx, model, batch)?;
+    Ok(squared_error(cx, pred, y, tally))
 }
 
 impl ProblemType for Regression {

@@ -7,7 +7,7 @@ use datasets::{Batch, BatchTarget};
 use zoo::train::Metrics;
 use zoo::Ctx;
 
-use super::loss::{classify, flatten, ragged, sequence_input, Tally};
+use super::loss::{classify, flatten, sequence_output, Tally};
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::ProblemType;
 
@@ -17,7 +17,10 @@ pub struct Tagging;
 impl ProblemType for Tagging {
     fn model_config(&self, task: &TaskData, spec: &ModelSpec) -> Result<ModelConfig> {
         let OutputKind::Tags { count } = task.output else {
-            return Err(Error::Data(format!("{}: the targets are not tags", task.name)));
+            return Err(Error::Data(format!(
+                "{}: the targets are not tags",
+                task.name
+            )));
         };
         spec.sequence(task, count, true)
     }
@@ -30,19 +33,24 @@ impl ProblemType for Tagging {
         _teacher_forcing: f64,
         tally: Option<&mut Tally>,
     ) -> Result<Var<'t, f32>> {
-        let (Model::Sequence(m), BatchTarget::Tags(tags)) = (model, &batch.target) else {
-            return Err(Error::Data(
-                "a tagging batch needs a sequence model and tag targets".into(),
-            ));
+        let BatchTarget::Tags(tags) = &batch.target else {
+            return Err(Error::Data("a tagging batch has tag targets".into()));
         };
-        let logits = m.forward(cx, sequence_input(cx, batch), ragged(batch));
-        Ok(classify(flatten(logits), &tags.targets_ignoring_pad(), tally))
+        let logits = sequence_output(cx, model, batch)?;
+        Ok(classify(
+            flatten(logits),
+            &tags.targets_ignoring_pad(),
+            tally,
+        ))
     }
 
     fn metrics(&self, task: &TaskData, tally: &Tally) -> Result<Metrics> {
         Ok(tally.metrics(
             task,
-            &[("val_accuracy", tally.accuracy()), ("val_nats", tally.mean_loss())],
+            &[
+                ("val_accuracy", tally.accuracy()),
+                ("val_nats", tally.mean_loss()),
+            ],
         ))
     }
 }
