@@ -3,6 +3,8 @@
 //! The workspace's three crates, re-exported: [`autograd`] (tensors, tape, ops, optimizers),
 //! [`zoo`] (recurrent models) and [`datasets`] (tasks, series, text).
 
+#![warn(missing_docs)]
+
 pub use autograd;
 pub use datasets;
 pub use zoo;

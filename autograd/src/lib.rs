@@ -10,6 +10,8 @@
 //! assert_eq!(grads.wrt(x).to_f64_vec(), vec![2.0, 4.0, 6.0]);
 //! ```
 
+#![warn(missing_docs)]
+
 mod alloc;
 pub mod element;
 pub mod error;

@@ -1,6 +1,6 @@
 //! `enum Op`: every differentiable primitive, and the one backward match over them.
 //!
-//! Read [`Op::backward`] like PyTorch's derivatives table: one short arm per op, each calling the
+//! Read `Op::backward` like PyTorch's derivatives table: one short arm per op, each calling the
 //! backward that sits beside its forward in `ops/<family>.rs`.
 
 use crate::element::Element;

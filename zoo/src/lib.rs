@@ -1,6 +1,8 @@
 //! seqzoo's model zoo: layers and recurrent models built on the `autograd` tape, with PyTorch's
 //! parameter names and shapes so weights move between the two.
 
+#![warn(missing_docs)]
+
 pub mod context;
 pub mod embedding;
 pub mod linear;

@@ -21,7 +21,7 @@ use crate::registry;
 use crate::text::Vocab;
 
 pub use file::{CsvFileTask, TextFileTask, TextWindows, TEXT_TRAIN_FRACTION, TEXT_WINDOW};
-pub use forecast::{BuiltinSeries, SeriesTask};
+pub use forecast::{BuiltinSeries, SeriesTask, SERIES_LEN};
 pub use language::{trigram, CorpusTask};
 pub use synthetic::{SyntheticSpec, SyntheticTask};
 
