@@ -1,9 +1,13 @@
-//! The built-in tasks, one line each, in the order `seqzoo data list` shows them.
+//! The built-in tasks, one line each, in the order `seqzoo data list` shows them; any task by name
+//! (`text:PATH` and `csv:PATH` too), its data and its examples as text.
+
+use std::path::Path;
 
 use autograd::{Error, Result};
 
 use crate::dataset::Dataset;
 use crate::params::Params;
+use crate::series::forecast_task::{CsvFileTask, SeriesTask};
 use crate::series::logistic_growth::LogisticGrowthSeries;
 use crate::series::logistic_map::LogisticMapSeries;
 use crate::series::mackey_glass::MackeyGlassSeries;
@@ -18,7 +22,9 @@ use crate::synthetic::digits::{DigitOrder, DigitTask};
 use crate::synthetic::parity::ParityTask;
 use crate::synthetic::sentiment::SentimentTask;
 use crate::synthetic::tagging::TaggingTask;
-use crate::task::{CorpusTask, SeriesTask, SyntheticTask, Task, TaskSizes};
+use crate::synthetic::task::SyntheticTask;
+use crate::task::{Task, TaskData, TaskSizes};
+use crate::text::task::{CorpusTask, TextFileTask};
 
 /// Every built-in task.
 pub static TASKS: &[&dyn Task] = &[
@@ -77,4 +83,56 @@ pub fn dataset_with(
     let task = find(name).ok_or_else(|| unknown(name))?;
     let sizes = TaskSizes { train: len, val: 1 };
     Ok(task.prepare(seed, params, sizes)?.train)
+}
+
+/// The task called `name`: a built-in one, `text:PATH`, or `csv:PATH` with `column`.
+pub fn lookup(name: &str, column: Option<&str>) -> Result<Box<dyn Task>> {
+    if let Some(path) = name.strip_prefix("csv:") {
+        let column = column.ok_or_else(|| {
+            Error::Config(format!("{path}: which column? give it with --column NAME"))
+        })?;
+        return Ok(Box::new(CsvFileTask::new(Path::new(path), column)));
+    }
+    if let Some(path) = name.strip_prefix("text:") {
+        return Ok(Box::new(TextFileTask::new(Path::new(path))));
+    }
+    let task = find(name).ok_or_else(|| unknown(name))?;
+    Ok(Box::new(task))
+}
+
+/// Prepares task `name` (a registry name, `csv:PATH` or `text:PATH`) with `seed` and `params`.
+/// `column` names the CSV column. A bad name or setting is an `Error::Config`; unreadable files
+/// and bad contents are `Error::Io` / `Error::Data` naming the file.
+pub fn prepare(
+    name: &str,
+    seed: u64,
+    params: &Params,
+    sizes: TaskSizes,
+    column: Option<&str>,
+) -> Result<TaskData> {
+    lookup(name, column)?.prepare(seed, params, sizes)
+}
+
+/// `n` examples of the built-in task `name` drawn with `seed` and default settings, with the
+/// task's baseline.
+pub fn show(name: &str, n: usize, seed: u64) -> Result<String> {
+    show_with(name, n, seed, &Params::default())
+}
+
+/// `n` examples of the built-in task `name` drawn with `seed` and the settings `params`, with the
+/// task's baseline, as `seqzoo data` prints them: a header line, then what the task shows.
+pub fn show_with(name: &str, n: usize, seed: u64, params: &Params) -> Result<String> {
+    let task = find(name).ok_or_else(|| unknown(name))?;
+    let mut out = format!(
+        "{} ({}): {}, seed {seed}",
+        task.name(),
+        task.problem().name(),
+        task.summary()
+    );
+    if !params.is_empty() {
+        out += &format!("; settings {}", params.describe());
+    }
+    out.push('\n');
+    out += &task.show(n, seed, params)?;
+    Ok(out)
 }

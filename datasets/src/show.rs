@@ -1,5 +1,6 @@
-//! Human-readable examples of any task, as `seqzoo data TASK` prints them. Numbers are rounded so
-//! the text is stable. Each task says how its own examples read ([`crate::task::Task::show`]).
+//! What `seqzoo data` prints besides a task's own examples: sparklines, baseline lines, and a
+//! user's CSV column or text file. Numbers are rounded so the text is stable; each task says how
+//! its own examples read ([`crate::task::Task::show`]).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -7,8 +8,6 @@ use std::path::Path;
 use autograd::Result;
 
 use crate::dataset::Baseline;
-use crate::params::Params;
-use crate::registry::{find, unknown};
 use crate::series::csv::{load_column, Missing};
 use crate::text::file::read_text;
 use crate::text::{Granularity, Vocab};
@@ -35,29 +34,6 @@ pub(crate) fn baseline_line(b: &Baseline, n: usize) -> String {
         "baseline: {} {:.4} ({}; {n} training examples)\n",
         b.metric, b.value, b.predictor
     )
-}
-
-/// `n` examples of task `name` drawn with `seed` and default settings, with the task's baseline.
-pub fn show(name: &str, n: usize, seed: u64) -> Result<String> {
-    show_with(name, n, seed, &Params::default())
-}
-
-/// `n` examples of the built-in task `name` drawn with `seed` and the settings `params`, with the
-/// task's baseline, as text: a header line, then what the task shows.
-pub fn show_with(name: &str, n: usize, seed: u64, params: &Params) -> Result<String> {
-    let task = find(name).ok_or_else(|| unknown(name))?;
-    let mut out = format!(
-        "{} ({}): {}, seed {seed}",
-        task.name(),
-        task.problem().name(),
-        task.summary()
-    );
-    if !params.is_empty() {
-        out += &format!("; settings {}", params.describe());
-    }
-    out.push('\n');
-    out += &task.show(n, seed, params)?;
-    Ok(out)
 }
 
 /// Column `column` of the CSV file at `path`: how many values (and missing ones skipped), their

@@ -182,8 +182,8 @@ fn step_values_that_are_not_whole_steps_are_an_error_not_a_panic() {
 fn registry_settings_change_the_task_and_unknown_keys_are_named() {
     use datasets::params::Params;
     use datasets::registry::dataset_with;
+    use datasets::series::forecast_task::SeriesTask;
     use datasets::series::logistic_growth::LogisticGrowthSeries;
-    use datasets::task::SeriesTask;
     let p = Params::parse(&["t=7"]).unwrap();
     let copy = dataset_with("copy", 0, 3, &p).unwrap();
     // Copy sequences are T + 20 long.

@@ -1,8 +1,9 @@
-//! `task::prepare`: every task's declared input and output kinds fit its examples.
+//! `registry::prepare`: every task's declared input and output kinds fit its examples.
 
 use datasets::params::Params;
+use datasets::registry::prepare;
 use datasets::registry::TASKS;
-use datasets::task::{prepare, InputKind, OutputKind, Problem, TaskData, TaskSizes};
+use datasets::task::{InputKind, OutputKind, Problem, TaskData, TaskSizes};
 use datasets::{Dataset, Input, Target};
 
 const SIZES: TaskSizes = TaskSizes { train: 50, val: 20 };
@@ -134,7 +135,7 @@ fn a_text_file_becomes_windows_over_a_train_vocabulary() {
 /// A class task whose file forgets to name its labels.
 struct Unlabelled;
 
-impl datasets::task::SyntheticSpec for Unlabelled {
+impl datasets::synthetic::task::SyntheticSpec for Unlabelled {
     type Generator = datasets::synthetic::parity::Parity;
     fn name(&self) -> &'static str {
         "unlabelled"
@@ -158,7 +159,8 @@ impl datasets::task::SyntheticSpec for Unlabelled {
 
 #[test]
 fn a_class_task_without_label_names_is_an_error_not_a_guess() {
-    use datasets::task::{SyntheticTask, Task};
+    use datasets::synthetic::task::SyntheticTask;
+    use datasets::task::Task;
     let err = SyntheticTask(Unlabelled)
         .prepare(0, &Params::default(), SIZES)
         .err()
@@ -172,7 +174,8 @@ fn a_class_task_without_label_names_is_an_error_not_a_guess() {
 
 #[test]
 fn every_task_has_a_recipe_and_file_recipes_scale_with_the_file() {
-    use datasets::task::{CsvFileTask, TextFileTask};
+    use datasets::series::forecast_task::CsvFileTask;
+    use datasets::text::task::TextFileTask;
     for task in TASKS {
         let r = task.recipe();
         assert!(

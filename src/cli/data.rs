@@ -95,7 +95,7 @@ pub fn run(args: &DataArgs) -> Result<String, Failure> {
         )));
     }
     let params = Params::parse(&args.settings).map_err(|e| usage_error(e.to_string()))?;
-    datasets::show::show_with(task, args.n, args.seed, &params).map_err(|e| Failure {
+    datasets::registry::show_with(task, args.n, args.seed, &params).map_err(|e| Failure {
         message: e.to_string(),
         code: match e {
             // A bad or unknown setting is a usage error like a bad flag.

@@ -3,9 +3,9 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::forecast_task::BuiltinSeries;
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::BuiltinSeries;
 
 /// Parameters of the discrete logistic growth model `P ← P + r·P·(1 − P/K)`.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,9 +2,9 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::forecast_task::BuiltinSeries;
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::BuiltinSeries;
 
 fn check(r: f64, x0: f64) -> Result<()> {
     if !(0.0..=4.0).contains(&r) || !(0.0..=1.0).contains(&x0) {

@@ -5,9 +5,9 @@ use std::collections::VecDeque;
 
 use autograd::{Error, Result};
 
+use super::forecast_task::BuiltinSeries;
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::BuiltinSeries;
 
 /// Parameters; [`Default`] is the chaotic benchmark a=0.2, b=0.1, n=10, τ=17, x0=1.2.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,7 @@
 
 pub mod baselines;
 pub mod csv;
+pub mod forecast_task;
 pub mod logistic_growth;
 pub mod logistic_map;
 pub mod mackey_glass;

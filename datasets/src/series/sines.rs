@@ -2,9 +2,9 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::forecast_task::BuiltinSeries;
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::BuiltinSeries;
 
 /// One component `amplitude · sin(2π t / period + phase)`.
 #[derive(Clone, Debug, PartialEq)]

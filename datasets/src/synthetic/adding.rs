@@ -2,12 +2,13 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{mean, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::show::sparkline;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 
 /// Which published version of the task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

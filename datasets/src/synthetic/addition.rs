@@ -2,11 +2,12 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{framed, positional_majority_baseline, seq2seq_recipe, show_translation, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::{Problem, PromptStyle, SyntheticSpec};
+use crate::task::{Problem, PromptStyle};
 use crate::text::{Granularity, Vocab};
 
 /// Sums of two numbers of 1..=`digits` digits each.

@@ -5,12 +5,13 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{majority_baseline, Generator};
 use crate::dataset::{example_rng, Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::show::sparkline;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 
 /// Noisy sine sequences of `len` steps, half with an anomaly.
 #[derive(Clone, Debug, PartialEq)]

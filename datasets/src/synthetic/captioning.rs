@@ -6,11 +6,12 @@
 
 use autograd::{Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{framed, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 use crate::text::lm::ngram_nats;
 use crate::text::{Granularity, Vocab};
 

@@ -6,11 +6,12 @@
 
 use autograd::{Error, Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::Generator;
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 
 /// How many symbols are copied.
 pub const SYMBOLS: usize = 10;

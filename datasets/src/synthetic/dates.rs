@@ -4,11 +4,12 @@
 
 use autograd::{Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{framed, positional_majority_baseline, seq2seq_recipe, show_translation, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 use crate::text::{Granularity, Vocab};
 
 const MONTHS: [&str; 12] = [

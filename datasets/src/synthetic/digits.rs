@@ -3,11 +3,12 @@
 
 use autograd::{Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{check_lengths, framed, seq2seq_recipe, show_translation, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 use crate::text::{Granularity, Vocab};
 
 /// The digit vocabulary shared by reversal and sorting: specials then `0`..`9`.

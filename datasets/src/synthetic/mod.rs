@@ -14,6 +14,7 @@ pub mod digits;
 pub mod parity;
 pub mod sentiment;
 pub mod tagging;
+pub mod task;
 
 use autograd::{Error, Rng};
 

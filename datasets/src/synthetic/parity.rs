@@ -2,11 +2,12 @@
 
 use autograd::{Result, Rng};
 
+use super::task::SyntheticSpec;
 use super::{check_lengths, majority_baseline, Generator};
 use crate::dataset::{Baseline, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::task::{Problem, SyntheticSpec};
+use crate::task::Problem;
 
 /// Bit sequences of `min_len..=max_len` steps (one feature per step); class 1 = odd number of ones.
 #[derive(Clone, Debug, PartialEq)]

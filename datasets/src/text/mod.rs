@@ -4,6 +4,7 @@
 pub mod corpus;
 pub mod file;
 pub mod lm;
+pub mod task;
 pub mod vocab;
 
 pub use vocab::{Granularity, Vocab, BOS, EOS, UNK};

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use autograd::{Error, Result};
 
-use super::{InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
+use super::{Generator, SharedGenerator, Synthetic};
 use crate::dataset::{Dataset, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::show::{baseline_line, BASELINE_EXAMPLES};
 use crate::split::Split;
-use crate::synthetic::{Generator, SharedGenerator, Synthetic};
+use crate::task::{InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
 use crate::text::Vocab;
 
 /// Everything a synthetic task's own file says about it.

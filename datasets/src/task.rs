@@ -1,29 +1,18 @@
 //! Tasks as types: a [`Task`] is a descriptor that knows its name, its [`Problem`] type, its
 //! default [`Recipe`], how to prepare its data ([`TaskData`]) and how to show its examples.
 //!
-//! Built-in tasks are listed in [`crate::registry::TASKS`]; [`lookup`] also makes the tasks of a
-//! user's own files (`text:PATH`, `csv:PATH` with a column), and [`prepare`] turns any task name
-//! into training and validation data.
+//! Each family keeps its tasks: synthetic ones describe themselves with a
+//! [`crate::synthetic::task::SyntheticSpec`], built-in series with a
+//! [`crate::series::forecast_task::BuiltinSeries`], text in [`crate::text::task`]. The built-in
+//! ones are listed in [`crate::registry::TASKS`], where [`crate::registry::prepare`] turns any task
+//! name (`text:PATH` and `csv:PATH` too) into training and validation data.
 
-mod file;
-mod forecast;
-mod language;
-mod synthetic;
-
-use std::path::Path;
-
-use autograd::{Error, Result};
+use autograd::Result;
 
 use crate::dataset::{Baseline, Dataset};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::registry;
 use crate::text::Vocab;
-
-pub use file::{CsvFileTask, TextFileTask, TextWindows, TEXT_TRAIN_FRACTION, TEXT_WINDOW};
-pub use forecast::{BuiltinSeries, SeriesTask, SERIES_LEN};
-pub use language::{trigram, CorpusTask};
-pub use synthetic::{SyntheticSpec, SyntheticTask};
 
 /// The problem a task poses, which decides the model, loss, metrics and decoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,34 +202,6 @@ pub trait Task: Send + Sync {
     /// The lines `seqzoo data` prints after the header: the baseline and `n` examples as a person
     /// reads them.
     fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String>;
-}
-
-/// The task called `name`: a built-in one, `text:PATH`, or `csv:PATH` with `column`.
-pub fn lookup(name: &str, column: Option<&str>) -> Result<Box<dyn Task>> {
-    if let Some(path) = name.strip_prefix("csv:") {
-        let column = column.ok_or_else(|| {
-            Error::Config(format!("{path}: which column? give it with --column NAME"))
-        })?;
-        return Ok(Box::new(CsvFileTask::new(Path::new(path), column)));
-    }
-    if let Some(path) = name.strip_prefix("text:") {
-        return Ok(Box::new(TextFileTask::new(Path::new(path))));
-    }
-    let task = registry::find(name).ok_or_else(|| registry::unknown(name))?;
-    Ok(Box::new(task))
-}
-
-/// Prepares task `name` (a registry name, `csv:PATH` or `text:PATH`) with `seed` and `params`.
-/// `column` names the CSV column. A bad name or setting is an `Error::Config`; unreadable files
-/// and bad contents are `Error::Io` / `Error::Data` naming the file.
-pub fn prepare(
-    name: &str,
-    seed: u64,
-    params: &Params,
-    sizes: TaskSizes,
-    column: Option<&str>,
-) -> Result<TaskData> {
-    lookup(name, column)?.prepare(seed, params, sizes)
 }
 
 impl<T: Task + ?Sized> Task for &T {

@@ -1,22 +1,133 @@
-//! Tasks of a user's own files: a character language model of any UTF-8 text ([`TextFileTask`])
-//! and forecasting one numeric CSV column ([`CsvFileTask`]), each with a recipe scaled to the
-//! file's size.
+//! Language-model tasks: the built-in corpus ([`CorpusTask`]), a character model of a user's UTF-8
+//! file ([`TextFileTask`], with a recipe scaled to its size), and what they share (next-token tags
+//! over a vocabulary, the trigram baseline).
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use autograd::{Error, Result};
 
-use super::forecast::{forecast_config, forecasting};
-use super::language::{language_model, trigram};
-use super::{Problem, PromptStyle, Task, TaskData, TaskSizes};
-use crate::dataset::{Dataset, Example, Input, Target};
+use super::corpus;
+use super::file::read_text;
+use super::lm::{ngram_baselines, Sentences};
+use super::{Granularity, Vocab};
+use crate::dataset::{Baseline, Dataset, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::series::csv::{load_column, Missing};
 use crate::show;
-use crate::text::file::read_text;
-use crate::text::{Granularity, Vocab};
+use crate::task::{InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
+
+/// The built-in corpus: grammar-generated English-like sentences, modelled character by character.
+pub struct CorpusTask;
+
+/// The character vocabulary and encoded sentences of the built-in corpus.
+pub fn corpus_sentences(seed: u64, n: usize) -> (Vocab, Vec<Vec<usize>>) {
+    let sentences = corpus::sentences(seed, n);
+    let vocab = Vocab::build(
+        Granularity::Char,
+        sentences.iter().map(String::as_str),
+        1,
+        None,
+    );
+    let encoded = sentences.iter().map(|s| vocab.encode(s)).collect();
+    (vocab, encoded)
+}
+
+impl Task for CorpusTask {
+    fn name(&self) -> &str {
+        "corpus"
+    }
+
+    fn summary(&self) -> String {
+        "built-in grammar-generated English-like sentences (characters)".into()
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::LanguageModel
+    }
+
+    fn recipe(&self) -> Recipe {
+        Recipe::default()
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        PromptStyle::Sentence
+    }
+
+    fn prepare(&self, seed: u64, params: &Params, sizes: TaskSizes) -> Result<TaskData> {
+        params.check_all_used(self.name())?;
+        let (vocab, sentences) = corpus_sentences(seed, sizes.train + sizes.val);
+        let (train, val) = sentences.split_at(sizes.train);
+        let flat = |s: &[Vec<usize>]| s.iter().flatten().copied().collect::<Vec<_>>();
+        let baseline = trigram(&flat(train), &flat(val), vocab.len());
+        Ok(language_model(
+            self,
+            vocab,
+            baseline,
+            Box::new(Sentences::new(train.to_vec())),
+            Box::new(Sentences::new(val.to_vec())),
+        ))
+    }
+
+    fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String> {
+        params.check_all_used(self.name())?;
+        let (vocab, encoded) = corpus_sentences(seed, 2000);
+        let (train, eval) = encoded.split_at(1800);
+        let flat = |s: &[Vec<usize>]| s.concat();
+        let b = ngram_baselines(&flat(train), &flat(eval), vocab.len());
+        let parts: Vec<String> = b.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} characters in the vocabulary (4 specials); baselines (nats/char, 1800/200 sentences): {}",
+            vocab.len(),
+            parts.join(", ")
+        );
+        for (i, s) in encoded.iter().take(n).enumerate() {
+            let _ = writeln!(out, "#{i:<3} {}", vocab.decode(s));
+        }
+        Ok(out)
+    }
+}
+
+/// A language-model task of `task`: next-token tags over `vocab`.
+pub(crate) fn language_model(
+    task: &dyn Task,
+    vocab: Vocab,
+    baseline: Option<Baseline>,
+    train: Box<dyn Dataset + Send + Sync>,
+    val: Box<dyn Dataset + Send + Sync>,
+) -> TaskData {
+    TaskData {
+        name: task.name().to_string(),
+        problem: Problem::LanguageModel,
+        input: InputKind::Tokens { vocab: vocab.len() },
+        output: OutputKind::Tags { count: vocab.len() },
+        labels: vec![],
+        baseline,
+        train,
+        val,
+        vocab: Some(vocab),
+        forecast: None,
+        recipe: task.recipe(),
+        prompt: task.prompt_style(),
+    }
+}
+
+/// The trigram baseline in nats per token, as a [`Baseline`].
+pub fn trigram(train: &[usize], val: &[usize], vocab: usize) -> Option<Baseline> {
+    let nats = ngram_baselines(train, val, vocab)
+        .into_iter()
+        .find(|(n, _)| *n == "trigram")?
+        .1;
+    Some(Baseline {
+        metric: "nats",
+        value: nats,
+        predictor: "trigram with add-one smoothing",
+        lower_is_better: true,
+    })
+}
 
 /// Text files: the share of the text (from the start) used for training; the rest validates.
 pub const TEXT_TRAIN_FRACTION: f64 = 0.9;
@@ -89,7 +200,7 @@ impl Task for TextFileTask {
             )));
         }
         let text = read_text(path)?;
-        let chars: Vec<&str> = crate::text::vocab::tokenize(Granularity::Char, &text);
+        let chars: Vec<&str> = super::vocab::tokenize(Granularity::Char, &text);
         let cut = (chars.len() as f64 * TEXT_TRAIN_FRACTION) as usize;
         if cut < window + 1 || chars.len() - cut < window + 1 {
             return Err(Error::Data(format!(
@@ -117,79 +228,6 @@ impl Task for TextFileTask {
     fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
         params.check_all_used(&self.name)?;
         show::text_file(&self.path, n)
-    }
-}
-
-/// Forecasting one numeric column of a CSV file (`csv:PATH` with a column).
-pub struct CsvFileTask {
-    name: String,
-    path: PathBuf,
-    column: String,
-}
-
-impl CsvFileTask {
-    /// The task of column `column` of the file at `path`.
-    pub fn new(path: &Path, column: &str) -> Self {
-        CsvFileTask {
-            name: format!("csv:{}", path.display()),
-            path: path.to_path_buf(),
-            column: column.to_string(),
-        }
-    }
-
-    /// The recipe for a series of `values` values: an LSTM of 32 units on batches of 16, Adam 3e-3
-    /// with clip 1, for about 100 passes over the training windows, between 500 and 3000 steps.
-    pub fn recipe_for(values: usize) -> Recipe {
-        let windows = values * 7 / 10;
-        Recipe {
-            hidden: 32,
-            batch: 16,
-            clip: Some(1.0),
-            steps: (100 * windows / 16).clamp(500, 3000),
-            ..Recipe::default()
-        }
-    }
-}
-
-impl Task for CsvFileTask {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn summary(&self) -> String {
-        format!(
-            "forecast column '{}' of {}",
-            self.column,
-            self.path.display()
-        )
-    }
-
-    fn problem(&self) -> Problem {
-        Problem::Forecasting
-    }
-
-    /// The recipe for the file's line count (an estimate of its values).
-    fn recipe(&self) -> Recipe {
-        let lines = std::fs::read(&self.path)
-            .map_or(0, |bytes| bytes.iter().filter(|&&b| b == b'\n').count());
-        CsvFileTask::recipe_for(lines)
-    }
-
-    fn prompt_style(&self) -> PromptStyle {
-        PromptStyle::Continue
-    }
-
-    fn prepare(&self, _seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
-        let config = forecast_config(&self.name, params)?;
-        params.check_all_used(&self.name)?;
-        let values = load_column(&self.path, &self.column, Missing::Error)?.values;
-        let recipe = CsvFileTask::recipe_for(values.len());
-        forecasting(&self.name, values, config, recipe)
-    }
-
-    fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
-        params.check_all_used(&self.name)?;
-        show::csv_file(&self.path, &self.column, Missing::Error, n)
     }
 }
 

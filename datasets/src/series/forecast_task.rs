@@ -1,18 +1,21 @@
-//! Forecasting tasks: a built-in series file describes its series with a [`BuiltinSeries`], and
-//! [`SeriesTask`] makes it a [`Task`]; a user's CSV column goes through the same [`forecasting`].
+//! Forecasting tasks: a built-in series file describes its series with a [`BuiltinSeries`] and
+//! [`SeriesTask`] makes it a [`Task`]; a user's CSV column ([`CsvFileTask`], with a recipe scaled
+//! to its length) is prepared the same way.
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 use autograd::{Error, Result};
 
-use super::TaskSizes;
-use super::{ForecastBaselines, InputKind, OutputKind, Problem, PromptStyle, Task, TaskData};
+use super::csv::{load_column, Missing};
+use super::task::{ForecastConfig, Forecasting};
 use crate::dataset::{Baseline, Dataset};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::series::task::{ForecastConfig, Forecasting};
-use crate::show::sparkline;
+use crate::show::{self, sparkline};
 use crate::split::Split;
+use crate::task::{ForecastBaselines, InputKind, OutputKind, Problem, PromptStyle, Task};
+use crate::task::{TaskData, TaskSizes};
 
 /// How many values a built-in series has unless `len=` says otherwise.
 pub const SERIES_LEN: usize = 1000;
@@ -121,7 +124,7 @@ impl<S: BuiltinSeries> Task for SeriesTask<S> {
 }
 
 /// The window settings `k` (past values) and `horizon` of a forecasting task.
-pub(crate) fn forecast_config(name: &str, params: &Params) -> Result<ForecastConfig> {
+fn forecast_config(name: &str, params: &Params) -> Result<ForecastConfig> {
     let d = ForecastConfig::default();
     let config = ForecastConfig {
         k: params.get("k", d.k)?,
@@ -138,7 +141,7 @@ pub(crate) fn forecast_config(name: &str, params: &Params) -> Result<ForecastCon
 
 /// The forecasting task of `series` named `name`: windows per split, the persistence and mean
 /// baselines on the validation split.
-pub(crate) fn forecasting(
+fn forecasting(
     name: &str,
     series: Vec<f64>,
     config: ForecastConfig,
@@ -186,4 +189,77 @@ pub(crate) fn forecasting(
         recipe,
         prompt: PromptStyle::Continue,
     })
+}
+
+/// Forecasting one numeric column of a CSV file (`csv:PATH` with a column).
+pub struct CsvFileTask {
+    name: String,
+    path: PathBuf,
+    column: String,
+}
+
+impl CsvFileTask {
+    /// The task of column `column` of the file at `path`.
+    pub fn new(path: &Path, column: &str) -> Self {
+        CsvFileTask {
+            name: format!("csv:{}", path.display()),
+            path: path.to_path_buf(),
+            column: column.to_string(),
+        }
+    }
+
+    /// The recipe for a series of `values` values: an LSTM of 32 units on batches of 16, Adam 3e-3
+    /// with clip 1, for about 100 passes over the training windows, between 500 and 3000 steps.
+    pub fn recipe_for(values: usize) -> Recipe {
+        let windows = values * 7 / 10;
+        Recipe {
+            hidden: 32,
+            batch: 16,
+            clip: Some(1.0),
+            steps: (100 * windows / 16).clamp(500, 3000),
+            ..Recipe::default()
+        }
+    }
+}
+
+impl Task for CsvFileTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "forecast column '{}' of {}",
+            self.column,
+            self.path.display()
+        )
+    }
+
+    fn problem(&self) -> Problem {
+        Problem::Forecasting
+    }
+
+    /// The recipe for the file's line count (an estimate of its values).
+    fn recipe(&self) -> Recipe {
+        let lines = std::fs::read(&self.path)
+            .map_or(0, |bytes| bytes.iter().filter(|&&b| b == b'\n').count());
+        CsvFileTask::recipe_for(lines)
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        PromptStyle::Continue
+    }
+
+    fn prepare(&self, _seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
+        let config = forecast_config(&self.name, params)?;
+        params.check_all_used(&self.name)?;
+        let values = load_column(&self.path, &self.column, Missing::Error)?.values;
+        let recipe = CsvFileTask::recipe_for(values.len());
+        forecasting(&self.name, values, config, recipe)
+    }
+
+    fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
+        params.check_all_used(&self.name)?;
+        show::csv_file(&self.path, &self.column, Missing::Error, n)
+    }
 }
