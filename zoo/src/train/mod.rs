@@ -75,4 +75,4 @@ pub use objective::Objective;
 pub use observer::Observer;
 pub use progress::Progress;
 pub use report::{TrainSummary, ValRecord};
-pub use trainer::{Trainer, TRAINER_STREAM};
+pub use trainer::{SaveEvery, Trainer, TRAINER_STREAM};
