@@ -183,7 +183,10 @@ fn killed_at_any_moment_a_run_resumes_to_the_same_weights_and_optimizer_state() 
         mid_write += usize::from(!temp_files(dir.path(), "ckpt.st").is_empty());
         if ckpt.exists() {
             let step = loads(&ckpt);
-            assert!(step % 7 == 0 || step == STEPS, "saved at step {step}");
+            assert!(
+                step.is_multiple_of(7) || step == STEPS,
+                "saved at step {step}"
+            );
             steps_seen.push(step);
         }
     }

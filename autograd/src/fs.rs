@@ -42,11 +42,11 @@ fn temp_prefix(file_name: &OsStr) -> OsString {
     prefix
 }
 
-/// A fresh temp-file name beside `file_name`: `.<file_name>.<pid>.<counter><suffix>`.
-fn temp_name(file_name: &OsStr, suffix: &str) -> OsString {
+/// A fresh temp-file name beside `file_name`: `.<file_name>.<pid>.<counter>.tmp`.
+fn temp_name(file_name: &OsStr) -> OsString {
     let mut name = temp_prefix(file_name);
     name.push(format!(
-        "{}.{}{suffix}",
+        "{}.{}{TEMP_SUFFIX}",
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
@@ -89,7 +89,8 @@ pub fn prepare_write(path: &Path) -> Result<usize> {
             removed += 1;
         }
     }
-    let probe = dir.join(temp_name(file_name, ".probe"));
+    // Named like a temp file, so a probe left by a kill is removed as stale next time.
+    let probe = dir.join(temp_name(file_name));
     OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -106,7 +107,7 @@ pub fn atomic_write(
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> Result<()> {
     let (dir, file_name) = split(path)?;
-    let tmp = dir.join(temp_name(file_name, TEMP_SUFFIX));
+    let tmp = dir.join(temp_name(file_name));
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -138,7 +139,7 @@ mod tests {
 
     #[test]
     fn temp_names_are_recognized_with_their_process() {
-        let name = temp_name(OsStr::new("a.st"), TEMP_SUFFIX);
+        let name = temp_name(OsStr::new("a.st"));
         assert_eq!(
             temp_pid(&name, OsStr::new("a.st")),
             Some(std::process::id())

@@ -119,8 +119,11 @@ fn differing(a: &ParamStore<f32>, b: &ParamStore<f32>) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// An optimizer's step, per-parameter steps and buffers as bits.
+type OptimizerBits = (u64, Vec<(String, u64)>, Vec<(String, Vec<u32>)>);
+
 /// The optimizer's state as bits: step counts and every buffer.
-fn optimizer_bits(t: &Trainer<f32>) -> (u64, Vec<(String, u64)>, Vec<(String, Vec<u32>)>) {
+fn optimizer_bits(t: &Trainer<f32>) -> OptimizerBits {
     let state = t.optimizer().state();
     let buffers = state
         .tensors
