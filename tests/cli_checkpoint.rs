@@ -152,25 +152,35 @@ fn killed_at_any_moment_a_run_resumes_to_the_same_weights_and_optimizer_state() 
     let ckpt = dir.path().join("ckpt.st");
     let mut rng = Rng::new(2024);
     let clock = Instant::now();
-    let (mut kills, mut mid_write, mut steps_seen) = (0, 0, Vec::new());
-    while kills < KILLS {
-        let args = if ckpt.exists() {
+    // The next run of the chain: resumed from the checkpoint on disk, or fresh if there is none.
+    let next_link = || {
+        if ckpt.exists() {
             resume_args(STEPS, &ckpt, &["--save-every", "7"])
         } else {
             fresh_args(STEPS, &ckpt, &["--save-every", "7"])
+        }
+    };
+    let (mut kills, mut mid_write, mut steps_seen) = (0, 0, Vec::new());
+    for attempt in 0.. {
+        assert!(
+            attempt < 20 * KILLS,
+            "the runs finish before they are killed"
+        );
+        if kills == KILLS {
+            break;
+        }
+        let before = temp_files(dir.path(), "ckpt.st");
+        let new_temp = || {
+            let now = temp_files(dir.path(), "ckpt.st");
+            now.iter().any(|t| !before.contains(t))
         };
-        let mut child = spawn(&args);
-        if kills % 2 == 0 {
-            // At a random moment: often mid-step, sometimes mid-write.
-            sleep(Duration::from_millis(rng.uniform_in(5.0, 400.0) as u64));
-        } else {
-            // As soon as a write is seen under way (its temp file exists), or after a while.
-            let start = Instant::now();
-            while temp_files(dir.path(), "ckpt.st").is_empty()
-                && start.elapsed() < Duration::from_secs(2)
-            {
-                std::hint::spin_loop();
-            }
+        let mut child = spawn(&next_link());
+        // At a random moment (often mid-step, sometimes mid-write); every other time earlier, as
+        // soon as a write is seen under way (its temp file exists).
+        let deadline = Instant::now() + Duration::from_millis(rng.uniform_in(5.0, 400.0) as u64);
+        let watch = kills % 2 == 1;
+        while Instant::now() < deadline && !(watch && new_temp()) {
+            std::hint::spin_loop();
         }
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
@@ -180,7 +190,7 @@ fn killed_at_any_moment_a_run_resumes_to_the_same_weights_and_optimizer_state() 
             continue;
         }
         kills += 1;
-        mid_write += usize::from(!temp_files(dir.path(), "ckpt.st").is_empty());
+        mid_write += usize::from(new_temp());
         if ckpt.exists() {
             let step = loads(&ckpt);
             assert!(
@@ -191,12 +201,7 @@ fn killed_at_any_moment_a_run_resumes_to_the_same_weights_and_optimizer_state() 
         }
     }
     // Uninterrupted at last, from the latest checkpoint to the end.
-    let args = if ckpt.exists() {
-        resume_args(STEPS, &ckpt, &["--save-every", "7"])
-    } else {
-        fresh_args(STEPS, &ckpt, &["--save-every", "7"])
-    };
-    succeed(&args);
+    succeed(&next_link());
     println!(
         "{KILLS} kills in {:.1} s, {mid_write} of them with a write under way; \
          checkpoints at steps {steps_seen:?}",
