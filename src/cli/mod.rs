@@ -6,6 +6,7 @@ mod eval;
 mod forward;
 mod generate;
 mod inspect;
+mod interrupt;
 mod report;
 mod train;
 

@@ -1,13 +1,17 @@
 //! `seqzoo train --model M --task T [options] [--save CKPT] [--resume CKPT] [--json]`.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use autograd::optim::OPTIMIZER_NAMES;
 use clap::Args;
 use datasets::Recipe;
-use seqzoo::problem::{recipe_train_config, ModelSpec, RunSpec, Session, MODEL_NAMES};
-use zoo::train::{MetricsLog, Progress, TrainConfig};
+use seqzoo::problem::{
+    recipe_train_config, ModelSpec, RunEnd, RunSpec, SavePlan, Session, MODEL_NAMES,
+};
+use zoo::train::{MetricsLog, Progress, SaveEvery, TrainConfig};
 
+use super::interrupt::Interrupt;
 use super::report::{json_line, summary_lines, LinePrinter};
 use super::{usage_error, Failure};
 
@@ -85,9 +89,12 @@ pub struct TrainArgs {
     /// The seed of data, initialization and shuffling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Write a checkpoint here at the end (atomically).
+    /// Write a checkpoint here (atomically) at every validation, on SIGINT/SIGTERM and at the end.
     #[arg(long)]
     pub save: Option<PathBuf>,
+    /// Write the --save checkpoint every this many steps instead of at every validation.
+    #[arg(long, requires = "save", value_name = "STEPS")]
+    pub save_every: Option<NonZeroUsize>,
     /// Continue the run saved in this checkpoint (its task, model and settings).
     #[arg(long)]
     pub resume: Option<PathBuf>,
@@ -228,6 +235,16 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
 
 /// Builds (or resumes) the session, trains, saves, and reports.
 pub fn run(args: &TrainArgs) -> Result<String, Failure> {
+    let plan = args.save.as_ref().map(|path| SavePlan {
+        path: path.clone(),
+        every: args
+            .save_every
+            .map_or(SaveEvery::Validation, |n| SaveEvery::Steps(n.get())),
+    });
+    if let Some(plan) = &plan {
+        // Before the data are prepared, so an unwritable path fails at once.
+        autograd::fs::prepare_write(&plan.path).map_err(Failure::runtime)?;
+    }
     let mut session =
         match (&args.resume, &args.task) {
             (Some(_), _) if args.epochs.is_some() => {
@@ -250,13 +267,18 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
         .map(MetricsLog::append)
         .transpose()
         .map_err(Failure::runtime)?;
-    let summary = session
-        .run(&mut (&mut printer, (&mut progress, &mut log)))
-        .map_err(Failure::runtime)?;
+    let mut interrupt = Interrupt::catch()?;
+    let observers = &mut (&mut interrupt, (&mut printer, (&mut progress, &mut log)));
+    let summary = match session
+        .run_saving(observers, plan.as_ref())
+        .map_err(Failure::runtime)?
+    {
+        RunEnd::Finished(summary) => summary,
+        RunEnd::Stopped { step, saved } => return Err(interrupt.failure(step, saved.as_deref())),
+    };
     let mut out = summary_lines(&session, &summary);
-    if let Some(path) = &args.save {
-        session.save(path).map_err(Failure::runtime)?;
-        out.push_str(&format!("saved {}\n", path.display()));
+    if let Some(plan) = &plan {
+        out.push_str(&format!("saved {}\n", plan.path.display()));
     }
     if args.json {
         out.push_str(&json_line(&session, &summary));

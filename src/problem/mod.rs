@@ -19,7 +19,8 @@ pub use loss::Tally;
 pub use model::{Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;
 pub use session::{
-    recipe_train_config, saved_model, RunSpec, Session, Trained, RUN_KEY, VOCAB_KEY,
+    recipe_train_config, saved_model, RunEnd, RunSpec, SavePlan, Session, Trained, RUN_KEY,
+    VOCAB_KEY,
 };
 
 use autograd::{Error, Result, Var};

@@ -2,8 +2,9 @@
 //! checkpoint, saved with everything `eval` and `generate` need to rebuild the model.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use autograd::fs::prepare_write;
 use autograd::params::CONFIG_KEY;
 use autograd::{Error, ParamStore, Result, Rng, Schedule};
 use datasets::params::Params;
@@ -12,7 +13,7 @@ use datasets::task::{Problem, PromptStyle, TaskData, TaskSizes};
 use datasets::text::Vocab;
 use datasets::Recipe;
 use serde::{Deserialize, Serialize};
-use zoo::train::{Checkpoint, Objective, Observer, TrainConfig, TrainSummary, Trainer};
+use zoo::train::{Checkpoint, Objective, Observer, SaveEvery, TrainConfig, TrainSummary, Trainer};
 
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
@@ -88,6 +89,29 @@ impl RunSpec {
             self.column.as_deref(),
         )
     }
+}
+
+/// Where [`Session::run_saving`] writes its checkpoint, and when besides at the end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavePlan {
+    /// The checkpoint file (overwritten atomically each time).
+    pub path: PathBuf,
+    /// When to write it during the run.
+    pub every: SaveEvery,
+}
+
+/// How [`Session::run_saving`] ended.
+#[derive(Clone, Debug)]
+pub enum RunEnd {
+    /// The run reached its steps (or early stopping) and finished.
+    Finished(TrainSummary),
+    /// The observer stopped it after step `step`, unfinished.
+    Stopped {
+        /// The steps done.
+        step: usize,
+        /// Where that step's checkpoint was written, if the run saves.
+        saved: Option<PathBuf>,
+    },
 }
 
 /// A task, its model and the trainer of the model's parameters.
@@ -201,14 +225,51 @@ impl Session {
 
     /// Trains to the configured number of steps (or early stopping), reporting to `observer`.
     pub fn run(&mut self, observer: &mut dyn Observer) -> Result<TrainSummary> {
-        let objective = TaskObjective::new(
-            &self.task,
-            &self.model,
-            self.spec.batch,
-            self.spec.seed,
-            self.spec.teacher_forcing,
-        )?;
+        let objective = objective(&self.spec, &self.task, &self.model)?;
         self.trainer.run(&objective, observer)
+    }
+
+    /// Trains like [`Session::run`], writing the checkpoint of `save` (when given) atomically on
+    /// the way as its [`SaveEvery`] says and at the end. The path is checked for writability,
+    /// and stale temp files of an earlier killed save removed, before the first step. When the
+    /// observer asks to stop ([`Observer::stop_requested`]) the run ends after the current step,
+    /// unfinished, with a checkpoint of that step written (it resumes like any other).
+    pub fn run_saving(
+        &mut self,
+        observer: &mut dyn Observer,
+        save: Option<&SavePlan>,
+    ) -> Result<RunEnd> {
+        if let Some(plan) = save {
+            prepare_write(&plan.path)?;
+        }
+        let extra = self.metadata()?;
+        let objective = objective(&self.spec, &self.task, &self.model)?;
+        let mut saved_step = None;
+        let mut write = |t: &Trainer<f32>| match save {
+            Some(plan) if saved_step != Some(t.step()) => {
+                t.save_checkpoint(&plan.path, &extra)?;
+                saved_step = Some(t.step());
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        let steps = self.trainer.config().steps;
+        let every = save.map(|p| p.every);
+        let stopped = self
+            .trainer
+            .train_saving(&objective, observer, steps, every, &mut write)?;
+        if stopped {
+            write(&self.trainer)?;
+            return Ok(RunEnd::Stopped {
+                step: self.trainer.step(),
+                saved: save.map(|p| p.path.clone()),
+            });
+        }
+        let summary = self.trainer.finish(&objective, observer)?;
+        if let Some(plan) = save {
+            self.trainer.save_checkpoint(&plan.path, &extra)?;
+        }
+        Ok(RunEnd::Finished(summary))
     }
 
     /// The number of trainable weights.
@@ -218,6 +279,11 @@ impl Session {
 
     /// Writes a checkpoint: weights, trainer state, the model config, run spec and vocabulary.
     pub fn save(&self, path: &Path) -> Result<()> {
+        self.trainer.save_checkpoint(path, &self.metadata()?)
+    }
+
+    /// The checkpoint metadata besides the trainer's: model config, run spec and vocabulary.
+    fn metadata(&self) -> Result<BTreeMap<String, String>> {
         let mut extra = BTreeMap::new();
         extra.insert(
             CONFIG_KEY.to_string(),
@@ -227,8 +293,17 @@ impl Session {
         if let Some(v) = &self.task.vocab {
             extra.insert(VOCAB_KEY.to_string(), v.to_json());
         }
-        self.trainer.save_checkpoint(path, &extra)
+        Ok(extra)
     }
+}
+
+/// The training objective of `task` for `model` with the batch, seed and teacher forcing of `spec`.
+fn objective<'a>(
+    spec: &RunSpec,
+    task: &'a TaskData,
+    model: &'a Model,
+) -> Result<TaskObjective<'a>> {
+    TaskObjective::new(task, model, spec.batch, spec.seed, spec.teacher_forcing)
 }
 
 /// `value` as JSON for checkpoint metadata, or an error naming `what`.

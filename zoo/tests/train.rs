@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use zoo::train::{
     accuracy, argmax, bits_per_char, exact_match, mse, nats_per_symbol, rmse, token_accuracy,
-    Checkpoint, Metrics, MetricsLog, Objective, Progress, TrainConfig, Trainer,
+    Checkpoint, Metrics, MetricsLog, Objective, Observer, Progress, SaveEvery, TrainConfig,
+    Trainer,
 };
 use zoo::{Ctx, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
 
@@ -116,6 +117,93 @@ fn differing(a: &ParamStore<f32>, b: &ParamStore<f32>) -> Vec<(String, usize)> {
             (n > 0 || x.len() != y.len()).then_some((name, n))
         })
         .collect()
+}
+
+/// An optimizer's step, per-parameter steps and buffers as bits.
+type OptimizerBits = (u64, Vec<(String, u64)>, Vec<(String, Vec<u32>)>);
+
+/// The optimizer's state as bits: step counts and every buffer.
+fn optimizer_bits(t: &Trainer<f32>) -> OptimizerBits {
+    let state = t.optimizer().state();
+    let buffers = state
+        .tensors
+        .iter()
+        .map(|(n, b)| (n.clone(), b.data().iter().map(|x| x.to_bits()).collect()))
+        .collect();
+    (state.step, state.param_steps, buffers)
+}
+
+/// Asks the trainer to stop once step `at` is done.
+struct StopAt {
+    at: usize,
+    step: usize,
+}
+
+impl Observer for StopAt {
+    fn step(&mut self, step: usize, _loss: f64, _lr: f64) {
+        self.step = step;
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.step >= self.at
+    }
+}
+
+#[test]
+fn checkpoints_saved_during_a_run_resume_bit_identically() {
+    let n = 30;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (model, template) = seq_mean(HIDDEN);
+    let mut straight = Trainer::new(template, resume_config(n)).expect("trainer");
+    straight
+        .train_until(&model, &mut (), n)
+        .expect("straight run");
+
+    // Saves after steps 4, 8, 12 (mid validation interval) and whenever validation runs.
+    let mut saved = Vec::new();
+    for (every, stop) in [(SaveEvery::Steps(4), 14), (SaveEvery::Validation, 12)] {
+        let (model1, template) = seq_mean(HIDDEN);
+        let mut first = Trainer::new(template, resume_config(n)).expect("trainer");
+        let mut save = |t: &Trainer<f32>| {
+            let path = dir
+                .path()
+                .join(format!("{every:?}-{}.safetensors", t.step()));
+            saved.push(path.clone());
+            t.save_checkpoint(path, &BTreeMap::new())
+        };
+        let mut observer = StopAt { at: stop, step: 0 };
+        let stopped = first
+            .train_saving(&model1, &mut observer, n, Some(every), &mut save)
+            .expect("first part");
+        assert!(stopped);
+        assert_eq!(first.step(), stop);
+        // What a stopped run saves last: the state after its latest step.
+        let last = dir.path().join(format!("{every:?}-stopped.safetensors"));
+        first
+            .save_checkpoint(&last, &BTreeMap::new())
+            .expect("save");
+        saved.push(last);
+    }
+    let steps: Vec<usize> = saved
+        .iter()
+        .map(|p| Checkpoint::open(p).expect("open").step().expect("step"))
+        .collect();
+    assert_eq!(steps, [4, 8, 12, 14, 5, 10, 12]);
+
+    for path in &saved {
+        let (model2, template) = seq_mean(HIDDEN);
+        let mut resumed = Trainer::resume(path, template, resume_config(n)).expect("resume");
+        resumed.train_until(&model2, &mut (), n).expect("rest");
+        let at = path.display();
+        assert_eq!(differing(straight.store(), resumed.store()), [], "{at}");
+        assert_eq!(optimizer_bits(&straight), optimizer_bits(&resumed), "{at}");
+        let losses = |t: &Trainer<f32>| -> Vec<(usize, u64)> {
+            t.history()
+                .iter()
+                .map(|r| (r.step, r.metrics.val_loss().expect("val").to_bits()))
+                .collect()
+        };
+        assert_eq!(losses(&straight), losses(&resumed), "{at}");
+    }
 }
 
 #[test]

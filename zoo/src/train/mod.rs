@@ -10,6 +10,10 @@
 //! the trainer keeps a copy of the weights of the best validation (also saved in checkpoints) and
 //! puts it back when the run finishes — whether it stopped early or reached `steps`.
 //!
+//! [`Trainer::train_saving`] hands the trainer to a save function during the run (every N steps or
+//! at every validation, [`SaveEvery`]), and stops between two steps when an observer asks
+//! ([`Observer::stop_requested`], e.g. on a signal); a checkpoint taken there resumes bit for bit.
+//!
 //! ```
 //! use autograd::{ParamStore, Result, Rng, Tape, Tensor, Var};
 //! use zoo::train::{mse, Metrics, Objective, Progress, TrainConfig, Trainer};
@@ -75,4 +79,4 @@ pub use objective::Objective;
 pub use observer::Observer;
 pub use progress::Progress;
 pub use report::{TrainSummary, ValRecord};
-pub use trainer::{Trainer, TRAINER_STREAM};
+pub use trainer::{SaveEvery, Trainer, TRAINER_STREAM};

@@ -19,6 +19,11 @@ pub trait Observer {
 
     /// The run finished.
     fn finish(&mut self, _summary: &TrainSummary) {}
+
+    /// Asked between steps: `true` stops the run there (e.g. on a signal), without finishing it.
+    fn stop_requested(&mut self) -> bool {
+        false
+    }
 }
 
 impl Observer for () {}
@@ -35,6 +40,9 @@ impl<O: Observer + ?Sized> Observer for &mut O {
     }
     fn finish(&mut self, summary: &TrainSummary) {
         (**self).finish(summary);
+    }
+    fn stop_requested(&mut self) -> bool {
+        (**self).stop_requested()
     }
 }
 
@@ -57,6 +65,9 @@ impl<O: Observer> Observer for Option<O> {
             o.finish(summary);
         }
     }
+    fn stop_requested(&mut self) -> bool {
+        self.as_mut().is_some_and(|o| o.stop_requested())
+    }
 }
 
 impl<A: Observer, B: Observer> Observer for (A, B) {
@@ -75,5 +86,9 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn finish(&mut self, summary: &TrainSummary) {
         self.0.finish(summary);
         self.1.finish(summary);
+    }
+    fn stop_requested(&mut self) -> bool {
+        // Both are asked, so neither misses the question.
+        self.0.stop_requested() | self.1.stop_requested()
     }
 }

@@ -10,6 +10,16 @@ use std::time::Instant;
 /// initialization, so dropout masks do not replay the initial weights' random numbers.
 pub const TRAINER_STREAM: u64 = 0x0074_7261_696e; // "train" in ASCII
 
+/// When [`Trainer::train_saving`] hands the trainer to its save function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveEvery {
+    /// After every step that is a multiple of this many (counted from step 0, so a resumed run
+    /// saves at the same steps as one that never stopped); 0 never.
+    Steps(usize),
+    /// After every validation.
+    Validation,
+}
+
 /// The bookkeeping of a run besides weights, optimizer and RNG: saved in checkpoints as JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RunState {
@@ -133,8 +143,29 @@ impl<E: Element> Trainer<E> {
 
     /// Trains up to step `until` (at most `config.steps`) unless early stopping ends the run
     /// first, validating every `val_every` steps; no final validation (so it can be called in
-    /// pieces, e.g. to save a checkpoint between them, with the same result as one call).
+    /// pieces, e.g. to save a checkpoint between them, with the same result as one call). An
+    /// observer's [`Observer::stop_requested`] ends it early too, between two steps.
     pub fn train_until<O, B>(&mut self, objective: &O, observer: &mut B, until: usize) -> Result<()>
+    where
+        O: Objective<E> + ?Sized,
+        B: Observer + ?Sized,
+    {
+        self.train_saving(objective, observer, until, None, &mut |_| Ok(()))
+            .map(|_| ())
+    }
+
+    /// [`Trainer::train_until`], handing the trainer to `save` after each step `every` marks
+    /// (after its update and its validation, so a checkpoint written then resumes to the same
+    /// continuation); `Ok(true)` when the observer's [`Observer::stop_requested`] stopped it
+    /// before `until`. An error of `save` stops the run.
+    pub fn train_saving<O, B>(
+        &mut self,
+        objective: &O,
+        observer: &mut B,
+        until: usize,
+        every: Option<SaveEvery>,
+        save: &mut dyn FnMut(&Self) -> Result<()>,
+    ) -> Result<bool>
     where
         O: Objective<E> + ?Sized,
         B: Observer + ?Sized,
@@ -144,17 +175,33 @@ impl<E: Element> Trainer<E> {
         let end = until.min(self.config.steps);
         let result = (|| {
             while self.step < end && !self.state.stopped_early {
+                if observer.stop_requested() {
+                    return Ok(true);
+                }
                 let lr = self.lr_at(self.step);
                 self.optimizer.set_lr(lr);
                 let loss = self.train_step(objective)?;
                 observer.step(self.step, loss, lr);
-                let every = self.config.val_every;
-                if every > 0 && self.step.is_multiple_of(every) {
+                let val_every = self.config.val_every;
+                let validates = val_every > 0 && self.step.is_multiple_of(val_every);
+                if validates {
                     let seconds = self.state.seconds + clock.elapsed().as_secs_f64();
                     self.validate(objective, observer, seconds)?;
                 }
+                let saves = match every {
+                    None => false,
+                    Some(SaveEvery::Validation) => validates,
+                    Some(SaveEvery::Steps(n)) => n > 0 && self.step.is_multiple_of(n),
+                };
+                if saves {
+                    let seconds = self.state.seconds;
+                    self.state.seconds += clock.elapsed().as_secs_f64();
+                    let saved = save(self);
+                    self.state.seconds = seconds;
+                    saved?;
+                }
             }
-            Ok(())
+            Ok(false)
         })();
         self.state.seconds += clock.elapsed().as_secs_f64();
         result
