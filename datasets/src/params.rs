@@ -66,6 +66,22 @@ impl Params {
         })
     }
 
+    /// The value of `key` as [`Params::get`] gives it, and an error naming the key and `max` when
+    /// it is above `max` (or not comparable, as NaN).
+    pub fn get_at_most<T>(&self, key: &'static str, default: T, max: T) -> Result<T>
+    where
+        T: FromStr + PartialOrd + std::fmt::Display,
+    {
+        let value = self.get(key, default)?;
+        // `!(v <= max)` also rejects NaN.
+        if !(value <= max) {
+            return Err(Error::Config(format!(
+                "setting '{key}={value}' is above the bound: {key} must be at most {max}"
+            )));
+        }
+        Ok(value)
+    }
+
     /// An error naming any given key that `task` never asked for, with the keys it knows.
     pub fn check_all_used(&self, task: &str) -> Result<()> {
         let asked = self.asked.borrow();

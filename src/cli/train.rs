@@ -9,7 +9,7 @@ use seqzoo::problem::{recipe_train_config, ModelSpec, RunSpec, Session, MODEL_NA
 use zoo::train::{MetricsLog, Progress, TrainConfig};
 
 use super::report::{json_line, summary_lines, LinePrinter};
-use super::{usage_error, Failure};
+use super::{bounds, usage_error, Failure};
 
 /// Arguments of `seqzoo train`. Every model and training flag overrides one field of the task's
 /// recipe (`seqzoo data list` shows each task's).
@@ -27,10 +27,10 @@ pub struct TrainArgs {
     /// The model: srn, srn-relu, lstm, gru (or mlp, the fixed-window baseline for series).
     #[arg(long)]
     pub model: Option<String>,
-    /// Stacked recurrent layers.
+    /// Stacked recurrent layers (at most 64).
     #[arg(long)]
     pub layers: Option<usize>,
-    /// Hidden units per layer.
+    /// Hidden units per layer (at most 8192).
     #[arg(long)]
     pub hidden: Option<usize>,
     /// Read sequences in both directions (not for language models); `--bidirectional false` turns
@@ -40,7 +40,7 @@ pub struct TrainArgs {
     /// Dropout between stacked layers (training only).
     #[arg(long)]
     pub dropout: Option<f64>,
-    /// Embedding size for token inputs.
+    /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
     /// Attention over the encoder outputs (seq2seq tasks); `--attention false` turns it off.
@@ -61,13 +61,14 @@ pub struct TrainArgs {
     /// Clip the global gradient norm to this value (0: no clipping).
     #[arg(long)]
     pub clip: Option<f64>,
-    /// Examples per batch.
+    /// Examples per batch (at most 65536).
     #[arg(long)]
     pub batch: Option<usize>,
-    /// Training steps (in all, when resuming).
+    /// Training steps (in all, when resuming; at most 100000000).
     #[arg(long, conflicts_with = "epochs")]
     pub steps: Option<usize>,
-    /// Train for this many passes over the training examples instead of a number of steps.
+    /// Train for this many passes over the training examples instead of a number of steps (at
+    /// most 100000000 steps in all).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Validate every this many steps.
@@ -76,10 +77,10 @@ pub struct TrainArgs {
     /// Stop after this many validations without a lower validation loss.
     #[arg(long)]
     pub patience: Option<usize>,
-    /// Synthetic tasks: training examples.
+    /// Synthetic tasks: training examples (at most 10000000).
     #[arg(long, default_value_t = 20_000)]
     pub train_size: usize,
-    /// Synthetic tasks: validation examples.
+    /// Synthetic tasks: validation examples (1 to 1000000).
     #[arg(long, default_value_t = 1_000)]
     pub val_size: usize,
     /// The seed of data, initialization and shuffling.
@@ -219,7 +220,7 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
         )));
     }
     let steps = match args.epochs {
-        Some(epochs) => epochs * (data.train.len() / recipe.batch).max(1),
+        Some(epochs) => bounds::epoch_steps(epochs, data.train.len(), recipe.batch)?,
         None => recipe.steps,
     };
     let config = args.train_config(&recipe, steps)?;
@@ -228,6 +229,7 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
 
 /// Builds (or resumes) the session, trains, saves, and reports.
 pub fn run(args: &TrainArgs) -> Result<String, Failure> {
+    bounds::train(args)?;
     let mut session =
         match (&args.resume, &args.task) {
             (Some(_), _) if args.epochs.is_some() => {
