@@ -2,6 +2,7 @@
 //! use, and every key checked, so a typo is an error naming the key rather than silently ignored.
 
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
@@ -73,8 +74,11 @@ impl Params {
         T: FromStr + PartialOrd + std::fmt::Display,
     {
         let value = self.get(key, default)?;
-        // `!(v <= max)` also rejects NaN.
-        if !(value <= max) {
+        // Incomparable (NaN) is refused as above the bound.
+        if !matches!(
+            value.partial_cmp(&max),
+            Some(Ordering::Less | Ordering::Equal)
+        ) {
             return Err(Error::Config(format!(
                 "setting '{key}={value}' is above the bound: {key} must be at most {max}"
             )));
