@@ -20,8 +20,10 @@ use crate::recipe::Recipe;
 use crate::registry;
 use crate::text::Vocab;
 
-pub use file::{CsvFileTask, TextFileTask, TextWindows, TEXT_TRAIN_FRACTION, TEXT_WINDOW};
-pub use forecast::{BuiltinSeries, SeriesTask, SERIES_LEN};
+pub use file::{
+    CsvFileTask, TextFileTask, TextWindows, MAX_TEXT_WINDOW, TEXT_TRAIN_FRACTION, TEXT_WINDOW,
+};
+pub use forecast::{BuiltinSeries, SeriesTask, MAX_SERIES_LEN, MAX_WINDOW, SERIES_LEN};
 pub use language::{trigram, CorpusTask};
 pub use synthetic::{SyntheticSpec, SyntheticTask};
 
