@@ -169,3 +169,60 @@ fn inspect_shows_tensors_metadata_and_architecture() {
     assert!(other.status.success());
     assert!(String::from_utf8_lossy(&other.stdout).contains("architecture: not a recurrent layer"));
 }
+
+#[test]
+fn forward_rejects_empty_batches_and_sequences_naming_the_input_tensor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let weights = fixture("rnn/lstm_l1_uni.weights.safetensors");
+    let out = dir.path().join("o.safetensors");
+    for shape in [[2, 0, 3], [0, 4, 3]] {
+        let input = dir.path().join("empty.safetensors");
+        let x = Tensor::<f32>::zeros(&shape);
+        seqzoo::autograd::params::write_tensors(&input, &[("input", &x)], &Default::default())
+            .expect("write");
+        let o = seqzoo(&[
+            "forward".as_ref(),
+            weights.as_os_str(),
+            input.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{shape:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+        assert!(
+            err.contains("`input`") && err.contains(&format!("{shape:?}")) && err.contains(">= 1"),
+            "{err}"
+        );
+    }
+    assert!(!out.exists(), "no output written on failure");
+}
+
+#[test]
+fn forward_refuses_a_nonlinearity_it_does_not_know() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = read_tensors(fixture("rnn/lstm_l1_uni.weights.safetensors")).expect("read");
+    let tensors: Vec<(String, Tensor<f32>)> = source
+        .entries()
+        .iter()
+        .map(|e| (e.name.clone(), source.tensor(&e.name).expect("tensor")))
+        .collect();
+    let refs: Vec<(&str, &Tensor<f32>)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let weights = dir.path().join("w.safetensors");
+    let metadata = [("nonlinearity".to_string(), "tanh".to_string())].into();
+    seqzoo::autograd::params::write_tensors(&weights, &refs, &metadata).expect("write");
+    let o = seqzoo(&[
+        "forward".as_ref(),
+        weights.as_os_str(),
+        fixture("rnn/lstm_l1_uni.io.safetensors").as_os_str(),
+        "-o".as_ref(),
+        dir.path().join("o.safetensors").as_os_str(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    assert!(
+        err.contains("nonlinearity") && err.contains("lstm"),
+        "{err}"
+    );
+}

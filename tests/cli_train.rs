@@ -266,3 +266,104 @@ fn epochs_count_passes_over_the_training_examples() {
     let (code, _) = failure(&["train", "--task", "parity", "--epochs", "1", "--steps", "5"]);
     assert_eq!(code, 2);
 }
+
+/// Asserts that `args` fail as a usage error (exit code 2) whose one line names every needle.
+fn usage_failure_names(args: &[&str], needles: &[&str]) {
+    let (code, err) = failure(args);
+    assert_eq!(code, 2, "{args:?}: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{args:?}: {needle:?} not in {err}");
+    }
+}
+
+#[test]
+fn every_size_flag_and_setting_is_bounded_and_the_error_names_it() {
+    let huge = u64::MAX.to_string();
+    let train = |flag: &'static str, value: &str, bound: &'static str| {
+        usage_failure_names(&["train", "--task", "parity", flag, value], &[flag, bound])
+    };
+    train("--hidden", "4611686018427387904", "8192");
+    train("--layers", "65", "64");
+    train("--embedding", "8193", "8192");
+    train("--train-size", "10000000000", "10000000");
+    train("--val-size", "1000001", "1000000");
+    train("--val-size", "0", "at least 1");
+    train("--batch", "65537", "65536");
+    train("--steps", &huge, "100000000");
+    train("--epochs", &huge, "100000000");
+    // Under the bound alone, but 10,000 epochs of 20,000 batches are 2·10⁸ steps.
+    usage_failure_names(
+        &[
+            "train", "--task", "parity", "--epochs", "10000", "--batch", "1",
+        ],
+        &["--epochs", "100000000"],
+    );
+    for (task, setting, bound) in [
+        ("adding", "t=1000000000000", "100000"),
+        ("tagging", "gap=18446744073709551615", "100000"),
+        ("mackey-glass", "tau=1e12", "10000"),
+    ] {
+        let key = setting.split('=').next().unwrap();
+        usage_failure_names(
+            &["train", "--task", task, "--set", setting],
+            &[&format!("'{key}="), bound],
+        );
+    }
+    usage_failure_names(
+        &[
+            "train",
+            "--task",
+            "text:Cargo.toml",
+            "--set",
+            "window=18446744073709551615",
+        ],
+        &["'window=", "100000"],
+    );
+    usage_failure_names(
+        &["data", "adding", "--n", "100000000000"],
+        &["--n", "100000"],
+    );
+    usage_failure_names(&["demo", "--t", "100001"], &["--t", "100000"]);
+    usage_failure_names(
+        &["generate", "x.safetensors", "--len", "1000000"],
+        &["--len", "100000"],
+    );
+    usage_failure_names(
+        &["generate", "x.safetensors", "--beam", "257"],
+        &["--beam", "256"],
+    );
+}
+
+#[test]
+fn a_caption_checkpoint_without_validation_scenes_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("cap").to_str().unwrap().to_string();
+    stdout(&[
+        "train",
+        "--task",
+        "captioning",
+        "--hidden",
+        "8",
+        "--steps",
+        "2",
+        "--train-size",
+        "40",
+        "--val-size",
+        "1",
+        "--save",
+        &ckpt,
+    ]);
+    // The same checkpoint as one trained with an empty validation split (the run spec says 0).
+    let bytes = std::fs::read(&ckpt).unwrap();
+    let (from, to) = (br#"val_size\":1"#, br#"val_size\":0"#);
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("val_size in the spec");
+    let mut edited = bytes.clone();
+    edited[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(&ckpt, edited).unwrap();
+    let (code, err) = failure(&["generate", &ckpt]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("validation split is empty"), "{err}");
+}

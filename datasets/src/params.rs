@@ -2,6 +2,7 @@
 //! use, and every key checked, so a typo is an error naming the key rather than silently ignored.
 
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
@@ -64,6 +65,25 @@ impl Params {
                 std::any::type_name::<T>()
             ))
         })
+    }
+
+    /// The value of `key` as [`Params::get`] gives it, and an error naming the key and `max` when
+    /// it is above `max` (or not comparable, as NaN).
+    pub fn get_at_most<T>(&self, key: &'static str, default: T, max: T) -> Result<T>
+    where
+        T: FromStr + PartialOrd + std::fmt::Display,
+    {
+        let value = self.get(key, default)?;
+        // Incomparable (NaN) is refused as above the bound.
+        if !matches!(
+            value.partial_cmp(&max),
+            Some(Ordering::Less | Ordering::Equal)
+        ) {
+            return Err(Error::Config(format!(
+                "setting '{key}={value}' is above the bound: {key} must be at most {max}"
+            )));
+        }
+        Ok(value)
     }
 
     /// An error naming any given key that `task` never asked for, with the keys it knows.

@@ -107,6 +107,46 @@ fn bad_settings_and_files_are_errors_that_name_them() {
 }
 
 #[test]
+fn every_size_setting_has_a_bound_named_in_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.txt");
+    std::fs::write(&path, "abc ".repeat(100)).unwrap();
+    let text = format!("text:{}", path.display());
+    let huge = u64::MAX.to_string();
+    let cases: [(&str, &str, &str, &str); 16] = [
+        ("adding", "t", "100001", "100000"),
+        ("copy", "t", &huge, "100000"),
+        ("tagging", "len", "100001", "100000"),
+        ("tagging", "gap", &huge, "100000"),
+        ("anomaly", "len", &huge, "100000"),
+        ("parity", "max", "100001", "100000"),
+        ("reversal", "min", &huge, "100000"),
+        ("sorting", "max", &huge, "100000"),
+        ("addition", "digits", "10", "9"),
+        ("mackey-glass", "tau", "1e12", "10000"),
+        ("mackey-glass", "tau", "NaN", "10000"),
+        ("sines", "len", "1000000000000", "1000000"),
+        ("sines", "k", "10001", "10000"),
+        ("logistic-map", "horizon", &huge, "10000"),
+        (&text, "window", &huge, "100000"),
+        ("dates", "bogus", "1", "bogus"),
+    ];
+    for (task, key, value, bound) in cases {
+        let params = Params::parse(&[format!("{key}={value}")]).unwrap();
+        let e = match prepare(task, 0, &params, SIZES, None) {
+            Ok(_) => panic!("{task} {key}={value} prepared"),
+            Err(e) => e,
+        };
+        let message = e.to_string();
+        assert!(matches!(e, datasets::Error::Config(_)), "{message}");
+        assert!(
+            message.contains(key) && message.contains(bound),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn a_text_file_becomes_windows_over_a_train_vocabulary() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.txt");

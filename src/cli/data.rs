@@ -7,14 +7,14 @@ use clap::Args;
 use datasets::params::Params;
 use datasets::series::csv::Missing;
 
-use super::{usage_error, Failure, EXIT_FAILURE, EXIT_USAGE};
+use super::{bounds, usage_error, Failure, EXIT_FAILURE, EXIT_USAGE};
 
 /// Arguments of `seqzoo data`.
 #[derive(Debug, Args)]
 pub struct DataArgs {
     /// The task to show, or `csv:PATH` / `text:PATH`; without one (or `list`), the task list.
     pub task: Option<String>,
-    /// How many examples (or values, or lines) to print.
+    /// How many examples (or values, or lines) to print (at most 100000).
     #[arg(long, default_value_t = 5)]
     pub n: usize,
     /// The dataset seed.
@@ -52,6 +52,7 @@ pub fn list() -> String {
 
 /// Runs the subcommand; an unknown task is a usage error listing the known ones.
 pub fn run(args: &DataArgs) -> Result<String, Failure> {
+    bounds::data(args)?;
     let Some(task) = &args.task else {
         if !args.settings.is_empty() {
             return Err(usage_error("--set only applies to a task".into()));

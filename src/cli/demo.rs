@@ -5,15 +5,15 @@ use seqzoo::demo::{table, DemoConfig};
 use serde_json::{json, Value};
 use zoo::train::Progress;
 
-use super::{usage_error, Failure};
+use super::{bounds, usage_error, Failure};
 
 /// Arguments of `seqzoo demo`.
 #[derive(Debug, Args, Default)]
 pub struct DemoArgs {
-    /// Training steps per model (default 4000).
+    /// Training steps per model (default 4000, at most 100000000).
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Sequence length of the adding problem (default 100).
+    /// Sequence length of the adding problem (default 100, at most 100000).
     #[arg(long)]
     pub t: Option<usize>,
     /// The seed of data and initialization.
@@ -29,6 +29,7 @@ pub struct DemoArgs {
 
 /// Trains the models and prints the table.
 pub fn run(args: &DemoArgs) -> Result<String, Failure> {
+    bounds::demo(args)?;
     let mut config = DemoConfig {
         seed: args.seed,
         ..DemoConfig::default()

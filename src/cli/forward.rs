@@ -57,11 +57,11 @@ fn run_in<E: Element>(
     let (layer, store) = exchange::load_file::<E>(weights).map_err(Failure::runtime)?;
     let cfg = layer.config().clone();
     let x: Tensor<E> = io.tensor("input").map_err(Failure::runtime)?;
-    if x.rank() != 3 || x.dim(2) != cfg.input_size {
+    if x.rank() != 3 || x.dim(2) != cfg.input_size || x.dim(0) == 0 || x.dim(1) == 0 {
         return Err(bad_input(
             args,
             format!(
-                "`input` has shape {:?}; the weights expect [B, T, {}] (input_size {})",
+                "`input` has shape {:?}; the weights expect [B, T, {}] with B, T >= 1 (input_size {})",
                 x.shape(),
                 cfg.input_size,
                 cfg.input_size
@@ -123,6 +123,17 @@ fn run_in<E: Element>(
         None
     };
 
+    let states = [
+        h0.as_ref().map(Tensor::shape),
+        c0.as_ref().map(Tensor::shape),
+    ];
+    layer
+        .check_input(
+            x.shape(),
+            states.map(|s| s.map(<[usize]>::to_vec)),
+            lengths.as_deref(),
+        )
+        .map_err(|e| bad_input(args, e.to_string()))?;
     let tape = Tape::<E>::new();
     let xv = tape.var(x);
     let (h0v, c0v) = (h0.map(|h| tape.var(h)), c0.map(|c| tape.var(c)));

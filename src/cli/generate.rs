@@ -8,7 +8,7 @@ use clap::Args;
 use seqzoo::problem::{GenerateRequest, Trained};
 use zoo::models::Sampling;
 
-use super::{usage_error, Failure};
+use super::{bounds, usage_error, Failure};
 
 /// Arguments of `seqzoo generate`.
 #[derive(Debug, Args)]
@@ -18,7 +18,7 @@ pub struct GenerateArgs {
     /// Text to continue (language models) or to translate (seq2seq models).
     #[arg(long, default_value = "")]
     pub prompt: String,
-    /// Tokens to generate at most.
+    /// Tokens to generate at most (at most 100000).
     #[arg(long, default_value_t = 200)]
     pub len: usize,
     /// Sampling temperature; 0 takes the most likely token every time.
@@ -27,7 +27,7 @@ pub struct GenerateArgs {
     /// Sample only among the k most likely tokens.
     #[arg(long)]
     pub top_k: Option<usize>,
-    /// Seq2seq: beam width (1 is greedy decoding).
+    /// Seq2seq: beam width (1 is greedy decoding; at most 256).
     #[arg(long, default_value_t = 1)]
     pub beam: usize,
     /// The sampling seed (and which validation scene a caption model describes).
@@ -54,6 +54,7 @@ impl GenerateArgs {
 
 /// Loads the checkpoint and generates as its problem type does.
 pub fn run(args: &GenerateArgs) -> Result<String, Failure> {
+    bounds::generate(args)?;
     let sampling = args.sampling()?;
     if args.beam == 0 {
         return Err(usage_error("--beam must be at least 1".into()));

@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch; one module per subcommand.
 
+mod bounds;
 mod data;
 mod demo;
 mod eval;

@@ -13,7 +13,7 @@ use zoo::train::{MetricsLog, Progress, SaveEvery, TrainConfig};
 
 use super::interrupt::Interrupt;
 use super::report::{json_line, summary_lines, LinePrinter};
-use super::{usage_error, Failure};
+use super::{bounds, usage_error, Failure};
 
 /// Arguments of `seqzoo train`. Every model and training flag overrides one field of the task's
 /// recipe (`seqzoo data list` shows each task's).
@@ -31,10 +31,10 @@ pub struct TrainArgs {
     /// The model: srn, srn-relu, lstm, gru (or mlp, the fixed-window baseline for series).
     #[arg(long)]
     pub model: Option<String>,
-    /// Stacked recurrent layers.
+    /// Stacked recurrent layers (at most 64).
     #[arg(long)]
     pub layers: Option<usize>,
-    /// Hidden units per layer.
+    /// Hidden units per layer (at most 8192).
     #[arg(long)]
     pub hidden: Option<usize>,
     /// Read sequences in both directions (not for language models); `--bidirectional false` turns
@@ -44,7 +44,7 @@ pub struct TrainArgs {
     /// Dropout between stacked layers (training only).
     #[arg(long)]
     pub dropout: Option<f64>,
-    /// Embedding size for token inputs.
+    /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
     /// Attention over the encoder outputs (seq2seq tasks); `--attention false` turns it off.
@@ -65,13 +65,14 @@ pub struct TrainArgs {
     /// Clip the global gradient norm to this value (0: no clipping).
     #[arg(long)]
     pub clip: Option<f64>,
-    /// Examples per batch.
+    /// Examples per batch (at most 65536).
     #[arg(long)]
     pub batch: Option<usize>,
-    /// Training steps (in all, when resuming).
+    /// Training steps (in all, when resuming; at most 100000000).
     #[arg(long, conflicts_with = "epochs")]
     pub steps: Option<usize>,
-    /// Train for this many passes over the training examples instead of a number of steps.
+    /// Train for this many passes over the training examples instead of a number of steps (at
+    /// most 100000000 steps in all).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Validate every this many steps.
@@ -80,10 +81,10 @@ pub struct TrainArgs {
     /// Stop after this many validations without a lower validation loss.
     #[arg(long)]
     pub patience: Option<usize>,
-    /// Synthetic tasks: training examples.
+    /// Synthetic tasks: training examples (at most 10000000).
     #[arg(long, default_value_t = 20_000)]
     pub train_size: usize,
-    /// Synthetic tasks: validation examples.
+    /// Synthetic tasks: validation examples (1 to 1000000).
     #[arg(long, default_value_t = 1_000)]
     pub val_size: usize,
     /// The seed of data, initialization and shuffling.
@@ -226,7 +227,7 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
         )));
     }
     let steps = match args.epochs {
-        Some(epochs) => epochs * (data.train.len() / recipe.batch).max(1),
+        Some(epochs) => bounds::epoch_steps(epochs, data.train.len(), recipe.batch)?,
         None => recipe.steps,
     };
     let config = args.train_config(&recipe, steps)?;
@@ -235,6 +236,7 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
 
 /// Builds (or resumes) the session, trains, saves, and reports.
 pub fn run(args: &TrainArgs) -> Result<String, Failure> {
+    bounds::train(args)?;
     let plan = args.save.as_ref().map(|path| SavePlan {
         path: path.clone(),
         every: args

@@ -4,7 +4,7 @@
 use autograd::{Error, Result, Rng, Tensor, Var};
 use datasets::task::{InputKind, OutputKind, TaskData};
 use datasets::text::{BOS, EOS};
-use datasets::{Batch, BatchInput, BatchTarget, Input, Target};
+use datasets::{Batch, BatchInput, BatchTarget, Dataset, Input, Target};
 use zoo::models::{ContextConfig, ContextMode, LanguageModelConfig, LmInput};
 use zoo::train::Metrics;
 use zoo::Ctx;
@@ -87,7 +87,12 @@ impl ProblemType for ConditionedGeneration {
         };
         let vocab = vocab(trained)?;
         let task = trained.spec.prepare_task()?;
-        let index = (request.seed % task.val.len().max(1) as u64) as usize;
+        if task.val.is_empty() {
+            return Err(Error::Data(
+                "its validation split is empty (val_size 0): no scene to describe".into(),
+            ));
+        }
+        let index = (request.seed % task.val.len() as u64) as usize;
         let example = task.val.example(index);
         let Input::Vector(features) = example.input else {
             return Err(Error::Data("the conditioning input is not a vector".into()));

@@ -276,3 +276,102 @@ fn broken_files_give_clear_errors() {
         );
     }
 }
+
+/// The error of detecting the architecture of a file holding `tensors` (zeros of these shapes)
+/// with `metadata`.
+fn detect_error(tensors: &[(&str, &[usize])], metadata: &[(&str, &str)]) -> String {
+    use autograd::params::{read_tensors, write_tensors};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.safetensors");
+    let values: Vec<Tensor<f32>> = tensors.iter().map(|(_, s)| Tensor::zeros(s)).collect();
+    let refs: Vec<(&str, &Tensor<f32>)> = tensors.iter().map(|(n, _)| *n).zip(&values).collect();
+    let metadata = metadata
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    write_tensors(&path, &refs, &metadata).expect("write");
+    let file = read_tensors(&path).expect("read");
+    exchange::detect(&file).expect_err("must fail").to_string()
+}
+
+/// A complete GRU layer `l{layer}{suffix}` of 5 units over `input` features.
+fn gru_layer(layer: usize, suffix: &str, input: usize) -> Vec<(String, Vec<usize>)> {
+    [
+        ("weight_ih", vec![15, input]),
+        ("weight_hh", vec![15, 5]),
+        ("bias_ih", vec![15]),
+        ("bias_hh", vec![15]),
+    ]
+    .into_iter()
+    .map(|(what, shape)| (format!("{what}_l{layer}{suffix}"), shape))
+    .collect()
+}
+
+#[test]
+fn detect_checks_every_layer_and_direction_before_building_anything() {
+    let err = |layers: Vec<(String, Vec<usize>)>, metadata: &[(&str, &str)]| {
+        let refs: Vec<(&str, &[usize])> = layers
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_slice()))
+            .collect();
+        detect_error(&refs, metadata)
+    };
+    let with = |mut base: Vec<(String, Vec<usize>)>, extra: &[(&str, &[usize])]| {
+        base.extend(extra.iter().map(|(n, s)| (n.to_string(), s.to_vec())));
+        base
+    };
+    let l0 = gru_layer(0, "", 3);
+    // A zero-size tensor of layer 50,000,000: refused before 50,000,001 layers are built.
+    let e = err(with(l0.clone(), &[("bias_ih_l50000000", &[0])]), &[]);
+    assert!(e.contains("bias_ih_l50000000") && e.contains("64"), "{e}");
+    // Layers must be contiguous: layer 2 without layer 1.
+    let e = err([l0.clone(), gru_layer(2, "", 10)].concat(), &[]);
+    assert!(e.contains("no tensor `weight_ih_l1`"), "{e}");
+    // Every direction needs all four tensors.
+    let e = err(with(l0.clone(), &[("bias_hh_l0_reverse", &[15])]), &[]);
+    assert!(e.contains("no tensor `weight_ih_l0_reverse`"), "{e}");
+    let e = err(l0[1..].to_vec(), &[]);
+    assert!(e.contains("weight_ih_l0"), "{e}");
+    // Layer 1 reads the D·H = 5 outputs of layer 0.
+    let e = err([l0.clone(), gru_layer(1, "", 3)].concat(), &[]);
+    assert!(
+        e.contains("`weight_ih_l1` has shape [15, 3]; expected [15, 5]"),
+        "{e}"
+    );
+    let mut bad = l0.clone();
+    bad[1].1 = vec![15, 5, 1];
+    let e = err(bad, &[]);
+    assert!(e.contains("weight_hh_l0"), "{e}");
+    // The nonlinearity is tanh or relu, and only on an RNN.
+    let e = err(l0, &[("nonlinearity", "relu")]);
+    assert!(e.contains("nonlinearity") && e.contains("gru"), "{e}");
+    let rnn: Vec<(String, Vec<usize>)> = gru_layer(0, "", 3)
+        .into_iter()
+        .map(|(n, s)| (n, s.iter().map(|&d| if d == 15 { 5 } else { d }).collect()))
+        .collect();
+    let e = err(rnn, &[("nonlinearity", "sigmoid")]);
+    assert!(e.contains("nonlinearity") && e.contains("sigmoid"), "{e}");
+}
+
+#[test]
+fn inputs_a_file_can_hold_are_checked_as_errors_not_asserts() {
+    let config = RecurrentConfig::new(RecurrentKind::Lstm, 3, 4).layers(2);
+    let (layer, _) = build(config);
+    let check = |x: &[usize], h0: Option<Vec<usize>>, lengths: Option<&[usize]>| {
+        layer
+            .check_input(x, [h0, None], lengths)
+            .map_err(|e| e.to_string())
+    };
+    assert!(check(&[2, 5, 3], Some(vec![2, 2, 4]), Some(&[5, 1])).is_ok());
+    for (x, h0, lengths, needle) in [
+        (&[2, 0, 3][..], None, None, "[2, 0, 3]"),
+        (&[0, 5, 3], None, None, "[0, 5, 3]"),
+        (&[2, 5, 4], None, None, "[2, 5, 4]"),
+        (&[2, 5], None, None, "[2, 5]"),
+        (&[2, 5, 3], Some(vec![1, 2, 4]), None, "h0"),
+        (&[2, 5, 3], None, Some(&[6, 1][..]), "lengths"),
+    ] {
+        let e = check(x, h0, lengths).expect_err("must fail");
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+}

@@ -19,6 +19,10 @@ use crate::task::{TaskData, TaskSizes};
 
 /// How many values a built-in series has unless `len=` says otherwise.
 pub const SERIES_LEN: usize = 1000;
+/// The largest `len` setting of a built-in series.
+pub const MAX_SERIES_LEN: usize = 1_000_000;
+/// The largest `k` (past values per window) and `horizon` settings of a forecasting task.
+pub const MAX_WINDOW: usize = 10_000;
 
 /// Everything a built-in series' own file says about its task.
 pub trait BuiltinSeries: Send + Sync {
@@ -36,7 +40,8 @@ pub trait BuiltinSeries: Send + Sync {
         1
     }
 
-    /// The series of `len` values (the `len` setting, default [`SERIES_LEN`]) generated from
+    /// The series of `len` values (the `len` setting, default [`SERIES_LEN`], at most
+    /// [`MAX_SERIES_LEN`] = 1,000,000) generated from
     /// `seed` with its own settings from `params`.
     fn generate(&self, seed: u64, len: usize, params: &Params) -> Result<Vec<f64>>;
 }
@@ -48,9 +53,11 @@ impl<S: BuiltinSeries> SeriesTask<S> {
     /// The series generated from `seed` with `params` (`len` and the series' own settings), all of
     /// which it must use.
     pub fn series(&self, seed: u64, params: &Params) -> Result<Vec<f64>> {
-        let values = self
-            .0
-            .generate(seed, params.get("len", SERIES_LEN)?, params)?;
+        let values = self.0.generate(
+            seed,
+            params.get_at_most("len", SERIES_LEN, MAX_SERIES_LEN)?,
+            params,
+        )?;
         params.check_all_used(self.0.name())?;
         Ok(values)
     }
@@ -123,12 +130,13 @@ impl<S: BuiltinSeries> Task for SeriesTask<S> {
     }
 }
 
-/// The window settings `k` (past values) and `horizon` of a forecasting task.
+/// The window settings `k` (past values) and `horizon` of a forecasting task, each at most
+/// [`MAX_WINDOW`] = 10,000.
 fn forecast_config(name: &str, params: &Params) -> Result<ForecastConfig> {
     let d = ForecastConfig::default();
     let config = ForecastConfig {
-        k: params.get("k", d.k)?,
-        horizon: params.get("horizon", d.horizon)?,
+        k: params.get_at_most("k", d.k, MAX_WINDOW)?,
+        horizon: params.get_at_most("horizon", d.horizon, MAX_WINDOW)?,
         ..d
     };
     if config.k == 0 || config.horizon == 0 {

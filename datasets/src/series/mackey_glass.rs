@@ -82,6 +82,9 @@ impl MackeyGlass {
     }
 }
 
+/// The largest `tau` setting (the delay buffer holds τ·substeps values).
+pub const MAX_TAU: f64 = 10_000.0;
+
 /// The `mackey-glass` task's series.
 pub struct MackeyGlassSeries;
 
@@ -98,10 +101,11 @@ impl BuiltinSeries for MackeyGlassSeries {
         Recipe::default()
     }
 
-    /// `tau`: the delay (default 17); the series does not depend on the seed.
+    /// `tau`: the delay (default 17, at most [`MAX_TAU`] = 10,000); the series does not depend on
+    /// the seed.
     fn generate(&self, _seed: u64, len: usize, params: &Params) -> Result<Vec<f64>> {
         let d = MackeyGlass::default();
-        let tau = params.get("tau", d.tau)?;
+        let tau = params.get_at_most("tau", d.tau, MAX_TAU)?;
         MackeyGlass { tau, ..d }.series(len)
     }
 }

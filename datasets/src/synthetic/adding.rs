@@ -176,9 +176,9 @@ impl SyntheticSpec for AddingTask {
         }
     }
 
-    /// `t`: the sequence length (default 100).
+    /// `t`: the sequence length (default 100, at most [`super::MAX_T`] = 100,000).
     fn generator(&self, params: &Params) -> Result<Adding> {
-        Adding::new(params.get("t", 100)?, self.0)
+        Adding::new(params.get_at_most("t", 100, super::MAX_T)?, self.0)
     }
 
     /// The target as the sum of the marked values, the values as a sparkline, carets under the

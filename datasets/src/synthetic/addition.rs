@@ -10,6 +10,9 @@ use crate::recipe::Recipe;
 use crate::task::{Problem, PromptStyle};
 use crate::text::{Granularity, Vocab};
 
+/// The largest `digits` setting (a sum of two 9-digit numbers fits any `usize`).
+pub const MAX_DIGITS: usize = 9;
+
 /// Sums of two numbers of 1..=`digits` digits each.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Addition {
@@ -22,9 +25,9 @@ impl Addition {
     /// Operands of up to `digits` digits (1..=9); `reverse_input` feeds the question backwards
     /// (which helps LSTMs, as in Sutskever et al. 2014).
     pub fn new(digits: usize, reverse_input: bool) -> Result<Self> {
-        if !(1..=9).contains(&digits) {
+        if !(1..=MAX_DIGITS).contains(&digits) {
             return Err(Error::Config(format!(
-                "addition needs 1..=9 digits per operand, got {digits}"
+                "addition needs 1..={MAX_DIGITS} digits per operand, got {digits}"
             )));
         }
         Ok(Addition {
@@ -113,9 +116,9 @@ impl SyntheticSpec for AdditionTask {
         }
     }
 
-    /// `digits`: the operands' maximum length (default 3).
+    /// `digits`: the operands' maximum length (default 3, at most [`MAX_DIGITS`] = 9).
     fn generator(&self, params: &Params) -> Result<Addition> {
-        Addition::new(params.get("digits", 3)?, self.reversed)
+        Addition::new(params.get_at_most("digits", 3, MAX_DIGITS)?, self.reversed)
     }
 
     fn show_example(&self, g: &Addition, e: &Example, _seed: u64, _index: usize) -> String {

@@ -105,9 +105,9 @@ impl SyntheticSpec for AnomalyTask {
         }
     }
 
-    /// `len`: steps per signal (default 64).
+    /// `len`: steps per signal (default 64, at most [`super::MAX_LEN`] = 100,000).
     fn generator(&self, params: &Params) -> Result<Anomaly> {
-        Anomaly::new(params.get("len", 64)?)
+        Anomaly::new(params.get_at_most("len", 64, super::MAX_LEN)?)
     }
 
     fn labels(&self) -> Vec<String> {

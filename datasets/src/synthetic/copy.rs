@@ -145,9 +145,9 @@ impl SyntheticSpec for CopyTaskSpec {
         }
     }
 
-    /// `t`: the delay T (default 100).
+    /// `t`: the delay T (default 100, at most [`super::MAX_T`] = 100,000).
     fn generator(&self, params: &Params) -> Result<CopyTask> {
-        CopyTask::new(params.get("t", 100)?)
+        CopyTask::new(params.get_at_most("t", 100, super::MAX_T)?)
     }
 
     fn labels(&self) -> Vec<String> {

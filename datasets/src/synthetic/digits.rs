@@ -147,9 +147,11 @@ impl SyntheticSpec for DigitTask {
         seq2seq_recipe(64, 1000)
     }
 
-    /// `min`, `max`: the range of lengths (default 1..=10).
+    /// `min`, `max`: the range of lengths (default 1..=10, each at most [`super::MAX_LEN`] =
+    /// 100,000).
     fn generator(&self, params: &Params) -> Result<DigitTransform> {
-        DigitTransform::new(self.0, params.get("min", 1)?, params.get("max", 10)?)
+        let (min, max) = super::length_range(params, 1, 10)?;
+        DigitTransform::new(self.0, min, max)
     }
 
     fn show_example(&self, g: &DigitTransform, e: &Example, _seed: u64, _index: usize) -> String {

@@ -25,6 +25,12 @@ use crate::dataset::{example_rng, Baseline, Dataset, Example, Target};
 use crate::split::Split;
 use autograd::Result;
 
+/// The largest `t` setting (sequence length of `adding`, delay of `copy`).
+pub const MAX_T: usize = 100_000;
+/// The largest length setting of a synthetic sequence: `len` and `gap` (tagging, anomaly), `min`
+/// and `max` (reversal, sorting, parity).
+pub const MAX_LEN: usize = 100_000;
+
 /// Where split `s` starts in a synthetic task's index space: `s · 2⁴⁰`.
 pub const SPLIT_STRIDE: u64 = 1 << 40;
 
@@ -216,6 +222,18 @@ pub(crate) fn framed(ids: impl IntoIterator<Item = usize>) -> Vec<usize> {
     out.extend(ids);
     out.push(crate::text::EOS);
     out
+}
+
+/// The `min` and `max` length settings (defaults `min`, `max`), each at most [`MAX_LEN`].
+pub(crate) fn length_range(
+    params: &crate::params::Params,
+    min: usize,
+    max: usize,
+) -> Result<(usize, usize)> {
+    Ok((
+        params.get_at_most("min", min, MAX_LEN)?,
+        params.get_at_most("max", max, MAX_LEN)?,
+    ))
 }
 
 /// An error naming `task` unless `1 <= min_len <= max_len`.

@@ -67,9 +67,11 @@ impl SyntheticSpec for ParityTask {
         }
     }
 
-    /// `min`, `max`: the range of lengths (default 1..=20).
+    /// `min`, `max`: the range of lengths (default 1..=20, each at most [`super::MAX_LEN`] =
+    /// 100,000).
     fn generator(&self, params: &Params) -> Result<Parity> {
-        Parity::new(params.get("min", 1)?, params.get("max", 20)?)
+        let (min, max) = super::length_range(params, 1, 20)?;
+        Parity::new(min, max)
     }
 
     fn labels(&self) -> Vec<String> {

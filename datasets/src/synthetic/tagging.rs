@@ -51,7 +51,7 @@ impl Tagging {
     /// Sentences of `len` words with a cue 1..=`max_gap` words after the ambiguous word
     /// (`len ≥ max_gap + 2`).
     pub fn new(len: usize, max_gap: usize) -> Result<Self> {
-        if max_gap == 0 || len < max_gap + 2 {
+        if max_gap == 0 || len < max_gap.saturating_add(2) {
             return Err(Error::Config(format!(
                 "tagging needs max gap >= 1 and length >= max gap + 2, got length {len}, gap {max_gap}"
             )));
@@ -150,9 +150,11 @@ impl SyntheticSpec for TaggingTask {
         }
     }
 
-    /// `len`: words per sentence (default 12); `gap`: the largest distance to the cue (default 5).
+    /// `len`: words per sentence (default 12); `gap`: the largest distance to the cue (default 5);
+    /// each at most [`super::MAX_LEN`] = 100,000.
     fn generator(&self, params: &Params) -> Result<Tagging> {
-        Tagging::new(params.get("len", 12)?, params.get("gap", 5)?)
+        let len = params.get_at_most("len", 12, super::MAX_LEN)?;
+        Tagging::new(len, params.get_at_most("gap", 5, super::MAX_LEN)?)
     }
 
     fn labels(&self) -> Vec<String> {

@@ -133,6 +133,8 @@ pub fn trigram(train: &[usize], val: &[usize], vocab: usize) -> Option<Baseline>
 pub const TEXT_TRAIN_FRACTION: f64 = 0.9;
 /// Default characters per training window of a text language model (`--set window=`).
 pub const TEXT_WINDOW: usize = 64;
+/// The largest `window` setting of a text task.
+pub const MAX_TEXT_WINDOW: usize = 100_000;
 
 /// A character language model of the UTF-8 text file at a path (`text:PATH`).
 pub struct TextFileTask {
@@ -192,7 +194,7 @@ impl Task for TextFileTask {
 
     fn prepare(&self, _seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
         let (name, path) = (&self.name, &self.path);
-        let window = params.get("window", TEXT_WINDOW)?;
+        let window = params.get_at_most("window", TEXT_WINDOW, MAX_TEXT_WINDOW)?;
         params.check_all_used(name)?;
         if window < 2 {
             return Err(Error::Config(format!(

@@ -14,7 +14,7 @@ pub use seq2seq::{AttentionScore, Seq2Seq, Seq2SeqConfig};
 pub use sequence::{SequenceModel, SequenceModelConfig};
 pub use window_mlp::{WindowMlp, WindowMlpConfig};
 
-use autograd::{Element, Error, Result, Var};
+use autograd::{Element, Error, Result, Tape, Tensor, Var};
 
 /// What a sequence model reads: feature vectors, or token ids looked up in its embedding.
 #[derive(Clone, Copy)]
@@ -47,6 +47,44 @@ impl<'t, E: Element> State<'t, E> {
         State {
             h: self.h.index_select(1, rows),
             c: self.c.map(|c| c.index_select(1, rows)),
+        }
+    }
+}
+
+/// A [`State`]'s values, carried from one tape to the next (decoding one step per tape keeps memory
+/// constant however many steps run).
+#[derive(Clone)]
+pub(crate) struct StateValues<E: Element> {
+    /// Hidden state of every layer.
+    h: Tensor<E>,
+    /// Cell state of every layer (LSTM only).
+    c: Option<Tensor<E>>,
+}
+
+impl<'t, E: Element> State<'t, E> {
+    /// The values, to carry to another tape.
+    pub(crate) fn values(&self) -> StateValues<E> {
+        StateValues {
+            h: self.h.value(),
+            c: self.c.map(|c| c.value()),
+        }
+    }
+}
+
+impl<E: Element> StateValues<E> {
+    /// The state as constants of `tape`.
+    pub(crate) fn on<'t>(&self, tape: &'t Tape<E>) -> State<'t, E> {
+        State {
+            h: tape.constant(self.h.clone()),
+            c: self.c.as_ref().map(|c| tape.constant(c.clone())),
+        }
+    }
+
+    /// The state of the batch rows `rows` (in that order, repeats allowed).
+    pub(crate) fn select(&self, rows: &[usize]) -> Self {
+        StateValues {
+            h: self.h.index_select(1, rows),
+            c: self.c.as_ref().map(|c| c.index_select(1, rows)),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! accepts.
 
 use super::config::{RecurrentConfig, RecurrentKind};
-use super::layer::RecurrentLayer;
+use super::layer::{param_name, RecurrentLayer};
 use autograd::params::{config_metadata, read_tensors, CONFIG_KEY};
 use autograd::{Element, Error, ParamStore, Result, Rng, SafetensorsFile};
 use std::collections::BTreeMap;
@@ -23,18 +23,24 @@ fn parse_key(name: &str) -> Option<Key> {
         Some(s) => (s, true),
         None => (name, false),
     };
-    ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
-        .into_iter()
-        .find_map(|what| {
-            let layer = stem.strip_prefix(what)?.strip_prefix("_l")?.parse().ok()?;
-            Some(Key { layer, reverse })
-        })
+    PARAMS.into_iter().find_map(|what| {
+        let layer = stem.strip_prefix(what)?.strip_prefix("_l")?.parse().ok()?;
+        Some(Key { layer, reverse })
+    })
 }
+
+/// The most layers a state_dict file may hold.
+pub const MAX_FILE_LAYERS: usize = 64;
+
+/// The four tensors of every layer and direction.
+const PARAMS: [&str; 4] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"];
 
 /// Works out kind, sizes, layers and direction of the recurrent layer a file holds.
 ///
 /// The kind comes from `weight_hh_l0` (rows ÷ columns = 1 RNN, 3 GRU, 4 LSTM), a relu RNN from the
-/// `nonlinearity` metadata; a `config` written by seqzoo is used when present and must agree.
+/// `nonlinearity` metadata (`tanh` or `relu`, RNNs only); a `config` written by seqzoo is used when
+/// present and must agree. Every layer from 0 (at most [`MAX_FILE_LAYERS`]) and direction must
+/// have all four tensors, shaped as PyTorch shapes them, before anything is built.
 pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
     let path = file.path();
     let fail = |what: String| Error::format(path, what);
@@ -47,6 +53,12 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
                 e.name
             ))
         })?;
+        if key.layer >= MAX_FILE_LAYERS {
+            return Err(fail(format!(
+                "tensor `{}`: layer {} is above the bound of {MAX_FILE_LAYERS} layers",
+                e.name, key.layer
+            )));
+        }
         layers = layers.max(key.layer + 1);
         bidirectional |= key.reverse;
     }
@@ -65,9 +77,7 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
         )));
     }
     let hidden = whh[1];
-    let relu = file.metadata().get(NONLINEARITY_KEY).map(String::as_str) == Some("relu");
     let kind = match (whh[0] / hidden, whh[0] % hidden) {
-        (1, 0) if relu => RecurrentKind::RnnRelu,
         (1, 0) => RecurrentKind::Rnn,
         (3, 0) => RecurrentKind::Gru,
         (4, 0) => RecurrentKind::Lstm,
@@ -77,9 +87,11 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
             )))
         }
     };
+    let kind = nonlinearity(file, kind).map_err(fail)?;
     let mut config = RecurrentConfig::new(kind, wih[1], hidden)
         .layers(layers)
         .bidirectional(bidirectional);
+    check_shapes(file, &config).map_err(fail)?;
     if let Some(saved) = file.config::<RecurrentConfig>()? {
         let same = saved.kind == config.kind
             && saved.input_size == config.input_size
@@ -95,6 +107,58 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
     }
     config.validate().map_err(|e| fail(e.to_string()))?;
     Ok(config)
+}
+
+/// The kind with the `nonlinearity` metadata applied: `tanh` or `relu` on an RNN; any other value,
+/// or the key on an LSTM or GRU, is an error naming it.
+fn nonlinearity(
+    file: &SafetensorsFile,
+    kind: RecurrentKind,
+) -> std::result::Result<RecurrentKind, String> {
+    let Some(value) = file.metadata().get(NONLINEARITY_KEY) else {
+        return Ok(kind);
+    };
+    match (kind, value.as_str()) {
+        (RecurrentKind::Rnn, "tanh") => Ok(RecurrentKind::Rnn),
+        (RecurrentKind::Rnn, "relu") => Ok(RecurrentKind::RnnRelu),
+        (RecurrentKind::Rnn, other) => Err(format!(
+            "metadata `{NONLINEARITY_KEY}` is {other:?}; expected \"tanh\" or \"relu\""
+        )),
+        (other, _) => Err(format!(
+            "metadata `{NONLINEARITY_KEY}` = {value:?} on a {}: only an RNN has a nonlinearity",
+            other.name()
+        )),
+    }
+}
+
+/// An error naming the first tensor of `config`'s layers and directions that is missing or
+/// shaped otherwise than PyTorch shapes it (the file's tensors are exactly these: none extra).
+fn check_shapes(
+    file: &SafetensorsFile,
+    config: &RecurrentConfig,
+) -> std::result::Result<(), String> {
+    let (h, d) = (config.hidden_size, config.directions());
+    let rows = config.kind.cell().gates() * h;
+    for layer in 0..config.num_layers {
+        let input = if layer == 0 { config.input_size } else { d * h };
+        for dir in 0..d {
+            for (what, shape) in
+                PARAMS
+                    .iter()
+                    .zip([vec![rows, input], vec![rows, h], vec![rows], vec![rows]])
+            {
+                let name = param_name(what, layer, dir);
+                match file.entry(&name) {
+                    None => return Err(format!("no tensor `{name}`: every layer 0..{} and direction needs all four tensors", config.num_layers)),
+                    Some(e) if e.shape != shape => {
+                        return Err(format!("tensor `{name}` has shape {:?}; expected {shape:?}", e.shape))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A layer and its parameters loaded from a safetensors file; every tensor is checked strictly.

@@ -5,7 +5,7 @@ use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
 use crate::Ctx;
 use autograd::init::rnn_default;
 use autograd::{
-    Element, ParamId, ParamPath, RecurrentSpec, RecurrentWeights, Result, Rng, Tensor, Var,
+    Element, Error, ParamId, ParamPath, RecurrentSpec, RecurrentWeights, Result, Rng, Tensor, Var,
 };
 
 /// The parameters of one layer in one direction.
@@ -92,6 +92,47 @@ impl RecurrentLayer {
         &self.config
     }
 
+    /// An error unless `x` is `[B, T, I]` with B, T ≥ 1, the initial states `[h0, c0]` (when
+    /// given) `[D·L, B, H]` and `lengths` B values in 1..=T: what [`RecurrentLayer::forward`]
+    /// needs, checked before it runs on inputs read from a file.
+    pub fn check_input(
+        &self,
+        x: &[usize],
+        states: [Option<Vec<usize>>; 2],
+        lengths: Option<&[usize]>,
+    ) -> Result<()> {
+        let cfg = &self.config;
+        let fail = |what: String| Err(Error::Config(format!("recurrent layer: {what}")));
+        let [b, t, i] = x else {
+            return fail(format!(
+                "input of shape {x:?}, expected [B, T, {}]",
+                cfg.input_size
+            ));
+        };
+        let (b, t) = (*b, *t);
+        if *i != cfg.input_size || b == 0 || t == 0 {
+            return fail(format!(
+                "input of shape {x:?}, expected [B, T, {}] with B, T >= 1",
+                cfg.input_size
+            ));
+        }
+        let expected = [cfg.directions() * cfg.num_layers, b, cfg.hidden_size];
+        for (what, shape) in ["h0", "c0"].iter().zip(states) {
+            match shape {
+                Some(s) if s != expected => {
+                    return fail(format!("{what} of shape {s:?}, expected {expected:?}"))
+                }
+                _ => {}
+            }
+        }
+        match lengths {
+            Some(l) if l.len() != b || !l.iter().all(|&n| (1..=t).contains(&n)) => fail(format!(
+                "lengths {l:?} for a batch of {b} sequences of {t} steps"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Runs the network over `x` `[B, T, I]` (batch-first), with dropout between stacked layers
     /// in training.
     pub fn forward<'t, E: Element>(
@@ -102,29 +143,14 @@ impl RecurrentLayer {
     ) -> RecurrentOutput<'t, E> {
         let cfg = &self.config;
         let shape = x.shape();
-        assert!(
-            shape.len() == 3 && shape[2] == cfg.input_size,
-            "recurrent layer: input of shape {shape:?}, expected [B, T, {}]",
-            cfg.input_size
-        );
+        let (h0, c0) = (input.h0, input.c0);
+        let states = [h0.map(|v| v.shape()), c0.map(|v| v.shape())];
+        if let Err(e) = self.check_input(&shape, states, input.lengths) {
+            panic!("{e}");
+        }
         let (b, t, h, d) = (shape[0], shape[1], cfg.hidden_size, cfg.directions());
         let lstm = cfg.kind == RecurrentKind::Lstm;
-        let initial = |v: Option<Var<'t, E>>, what: &str| {
-            v.inspect(|v| {
-                assert!(
-                    v.shape() == [d * cfg.num_layers, b, h],
-                    "recurrent layer: {what} of shape {:?}, expected [{}, {b}, {h}]",
-                    v.shape(),
-                    d * cfg.num_layers
-                )
-            })
-        };
-        let (h0, c0) = (initial(input.h0, "h0"), initial(input.c0, "c0"));
         let mask = input.lengths.map(|l| {
-            assert!(
-                l.len() == b && l.iter().all(|&n| (1..=t).contains(&n)),
-                "recurrent layer: lengths {l:?} for a batch of {b} sequences of {t} steps"
-            );
             cx.constant(Tensor::from_fn(&[b, t, 1], |i| {
                 if i % t < l[i / t] {
                     E::one()

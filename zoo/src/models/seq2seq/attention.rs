@@ -4,7 +4,7 @@
 //! as `tanh(W_c [h_t; c_t])` before the output layer.
 
 use crate::{Ctx, Linear};
-use autograd::{Element, ParamPath, Rng, Tensor, Var};
+use autograd::{Element, ParamPath, Rng, Tape, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 /// Added to the scores of padded source positions: their softmax weight underflows to exactly 0.
@@ -32,10 +32,38 @@ pub(crate) struct Memory<'t, E: Element> {
     mask: Var<'t, E>,
 }
 
+/// A [`Memory`]'s values, carried from one tape to the next.
+#[derive(Clone)]
+pub(crate) struct MemoryValues<E: Element> {
+    values: Tensor<E>,
+    keys: Tensor<E>,
+    mask: Tensor<E>,
+}
+
 impl<'t, E: Element> Memory<'t, E> {
+    /// The values, to carry to another tape.
+    pub(crate) fn values(&self) -> MemoryValues<E> {
+        MemoryValues {
+            values: self.values.value(),
+            keys: self.keys.value(),
+            mask: self.mask.value(),
+        }
+    }
+}
+
+impl<E: Element> MemoryValues<E> {
+    /// The memory as constants of `tape`.
+    pub(crate) fn on<'t>(&self, tape: &'t Tape<E>) -> Memory<'t, E> {
+        Memory {
+            values: tape.constant(self.values.clone()),
+            keys: tape.constant(self.keys.clone()),
+            mask: tape.constant(self.mask.clone()),
+        }
+    }
+
     /// The memory of the batch rows `rows` (repeats allowed, e.g. one source row for every beam).
     pub(crate) fn select(&self, rows: &[usize]) -> Self {
-        Memory {
+        MemoryValues {
             values: self.values.index_select(0, rows),
             keys: self.keys.index_select(0, rows),
             mask: self.mask.index_select(0, rows),

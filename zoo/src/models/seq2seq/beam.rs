@@ -1,6 +1,6 @@
 //! Beam search over one source row.
 
-use crate::models::State;
+use crate::models::StateValues;
 use autograd::{Element, Tensor};
 
 /// A partial or finished translation.
@@ -27,13 +27,13 @@ impl Hypothesis {
 ///
 /// `step(tokens, state)` runs the decoder one step for the live hypotheses (their last tokens, one
 /// row each) and returns log-probabilities `[k, 1, V]` and the next state.
-pub(super) fn search<'t, E: Element>(
+pub(super) fn search<E: Element>(
     beam: usize,
     max_len: usize,
     bos: usize,
     eos: usize,
-    mut state: State<'t, E>,
-    mut step: impl FnMut(&[usize], State<'t, E>) -> (Tensor<E>, State<'t, E>),
+    mut state: StateValues<E>,
+    mut step: impl FnMut(&[usize], &StateValues<E>) -> (Tensor<E>, StateValues<E>),
 ) -> Vec<usize> {
     let mut live = vec![Hypothesis {
         tokens: Vec::new(),
@@ -46,7 +46,7 @@ pub(super) fn search<'t, E: Element>(
             .iter()
             .map(|h| *h.tokens.last().unwrap_or(&bos))
             .collect();
-        let (log_probs, next) = step(&last, state);
+        let (log_probs, next) = step(&last, &state);
         let vocab = log_probs.dim(2);
         let mut candidates: Vec<(f64, usize, usize)> = log_probs
             .data()

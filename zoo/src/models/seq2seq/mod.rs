@@ -9,11 +9,11 @@ mod beam;
 
 pub use attention::AttentionScore;
 
-use super::{argmax, require, State};
+use super::{argmax, require, State, StateValues};
 use crate::{
     Ctx, Embedding, Linear, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer,
 };
-use attention::{Attention, Memory};
+use attention::{Attention, Memory, MemoryValues};
 use autograd::{Element, ParamPath, ParamStore, Result, Rng, Tape, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
@@ -224,19 +224,15 @@ impl Seq2Seq {
         eos: usize,
         max_len: usize,
     ) -> Vec<Vec<usize>> {
-        let tape = Tape::new();
-        let _no_grad = tape.no_grad();
-        let cx = Ctx::eval(&tape, store);
         let b = src_lengths.len();
-        let encoded = self.encode(&cx, src, src_lengths);
-        let (mut state, mut tokens) = (encoded.state, vec![bos; b]);
+        let (memory, mut state) = self.encode_values(store, src, src_lengths);
+        let mut tokens = vec![bos; b];
         let mut out = vec![Vec::new(); b];
         let mut done = vec![false; b];
         for _ in 0..max_len {
-            let memory = encoded.memory.as_ref();
-            let (logits, next) = self.decode(&cx, memory, &tokens, [b, 1], state);
+            let (logits, next) = self.step(store, memory.as_ref(), &tokens, &state, false);
             state = next;
-            tokens = row_argmax(&logits.value());
+            tokens = row_argmax(&logits);
             for ((row, done), &token) in out.iter_mut().zip(&mut done).zip(&tokens) {
                 if token == eos {
                     *done = true;
@@ -271,19 +267,53 @@ impl Seq2Seq {
         src.chunks(s)
             .zip(src_lengths)
             .map(|(row, &len)| {
-                let tape = Tape::new();
-                let _no_grad = tape.no_grad();
-                let cx = Ctx::eval(&tape, store);
-                let encoded = self.encode(&cx, row, &[len]);
-                beam::search(beam, max_len, bos, eos, encoded.state, |tokens, state| {
-                    let rows = vec![0; tokens.len()];
-                    let memory = encoded.memory.map(|m| m.select(&rows));
-                    let shape = [tokens.len(), 1];
-                    let (logits, next) = self.decode(&cx, memory.as_ref(), tokens, shape, state);
-                    (logits.log_softmax(2).value(), next)
+                let (memory, state) = self.encode_values(store, row, &[len]);
+                beam::search(beam, max_len, bos, eos, state, |tokens, state| {
+                    // Every live hypothesis reads the one source row.
+                    let memory = memory.as_ref().map(|m| m.select(&vec![0; tokens.len()]));
+                    self.step(store, memory.as_ref(), tokens, state, true)
                 })
             })
             .collect()
+    }
+
+    /// Encodes `src` `[B, S]` on a tape of its own (without gradients): the attention memory and
+    /// the decoder's initial state as values, for [`Seq2Seq::step`].
+    fn encode_values<E: Element>(
+        &self,
+        store: &ParamStore<E>,
+        src: &[usize],
+        lengths: &[usize],
+    ) -> (Option<MemoryValues<E>>, StateValues<E>) {
+        let tape = Tape::new();
+        let _no_grad = tape.no_grad();
+        let encoded = self.encode(&Ctx::eval(&tape, store), src, lengths);
+        (encoded.memory.map(|m| m.values()), encoded.state.values())
+    }
+
+    /// One decoding step of `tokens` (one per row) from `state` on a tape of its own (without
+    /// gradients), so decoding holds one step in memory at a time: logits `[B, 1, V]` (their log
+    /// softmax with `log_probs`) and the next state.
+    fn step<E: Element>(
+        &self,
+        store: &ParamStore<E>,
+        memory: Option<&MemoryValues<E>>,
+        tokens: &[usize],
+        state: &StateValues<E>,
+        log_probs: bool,
+    ) -> (Tensor<E>, StateValues<E>) {
+        let tape = Tape::new();
+        let _no_grad = tape.no_grad();
+        let cx = Ctx::eval(&tape, store);
+        let memory = memory.map(|m| m.on(&tape));
+        let shape = [tokens.len(), 1];
+        let (logits, next) = self.decode(&cx, memory.as_ref(), tokens, shape, state.on(&tape));
+        let logits = if log_probs {
+            logits.log_softmax(2)
+        } else {
+            logits
+        };
+        (logits.value(), next.values())
     }
 
     /// Runs the encoder over `src` `[B, S]` and prepares the decoder's start.
