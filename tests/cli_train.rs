@@ -367,3 +367,59 @@ fn a_caption_checkpoint_without_validation_scenes_is_an_error_not_a_panic() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("validation split is empty"), "{err}");
 }
+
+#[test]
+fn resume_refuses_a_flag_that_contradicts_the_checkpoint_and_accepts_equal_or_free_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("ckpt").to_str().unwrap().to_string();
+    let log = dir.path().join("log").to_str().unwrap().to_string();
+    let mut a = train("adding", &["--set", "t=10", "--save", &ckpt]);
+    let steps = a.iter().position(|s| s == "--steps").unwrap();
+    a[steps + 1] = "12".into();
+    stdout(&refs(&a));
+    for (flag, value, saved) in [
+        ("--hidden", "32", "--hidden 16"),
+        ("--task", "parity", "--task adding"),
+        ("--set", "t=20", "--set t=10"),
+        ("--lr", "0.5", "--lr "),
+        ("--seed", "3", "--seed 0"),
+        ("--train-size", "500", "--train-size 400"),
+        ("--model", "gru", "--model lstm"),
+        ("--optimizer", "sgd", "--optimizer adam"),
+        ("--batch", "7", "--batch "),
+    ] {
+        let (code, err) = failure(&["train", "--resume", &ckpt, flag, value]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(
+            err.contains(&format!("{flag} {value}")) && err.contains(saved) && err.contains(&ckpt),
+            "{flag}: {err}"
+        );
+    }
+    let out = json(&[
+        "train",
+        "--resume",
+        &ckpt,
+        "--hidden",
+        "16",
+        "--task",
+        "adding",
+        "--set",
+        "t=10",
+        "--train-size",
+        "400",
+        "--seed",
+        "0",
+        "--steps",
+        "20",
+        "--val-every",
+        "10",
+        "--patience",
+        "5",
+        "--log",
+        &log,
+        "--save",
+        &ckpt,
+        "--json",
+    ]);
+    assert_eq!(out["steps"], 20, "{out}");
+}
