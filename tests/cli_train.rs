@@ -423,3 +423,52 @@ fn resume_refuses_a_flag_that_contradicts_the_checkpoint_and_accepts_equal_or_fr
     ]);
     assert_eq!(out["steps"], 20, "{out}");
 }
+
+/// Writes a small text file, trains a character model of it for a few steps and saves it.
+fn text_checkpoint(dir: &Path) -> (String, String) {
+    let text = dir.join("t.txt").to_str().unwrap().to_string();
+    let ckpt = dir.join("t.ckpt").to_str().unwrap().to_string();
+    std::fs::write(&text, "the cat sat on the mat. ".repeat(40)).unwrap();
+    let task = format!("text:{text}");
+    stdout(&[
+        "train",
+        "--task",
+        &task,
+        "--hidden",
+        "8",
+        "--batch",
+        "4",
+        "--steps",
+        "4",
+        "--val-every",
+        "2",
+        "--save",
+        &ckpt,
+    ]);
+    (text, ckpt)
+}
+
+#[test]
+fn resume_and_eval_refuse_a_text_file_changed_since_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, ckpt) = text_checkpoint(dir.path());
+    stdout(&["eval", &ckpt]);
+    let original = std::fs::read_to_string(&text).unwrap();
+    // A new character, and the same size with a different set of characters.
+    for changed in [format!("{original}Z"), original.replace('m', "q")] {
+        std::fs::write(&text, &changed).unwrap();
+        for args in [
+            vec!["train", "--resume", &ckpt, "--steps", "6"],
+            vec!["eval", &ckpt],
+        ] {
+            let (code, err) = failure(&args);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("{text} changed since the checkpoint was written")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    std::fs::write(&text, &original).unwrap();
+    stdout(&["train", "--resume", &ckpt, "--steps", "6"]);
+}

@@ -50,6 +50,9 @@ pub fn run(args: &EvalArgs) -> Result<String, Failure> {
     if let Some(seed) = args.seed {
         spec.seed = seed;
     }
+    if let (true, Some(source)) = (spec.task == trained.spec.task, &trained.source) {
+        source.check().map_err(Failure::runtime)?;
+    }
     let task = spec.prepare_task().map_err(Failure::from_error)?;
     let metrics = trained.evaluate(&task).map_err(Failure::runtime)?;
     let settings = if spec.settings.is_empty() {

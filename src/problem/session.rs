@@ -17,6 +17,7 @@ use zoo::train::{Checkpoint, Objective, Observer, SaveEvery, TrainConfig, TrainS
 
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
+use super::source::{SourceFile, SOURCE_KEY};
 use super::{problem_type, GenerateRequest};
 
 /// Checkpoint metadata key of the [`RunSpec`] (JSON).
@@ -140,6 +141,8 @@ pub struct Session {
     pub model: Model,
     /// The trainer, owning the parameters.
     pub trainer: Trainer<f32>,
+    /// The data file the task reads, as it was when training started.
+    pub source: Option<SourceFile>,
 }
 
 /// The trainer's settings of `recipe` for `steps` steps with `seed` (the schedule spans the run).
@@ -194,6 +197,7 @@ impl Session {
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::new(store, train)?;
         Ok(Session {
+            source: SourceFile::of_task(&spec.task)?,
             spec,
             task,
             config,
@@ -211,10 +215,15 @@ impl Session {
         if let Some(steps) = steps {
             train.steps = steps;
         }
+        let source = saved_source(&ckpt)?;
+        if let Some(source) = &source {
+            source.check()?;
+        }
         let task = spec.prepare_task()?;
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::resume(path, store, train)?;
         Ok(Session {
+            source,
             spec,
             task,
             config,
@@ -293,6 +302,9 @@ impl Session {
         if let Some(v) = &self.task.vocab {
             extra.insert(VOCAB_KEY.to_string(), v.to_json());
         }
+        if let Some(source) = &self.source {
+            extra.insert(SOURCE_KEY.to_string(), to_json("data file", source)?);
+        }
         Ok(extra)
     }
 }
@@ -330,6 +342,17 @@ pub fn saved_model(ckpt: &Checkpoint) -> Result<(RunSpec, ModelConfig)> {
     Ok((spec, config))
 }
 
+/// The data file a checkpoint's task read, as it was when training started (older checkpoints
+/// and built-in tasks have none).
+pub fn saved_source(ckpt: &Checkpoint) -> Result<Option<SourceFile>> {
+    ckpt.extra_value(SOURCE_KEY)
+        .map(|json| {
+            serde_json::from_str(json)
+                .map_err(|e| Error::format(ckpt.path(), format!("metadata '{SOURCE_KEY}': {e}")))
+        })
+        .transpose()
+}
+
 /// A trained model loaded from a checkpoint, for evaluation and generation.
 pub struct Trained {
     /// What it was trained on and with.
@@ -348,6 +371,8 @@ pub struct Trained {
     pub problem: Problem,
     /// How its task frames a prompt.
     pub prompt: PromptStyle,
+    /// The data file its task read, as it was when training started.
+    pub source: Option<SourceFile>,
 }
 
 impl Trained {
@@ -363,6 +388,7 @@ impl Trained {
             .transpose()?;
         let task = lookup(&spec.task, spec.column.as_deref())?;
         Ok(Trained {
+            source: saved_source(&ckpt)?,
             problem: task.problem(),
             prompt: task.prompt_style(),
             spec,
