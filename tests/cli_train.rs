@@ -472,3 +472,23 @@ fn resume_and_eval_refuse_a_text_file_changed_since_the_checkpoint() {
     std::fs::write(&text, &original).unwrap();
     stdout(&["train", "--resume", &ckpt, "--steps", "6"]);
 }
+
+#[test]
+fn eval_reads_another_text_file_with_the_checkpoints_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, ckpt) = text_checkpoint(dir.path());
+    let original = std::fs::read_to_string(&text).unwrap();
+    // The same characters in other proportions: a rebuilt vocabulary would number them otherwise.
+    let other = dir.path().join("other.txt").to_str().unwrap().to_string();
+    std::fs::write(&other, format!("{}{original}", "mmmmmmmmmmmm".repeat(30))).unwrap();
+    let task = format!("text:{other}");
+    let out = stdout(&["eval", &ckpt, "--task", &task]);
+    assert!(out.contains(&task), "{out}");
+    std::fs::write(&other, format!("{original}Zebra")).unwrap();
+    let (code, err) = failure(&["eval", &ckpt, "--task", &task]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&other) && err.contains("character \"Z\"") && err.contains("vocabulary"),
+        "{err}"
+    );
+}

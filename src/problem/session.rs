@@ -8,7 +8,7 @@ use autograd::fs::prepare_write;
 use autograd::params::CONFIG_KEY;
 use autograd::{Error, ParamStore, Result, Rng, Schedule};
 use datasets::params::Params;
-use datasets::registry::{lookup, prepare};
+use datasets::registry::{lookup, prepare_with_vocab};
 use datasets::task::{Problem, PromptStyle, TaskData, TaskSizes};
 use datasets::text::Vocab;
 use datasets::Recipe;
@@ -77,17 +77,23 @@ impl RunSpec {
 
     /// The spec's task, prepared.
     pub fn prepare_task(&self) -> Result<TaskData> {
+        self.prepare_task_with(None)
+    }
+
+    /// The spec's task, prepared; a `text:PATH` task reads its file with `vocab` when given.
+    pub fn prepare_task_with(&self, vocab: Option<&Vocab>) -> Result<TaskData> {
         let params = Params::parse(&self.settings)?;
         let sizes = TaskSizes {
             train: self.train_size,
             val: self.val_size,
         };
-        prepare(
+        prepare_with_vocab(
             &self.task,
             self.seed,
             &params,
             sizes,
             self.column.as_deref(),
+            vocab,
         )
     }
 }
@@ -219,7 +225,7 @@ impl Session {
         if let Some(source) = &source {
             source.check()?;
         }
-        let task = spec.prepare_task()?;
+        let task = spec.prepare_task_with(saved_vocab(&ckpt)?.as_ref())?;
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::resume(path, store, train)?;
         Ok(Session {
@@ -342,6 +348,13 @@ pub fn saved_model(ckpt: &Checkpoint) -> Result<(RunSpec, ModelConfig)> {
     Ok((spec, config))
 }
 
+/// The vocabulary a checkpoint's model reads and writes, when it has one.
+pub fn saved_vocab(ckpt: &Checkpoint) -> Result<Option<Vocab>> {
+    ckpt.extra_value(VOCAB_KEY)
+        .map(|json| Vocab::from_json(json, ckpt.path()))
+        .transpose()
+}
+
 /// The data file a checkpoint's task read, as it was when training started (older checkpoints
 /// and built-in tasks have none).
 pub fn saved_source(ckpt: &Checkpoint) -> Result<Option<SourceFile>> {
@@ -382,10 +395,7 @@ impl Trained {
         let (spec, config) = saved_model(&ckpt)?;
         let (model, mut store) = build(&config, spec.seed)?;
         ckpt.load_weights(&mut store)?;
-        let vocab = ckpt
-            .extra_value(VOCAB_KEY)
-            .map(|json| Vocab::from_json(json, path))
-            .transpose()?;
+        let vocab = saved_vocab(&ckpt)?;
         let task = lookup(&spec.task, spec.column.as_deref())?;
         Ok(Trained {
             source: saved_source(&ckpt)?,
