@@ -367,3 +367,128 @@ fn a_caption_checkpoint_without_validation_scenes_is_an_error_not_a_panic() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("validation split is empty"), "{err}");
 }
+
+#[test]
+fn resume_refuses_a_flag_that_contradicts_the_checkpoint_and_accepts_equal_or_free_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("ckpt").to_str().unwrap().to_string();
+    let log = dir.path().join("log").to_str().unwrap().to_string();
+    let mut a = train("adding", &["--set", "t=10", "--save", &ckpt]);
+    let steps = a.iter().position(|s| s == "--steps").unwrap();
+    a[steps + 1] = "12".into();
+    stdout(&refs(&a));
+    for (flag, value, saved) in [
+        ("--hidden", "32", "--hidden 16"),
+        ("--task", "parity", "--task adding"),
+        ("--set", "t=20", "--set t=10"),
+        ("--lr", "0.5", "--lr "),
+        ("--seed", "3", "--seed 0"),
+        ("--train-size", "500", "--train-size 400"),
+        ("--model", "gru", "--model lstm"),
+        ("--optimizer", "sgd", "--optimizer adam"),
+        ("--batch", "7", "--batch "),
+    ] {
+        let (code, err) = failure(&["train", "--resume", &ckpt, flag, value]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(
+            err.contains(&format!("{flag} {value}")) && err.contains(saved) && err.contains(&ckpt),
+            "{flag}: {err}"
+        );
+    }
+    let out = json(&[
+        "train",
+        "--resume",
+        &ckpt,
+        "--hidden",
+        "16",
+        "--task",
+        "adding",
+        "--set",
+        "t=10",
+        "--train-size",
+        "400",
+        "--seed",
+        "0",
+        "--steps",
+        "20",
+        "--val-every",
+        "10",
+        "--patience",
+        "5",
+        "--log",
+        &log,
+        "--save",
+        &ckpt,
+        "--json",
+    ]);
+    assert_eq!(out["steps"], 20, "{out}");
+}
+
+/// Writes a small text file, trains a character model of it for a few steps and saves it.
+fn text_checkpoint(dir: &Path) -> (String, String) {
+    let text = dir.join("t.txt").to_str().unwrap().to_string();
+    let ckpt = dir.join("t.ckpt").to_str().unwrap().to_string();
+    std::fs::write(&text, "the cat sat on the mat. ".repeat(40)).unwrap();
+    let task = format!("text:{text}");
+    stdout(&[
+        "train",
+        "--task",
+        &task,
+        "--hidden",
+        "8",
+        "--batch",
+        "4",
+        "--steps",
+        "4",
+        "--val-every",
+        "2",
+        "--save",
+        &ckpt,
+    ]);
+    (text, ckpt)
+}
+
+#[test]
+fn resume_and_eval_refuse_a_text_file_changed_since_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, ckpt) = text_checkpoint(dir.path());
+    stdout(&["eval", &ckpt]);
+    let original = std::fs::read_to_string(&text).unwrap();
+    // A new character, and the same size with a different set of characters.
+    for changed in [format!("{original}Z"), original.replace('m', "q")] {
+        std::fs::write(&text, &changed).unwrap();
+        for args in [
+            vec!["train", "--resume", &ckpt, "--steps", "6"],
+            vec!["eval", &ckpt],
+        ] {
+            let (code, err) = failure(&args);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("{text} changed since the checkpoint was written")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    std::fs::write(&text, &original).unwrap();
+    stdout(&["train", "--resume", &ckpt, "--steps", "6"]);
+}
+
+#[test]
+fn eval_reads_another_text_file_with_the_checkpoints_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, ckpt) = text_checkpoint(dir.path());
+    let original = std::fs::read_to_string(&text).unwrap();
+    // The same characters in other proportions: a rebuilt vocabulary would number them otherwise.
+    let other = dir.path().join("other.txt").to_str().unwrap().to_string();
+    std::fs::write(&other, format!("{}{original}", "mmmmmmmmmmmm".repeat(30))).unwrap();
+    let task = format!("text:{other}");
+    let out = stdout(&["eval", &ckpt, "--task", &task]);
+    assert!(out.contains(&task), "{out}");
+    std::fs::write(&other, format!("{original}Zebra")).unwrap();
+    let (code, err) = failure(&["eval", &ckpt, "--task", &task]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&other) && err.contains("character \"Z\"") && err.contains("vocabulary"),
+        "{err}"
+    );
+}

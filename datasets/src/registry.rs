@@ -25,6 +25,7 @@ use crate::synthetic::tagging::TaggingTask;
 use crate::synthetic::task::SyntheticTask;
 use crate::task::{Task, TaskData, TaskSizes};
 use crate::text::task::{CorpusTask, TextFileTask};
+use crate::text::Vocab;
 
 /// Every built-in task.
 pub static TASKS: &[&dyn Task] = &[
@@ -87,6 +88,15 @@ pub fn dataset_with(
 
 /// The task called `name`: a built-in one, `text:PATH`, or `csv:PATH` with `column`.
 pub fn lookup(name: &str, column: Option<&str>) -> Result<Box<dyn Task>> {
+    lookup_with_vocab(name, column, None)
+}
+
+/// Like [`lookup`], with a `text:PATH` task reading its file with `vocab` when given.
+pub fn lookup_with_vocab(
+    name: &str,
+    column: Option<&str>,
+    vocab: Option<&Vocab>,
+) -> Result<Box<dyn Task>> {
     if let Some(path) = name.strip_prefix("csv:") {
         let column = column.ok_or_else(|| {
             Error::Config(format!("{path}: which column? give it with --column NAME"))
@@ -94,7 +104,11 @@ pub fn lookup(name: &str, column: Option<&str>) -> Result<Box<dyn Task>> {
         return Ok(Box::new(CsvFileTask::new(Path::new(path), column)));
     }
     if let Some(path) = name.strip_prefix("text:") {
-        return Ok(Box::new(TextFileTask::new(Path::new(path))));
+        let path = Path::new(path);
+        return Ok(Box::new(match vocab {
+            Some(vocab) => TextFileTask::with_vocab(path, vocab.clone()),
+            None => TextFileTask::new(path),
+        }));
     }
     let task = find(name).ok_or_else(|| unknown(name))?;
     Ok(Box::new(task))
@@ -111,6 +125,19 @@ pub fn prepare(
     column: Option<&str>,
 ) -> Result<TaskData> {
     lookup(name, column)?.prepare(seed, params, sizes)
+}
+
+/// Like [`prepare`], with a `text:PATH` task reading its file with `vocab` (a checkpoint's) when
+/// given; other tasks ignore it.
+pub fn prepare_with_vocab(
+    name: &str,
+    seed: u64,
+    params: &Params,
+    sizes: TaskSizes,
+    column: Option<&str>,
+    vocab: Option<&Vocab>,
+) -> Result<TaskData> {
+    lookup_with_vocab(name, column, vocab)?.prepare(seed, params, sizes)
 }
 
 /// `n` examples of the built-in task `name` drawn with `seed` and default settings, with the

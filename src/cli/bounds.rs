@@ -47,7 +47,7 @@ fn all(checks: &[(&str, Option<usize>, usize)]) -> Result<(), Failure> {
 
 /// The size flags of `train`; `--val-size` must also be at least 1.
 pub fn train(args: &TrainArgs) -> Result<(), Failure> {
-    if args.val_size == 0 {
+    if args.val_size == Some(0) {
         return Err(usage_error(format!(
             "--val-size must be at least 1 (and at most {MAX_VAL_SIZE})"
         )));
@@ -56,8 +56,8 @@ pub fn train(args: &TrainArgs) -> Result<(), Failure> {
         ("--hidden", args.hidden, MAX_HIDDEN),
         ("--layers", args.layers, MAX_LAYERS),
         ("--embedding", args.embedding, MAX_EMBEDDING),
-        ("--train-size", Some(args.train_size), MAX_TRAIN_SIZE),
-        ("--val-size", Some(args.val_size), MAX_VAL_SIZE),
+        ("--train-size", args.train_size, MAX_TRAIN_SIZE),
+        ("--val-size", args.val_size, MAX_VAL_SIZE),
         ("--batch", args.batch, MAX_BATCH),
         ("--steps", args.steps, MAX_STEPS),
         ("--epochs", args.epochs, MAX_STEPS),

@@ -1,15 +1,16 @@
 //! `seqzoo train --model M --task T [options] [--save CKPT] [--resume CKPT] [--json]`.
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use autograd::optim::OPTIMIZER_NAMES;
+use autograd::optim::{OptimConfig, OPTIMIZER_NAMES};
+use autograd::Schedule;
 use clap::Args;
 use datasets::Recipe;
 use seqzoo::problem::{
-    recipe_train_config, ModelSpec, RunEnd, RunSpec, SavePlan, Session, MODEL_NAMES,
+    recipe_train_config, saved_model, ModelSpec, RunEnd, RunSpec, SavePlan, Session, MODEL_NAMES,
 };
-use zoo::train::{MetricsLog, Progress, SaveEvery, TrainConfig};
+use zoo::train::{Checkpoint, MetricsLog, Progress, SaveEvery, TrainConfig};
 
 use super::interrupt::Interrupt;
 use super::report::{json_line, summary_lines, LinePrinter};
@@ -81,22 +82,23 @@ pub struct TrainArgs {
     /// Stop after this many validations without a lower validation loss.
     #[arg(long)]
     pub patience: Option<usize>,
-    /// Synthetic tasks: training examples (at most 10000000).
-    #[arg(long, default_value_t = 20_000)]
-    pub train_size: usize,
-    /// Synthetic tasks: validation examples (1 to 1000000).
-    #[arg(long, default_value_t = 1_000)]
-    pub val_size: usize,
-    /// The seed of data, initialization and shuffling.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Synthetic tasks: training examples (at most 10000000; default 20000).
+    #[arg(long)]
+    pub train_size: Option<usize>,
+    /// Synthetic tasks: validation examples (1 to 1000000; default 1000).
+    #[arg(long)]
+    pub val_size: Option<usize>,
+    /// The seed of data, initialization and shuffling (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Write a checkpoint here (atomically) at every validation, on SIGINT/SIGTERM and at the end.
     #[arg(long)]
     pub save: Option<PathBuf>,
     /// Write the --save checkpoint every this many steps instead of at every validation.
     #[arg(long, requires = "save", value_name = "STEPS")]
     pub save_every: Option<NonZeroUsize>,
-    /// Continue the run saved in this checkpoint (its task, model and settings).
+    /// Continue the run saved in this checkpoint (its task, model and settings; a flag that
+    /// contradicts them is an error).
     #[arg(long)]
     pub resume: Option<PathBuf>,
     /// Append one JSON line per validation to this file.
@@ -171,7 +173,7 @@ impl TrainArgs {
     /// The trainer's settings of `recipe` for a run of `steps` steps, with this run's seed,
     /// validation interval and early stopping.
     fn train_config(&self, recipe: &Recipe, steps: usize) -> Result<TrainConfig, Failure> {
-        let config = recipe_train_config(recipe, steps, self.seed)
+        let config = recipe_train_config(recipe, steps, self.seed.unwrap_or(0))
             .and_then(|c| {
                 let c = c
                     .val_every(self.val_every)
@@ -185,16 +187,111 @@ impl TrainArgs {
 
     /// What the run trains on, before the recipe decides the model.
     fn run_spec(&self, task: String) -> RunSpec {
+        let defaults = RunSpec::new("", ModelSpec::default());
         RunSpec {
             task,
             settings: self.settings.clone(),
             column: self.column.clone(),
-            seed: self.seed,
-            train_size: self.train_size,
-            val_size: self.val_size,
-            ..RunSpec::new("", ModelSpec::default())
+            seed: self.seed.unwrap_or(defaults.seed),
+            train_size: self.train_size.unwrap_or(defaults.train_size),
+            val_size: self.val_size.unwrap_or(defaults.val_size),
+            ..defaults
         }
     }
+
+    /// Fails (usage error) on the first flag given with `--resume` that contradicts the run saved
+    /// at `path`, naming the flag and the checkpoint's value.
+    fn check_resume(&self, path: &Path) -> Result<(), Failure> {
+        let ckpt = Checkpoint::open(path).map_err(Failure::runtime)?;
+        let (spec, _) = saved_model(&ckpt).map_err(Failure::runtime)?;
+        let train = ckpt.train_config().map_err(Failure::runtime)?;
+        let text = |v: &dyn std::fmt::Display| v.to_string();
+        let clip = |c: Option<f64>| c.map_or("none".to_string(), |c| c.to_string());
+        let m = &spec.model;
+        let saved_optimizer = OPTIMIZER_NAMES
+            .iter()
+            .find(|n| {
+                OptimConfig::from_name(n)
+                    .is_ok_and(|o| o.with_lr(train.optimizer.lr()) == train.optimizer)
+            })
+            .map_or("another optimizer", |n| n);
+        let saved_schedule = match train.schedule {
+            Schedule::Constant => "constant",
+            Schedule::Cosine { .. } => "cosine",
+            _ => "another schedule",
+        };
+        let checks: [(&str, Option<String>, String); 19] = [
+            ("--task", self.task.clone(), spec.task.clone()),
+            (
+                "--column",
+                self.column.clone(),
+                spec.column.clone().unwrap_or("none".into()),
+            ),
+            (
+                "--set",
+                (!self.settings.is_empty()).then(|| self.settings.join(" ")),
+                spec.settings.join(" "),
+            ),
+            ("--model", self.model.clone(), m.model.clone()),
+            ("--hidden", shown(self.hidden), text(&m.hidden)),
+            ("--layers", shown(self.layers), text(&m.layers)),
+            (
+                "--bidirectional",
+                shown(self.bidirectional),
+                text(&m.bidirectional),
+            ),
+            ("--dropout", shown(self.dropout), text(&m.dropout)),
+            ("--embedding", shown(self.embedding), text(&m.embedding)),
+            ("--attention", shown(self.attention), text(&m.attention)),
+            (
+                "--teacher-forcing",
+                shown(self.teacher_forcing),
+                text(&spec.teacher_forcing),
+            ),
+            (
+                "--optimizer",
+                self.optimizer.as_ref().map(|o| o.to_ascii_lowercase()),
+                saved_optimizer.to_string(),
+            ),
+            ("--lr", shown(self.lr), text(&train.optimizer.lr())),
+            (
+                "--schedule",
+                self.schedule.clone(),
+                saved_schedule.to_string(),
+            ),
+            (
+                "--clip",
+                self.clip.map(|c| clip((c != 0.0).then_some(c))),
+                clip(train.clip),
+            ),
+            ("--batch", shown(self.batch), text(&spec.batch)),
+            (
+                "--train-size",
+                shown(self.train_size),
+                text(&spec.train_size),
+            ),
+            ("--val-size", shown(self.val_size), text(&spec.val_size)),
+            ("--seed", shown(self.seed), text(&spec.seed)),
+        ];
+        for (flag, given, saved) in checks {
+            match given {
+                Some(given) if given != saved => {
+                    return Err(usage_error(format!(
+                        "{flag} {given} contradicts the checkpoint {} ({flag} {saved}); a resumed \
+                         run keeps its settings: drop the flag, or train afresh",
+                        path.display()
+                    )))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A flag's value as text, when given.
+fn shown<T: std::fmt::Display>(value: Option<T>) -> Option<String> {
+    value.map(|v| v.to_string())
 }
 
 /// The text after `train --help`: every task's recipe and how a user's file gets one.
@@ -254,7 +351,10 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
                     "--epochs does not apply to --resume; give the total --steps".into(),
                 ))
             }
-            (Some(path), _) => Session::resume(path, args.steps).map_err(Failure::runtime)?,
+            (Some(path), _) => {
+                args.check_resume(path)?;
+                Session::resume(path, args.steps).map_err(Failure::runtime)?
+            }
             (None, Some(task)) => fresh(args, task)?,
             (None, None) => return Err(usage_error(
                 "which task? give it with --task NAME (see `seqzoo data list`), or --resume CKPT"

@@ -13,15 +13,17 @@ mod objective;
 mod regression;
 mod seq2seq;
 mod session;
+mod source;
 mod tagging;
 
 pub use loss::Tally;
 pub use model::{Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;
 pub use session::{
-    recipe_train_config, saved_model, RunEnd, RunSpec, SavePlan, Session, Trained, RUN_KEY,
-    VOCAB_KEY,
+    recipe_train_config, saved_model, saved_source, saved_vocab, RunEnd, RunSpec, SavePlan,
+    Session, Trained, RUN_KEY, VOCAB_KEY,
 };
+pub use source::{SourceFile, SOURCE_KEY};
 
 use autograd::{Error, Result, Var};
 use datasets::task::{Problem, TaskData};

@@ -8,7 +8,7 @@ use autograd::fs::prepare_write;
 use autograd::params::CONFIG_KEY;
 use autograd::{Error, ParamStore, Result, Rng, Schedule};
 use datasets::params::Params;
-use datasets::registry::{lookup, prepare};
+use datasets::registry::{lookup, prepare_with_vocab};
 use datasets::task::{Problem, PromptStyle, TaskData, TaskSizes};
 use datasets::text::Vocab;
 use datasets::Recipe;
@@ -17,6 +17,7 @@ use zoo::train::{Checkpoint, Objective, Observer, SaveEvery, TrainConfig, TrainS
 
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
+use super::source::{SourceFile, SOURCE_KEY};
 use super::{problem_type, GenerateRequest};
 
 /// Checkpoint metadata key of the [`RunSpec`] (JSON).
@@ -76,17 +77,23 @@ impl RunSpec {
 
     /// The spec's task, prepared.
     pub fn prepare_task(&self) -> Result<TaskData> {
+        self.prepare_task_with(None)
+    }
+
+    /// The spec's task, prepared; a `text:PATH` task reads its file with `vocab` when given.
+    pub fn prepare_task_with(&self, vocab: Option<&Vocab>) -> Result<TaskData> {
         let params = Params::parse(&self.settings)?;
         let sizes = TaskSizes {
             train: self.train_size,
             val: self.val_size,
         };
-        prepare(
+        prepare_with_vocab(
             &self.task,
             self.seed,
             &params,
             sizes,
             self.column.as_deref(),
+            vocab,
         )
     }
 }
@@ -140,6 +147,8 @@ pub struct Session {
     pub model: Model,
     /// The trainer, owning the parameters.
     pub trainer: Trainer<f32>,
+    /// The data file the task reads, as it was when training started.
+    pub source: Option<SourceFile>,
 }
 
 /// The trainer's settings of `recipe` for `steps` steps with `seed` (the schedule spans the run).
@@ -194,6 +203,7 @@ impl Session {
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::new(store, train)?;
         Ok(Session {
+            source: SourceFile::of_task(&spec.task)?,
             spec,
             task,
             config,
@@ -211,10 +221,15 @@ impl Session {
         if let Some(steps) = steps {
             train.steps = steps;
         }
-        let task = spec.prepare_task()?;
+        let source = saved_source(&ckpt)?;
+        if let Some(source) = &source {
+            source.check()?;
+        }
+        let task = spec.prepare_task_with(saved_vocab(&ckpt)?.as_ref())?;
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::resume(path, store, train)?;
         Ok(Session {
+            source,
             spec,
             task,
             config,
@@ -293,6 +308,9 @@ impl Session {
         if let Some(v) = &self.task.vocab {
             extra.insert(VOCAB_KEY.to_string(), v.to_json());
         }
+        if let Some(source) = &self.source {
+            extra.insert(SOURCE_KEY.to_string(), to_json("data file", source)?);
+        }
         Ok(extra)
     }
 }
@@ -330,6 +348,24 @@ pub fn saved_model(ckpt: &Checkpoint) -> Result<(RunSpec, ModelConfig)> {
     Ok((spec, config))
 }
 
+/// The vocabulary a checkpoint's model reads and writes, when it has one.
+pub fn saved_vocab(ckpt: &Checkpoint) -> Result<Option<Vocab>> {
+    ckpt.extra_value(VOCAB_KEY)
+        .map(|json| Vocab::from_json(json, ckpt.path()))
+        .transpose()
+}
+
+/// The data file a checkpoint's task read, as it was when training started (older checkpoints
+/// and built-in tasks have none).
+pub fn saved_source(ckpt: &Checkpoint) -> Result<Option<SourceFile>> {
+    ckpt.extra_value(SOURCE_KEY)
+        .map(|json| {
+            serde_json::from_str(json)
+                .map_err(|e| Error::format(ckpt.path(), format!("metadata '{SOURCE_KEY}': {e}")))
+        })
+        .transpose()
+}
+
 /// A trained model loaded from a checkpoint, for evaluation and generation.
 pub struct Trained {
     /// What it was trained on and with.
@@ -348,6 +384,8 @@ pub struct Trained {
     pub problem: Problem,
     /// How its task frames a prompt.
     pub prompt: PromptStyle,
+    /// The data file its task read, as it was when training started.
+    pub source: Option<SourceFile>,
 }
 
 impl Trained {
@@ -357,12 +395,10 @@ impl Trained {
         let (spec, config) = saved_model(&ckpt)?;
         let (model, mut store) = build(&config, spec.seed)?;
         ckpt.load_weights(&mut store)?;
-        let vocab = ckpt
-            .extra_value(VOCAB_KEY)
-            .map(|json| Vocab::from_json(json, path))
-            .transpose()?;
+        let vocab = saved_vocab(&ckpt)?;
         let task = lookup(&spec.task, spec.column.as_deref())?;
         Ok(Trained {
+            source: saved_source(&ckpt)?,
             problem: task.problem(),
             prompt: task.prompt_style(),
             spec,

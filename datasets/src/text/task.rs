@@ -140,6 +140,7 @@ pub const MAX_TEXT_WINDOW: usize = 100_000;
 pub struct TextFileTask {
     name: String,
     path: PathBuf,
+    vocab: Option<Vocab>,
 }
 
 impl TextFileTask {
@@ -148,7 +149,35 @@ impl TextFileTask {
         TextFileTask {
             name: format!("text:{}", path.display()),
             path: path.to_path_buf(),
+            vocab: None,
         }
+    }
+
+    /// The task of the file at `path` read with `vocab` (a checkpoint's) instead of one built from
+    /// its training part: a character outside it is an error naming it.
+    pub fn with_vocab(path: &Path, vocab: Vocab) -> Self {
+        TextFileTask {
+            vocab: Some(vocab),
+            ..TextFileTask::new(path)
+        }
+    }
+
+    /// The ids of `chars` under `vocab`, or an error naming the first character it lacks and its
+    /// line in the file.
+    fn encode_strictly(&self, vocab: &Vocab, chars: &[&str]) -> Result<Vec<usize>> {
+        chars
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                vocab.get(c).ok_or_else(|| {
+                    let line = 1 + chars[..i].iter().filter(|&&c| c == "\n").count();
+                    Error::Data(format!(
+                        "{}: character {c:?} (line {line}) is not in the checkpoint's vocabulary",
+                        self.path.display()
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// The recipe for a text of `chars` characters: an LSTM of 128 units (256 in 2 layers from
@@ -211,9 +240,15 @@ impl Task for TextFileTask {
                 chars.len()
             )));
         }
-        let train_text: String = chars[..cut].concat();
-        let vocab = Vocab::build(Granularity::Char, [train_text.as_str()], 1, None);
-        let ids: Vec<usize> = chars.iter().map(|c| vocab.id(c)).collect();
+        let (vocab, ids) = match &self.vocab {
+            Some(vocab) => (vocab.clone(), self.encode_strictly(vocab, &chars)?),
+            None => {
+                let train_text: String = chars[..cut].concat();
+                let vocab = Vocab::build(Granularity::Char, [train_text.as_str()], 1, None);
+                let ids = chars.iter().map(|c| vocab.id(c)).collect();
+                (vocab, ids)
+            }
+        };
         let (train, val) = ids.split_at(cut);
         let baseline = trigram(train, val, vocab.len());
         let mut data = language_model(

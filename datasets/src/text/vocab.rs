@@ -149,6 +149,11 @@ impl Vocab {
         self.index.get(token).copied().unwrap_or(UNK)
     }
 
+    /// The id of `token`, if the vocabulary has it.
+    pub fn get(&self, token: &str) -> Option<usize> {
+        self.index.get(token).copied()
+    }
+
     /// The spelling of `id` (`<unk>` for an id out of range).
     pub fn token(&self, id: usize) -> &str {
         self.tokens.get(id).map_or(SPECIALS[UNK], String::as_str)
