@@ -291,6 +291,32 @@ fn every_size_flag_and_setting_is_bounded_and_the_error_names_it() {
     train("--batch", "65537", "65536");
     train("--steps", &huge, "100000000");
     train("--epochs", &huge, "100000000");
+    for value in ["100000001", huge.as_str()] {
+        usage_failure_names(
+            &[
+                "train",
+                "--task",
+                "parity",
+                "--save",
+                "x.st",
+                "--save-every",
+                value,
+            ],
+            &["--save-every", "100000000"],
+        );
+    }
+    usage_failure_names(
+        &[
+            "train",
+            "--task",
+            "parity",
+            "--save",
+            "x.st",
+            "--save-every",
+            "0",
+        ],
+        &["--save-every", "0"],
+    );
     // Under the bound alone, but 10,000 epochs of 20,000 batches are 2·10⁸ steps.
     usage_failure_names(
         &[

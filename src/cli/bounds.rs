@@ -61,6 +61,7 @@ pub fn train(args: &TrainArgs) -> Result<(), Failure> {
         ("--batch", args.batch, MAX_BATCH),
         ("--steps", args.steps, MAX_STEPS),
         ("--epochs", args.epochs, MAX_STEPS),
+        ("--save-every", args.save_every.map(|n| n.get()), MAX_STEPS),
     ])
 }
 

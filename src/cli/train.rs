@@ -94,7 +94,8 @@ pub struct TrainArgs {
     /// Write a checkpoint here (atomically) at every validation, on SIGINT/SIGTERM and at the end.
     #[arg(long)]
     pub save: Option<PathBuf>,
-    /// Write the --save checkpoint every this many steps instead of at every validation.
+    /// Write the --save checkpoint every this many steps instead of at every validation (at
+    /// most 100,000,000).
     #[arg(long, requires = "save", value_name = "STEPS")]
     pub save_every: Option<NonZeroUsize>,
     /// Continue the run saved in this checkpoint (its task, model and settings; a flag that
