@@ -391,14 +391,18 @@ pub struct Trained {
 impl Trained {
     /// Loads the model of the checkpoint at `path`.
     pub fn load(path: &Path) -> Result<Self> {
-        let ckpt = Checkpoint::open(path)?;
-        let (spec, config) = saved_model(&ckpt)?;
+        Self::from_checkpoint(&Checkpoint::open(path)?)
+    }
+
+    /// Rebuilds the model of an opened checkpoint and loads its weights.
+    pub fn from_checkpoint(ckpt: &Checkpoint) -> Result<Self> {
+        let (spec, config) = saved_model(ckpt)?;
         let (model, mut store) = build(&config, spec.seed)?;
         ckpt.load_weights(&mut store)?;
-        let vocab = saved_vocab(&ckpt)?;
+        let vocab = saved_vocab(ckpt)?;
         let task = lookup(&spec.task, spec.column.as_deref())?;
         Ok(Trained {
-            source: saved_source(&ckpt)?,
+            source: saved_source(ckpt)?,
             problem: task.problem(),
             prompt: task.prompt_style(),
             spec,

@@ -196,7 +196,16 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Reads `path`; an `Error::Format` naming the file if it is not a seqzoo checkpoint.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let file = read_tensors(path)?;
+        Self::from_file(read_tensors(path)?)
+    }
+
+    /// Reads a checkpoint from the bytes of a file; `path` names it in errors.
+    pub fn from_bytes(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Result<Self> {
+        Self::from_file(SafetensorsFile::from_bytes(path, bytes)?)
+    }
+
+    /// Checks that a parsed safetensors file is a seqzoo checkpoint of a version this code reads.
+    fn from_file(file: SafetensorsFile) -> Result<Self> {
         match file.metadata().get(FORMAT_KEY).map(String::as_str) {
             Some(CHECKPOINT_VERSION) => Ok(Checkpoint { file }),
             Some(other) => Err(Error::format(
