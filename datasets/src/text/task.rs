@@ -222,7 +222,28 @@ impl Task for TextFileTask {
     }
 
     fn prepare(&self, _seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
-        let (name, path) = (&self.name, &self.path);
+        let window = self.window(params)?;
+        let text = read_text(&self.path)?;
+        self.prepare_windows(&text, window)
+    }
+
+    fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
+        params.check_all_used(&self.name)?;
+        show::text_file(&self.path, n)
+    }
+}
+
+impl TextFileTask {
+    /// Prepares the task from `text`, the file's contents already read (what `prepare` does after
+    /// reading the file); errors name the task's path.
+    pub fn prepare_text(&self, text: &str, params: &Params) -> Result<TaskData> {
+        let window = self.window(params)?;
+        self.prepare_windows(text, window)
+    }
+
+    /// The `window` setting, checked (2 ..= [`MAX_TEXT_WINDOW`]); no other setting is known.
+    fn window(&self, params: &Params) -> Result<usize> {
+        let name = &self.name;
         let window = params.get_at_most("window", TEXT_WINDOW, MAX_TEXT_WINDOW)?;
         params.check_all_used(name)?;
         if window < 2 {
@@ -230,8 +251,13 @@ impl Task for TextFileTask {
                 "{name}: window must be at least 2, got {window}"
             )));
         }
-        let text = read_text(path)?;
-        let chars: Vec<&str> = super::vocab::tokenize(Granularity::Char, &text);
+        Ok(window)
+    }
+
+    /// The task's data from its text cut into windows of `window` characters.
+    fn prepare_windows(&self, text: &str, window: usize) -> Result<TaskData> {
+        let path = &self.path;
+        let chars: Vec<&str> = super::vocab::tokenize(Granularity::Char, text);
         let cut = (chars.len() as f64 * TEXT_TRAIN_FRACTION) as usize;
         if cut < window + 1 || chars.len() - cut < window + 1 {
             return Err(Error::Data(format!(
@@ -260,11 +286,6 @@ impl Task for TextFileTask {
         );
         data.recipe = TextFileTask::recipe_for(chars.len());
         Ok(data)
-    }
-
-    fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
-        params.check_all_used(&self.name)?;
-        show::text_file(&self.path, n)
     }
 }
 
