@@ -119,6 +119,14 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// Whether a panic's message carries a backtrace.
+static BACKTRACES: AtomicBool = AtomicBool::new(false);
+
+/// Makes panics inside inputs carry a backtrace in their message (for reproducing one input).
+pub fn set_backtraces(on: bool) {
+    BACKTRACES.store(on, Ordering::Relaxed);
+}
+
 /// Installs (once) a panic hook that is quiet inside an input — it keeps the message and place
 /// for the report — and the default hook's behaviour elsewhere.
 pub fn install_panic_hook() {
@@ -137,11 +145,11 @@ pub fn install_panic_hook() {
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "(non-string panic payload)".into());
-                // With RUST_BACKTRACE set (for reproducing one input), where it came from.
-                let trace = std::backtrace::Backtrace::capture();
-                let trace = match trace.status() {
-                    std::backtrace::BacktraceStatus::Captured => format!("\n{trace}"),
-                    _ => String::new(),
+                // When reproducing one input, where it came from (symbolizing is slow).
+                let trace = if BACKTRACES.load(Ordering::Relaxed) {
+                    format!("\n{}", std::backtrace::Backtrace::force_capture())
+                } else {
+                    String::new()
                 };
                 LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{place}{trace}")));
             } else {

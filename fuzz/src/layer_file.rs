@@ -43,7 +43,9 @@ pub fn small_config(rng: &mut Gen) -> RecurrentConfig {
         RecurrentKind::Gru,
         RecurrentKind::Lstm,
     ][rng.random_range(0..4)];
-    RecurrentConfig::new(kind, rng.random_range(1..4), rng.random_range(1..4))
+    // Now and then a zero size: a layer that reads nothing or has no units.
+    let size = |rng: &mut Gen| usize::from(!rng.random_bool(0.03)) * rng.random_range(1..4);
+    RecurrentConfig::new(kind, size(rng), size(rng))
         .layers(rng.random_range(1..3))
         .bidirectional(rng.random_bool(0.3))
 }

@@ -142,6 +142,7 @@ fn single(args: &Args, target: &Target, corpus: &Corpus) -> ExitCode {
         index,
     };
     println!("{} input of {} bytes", target.name, bytes.len());
+    driver::set_backtraces(true);
     match driver::run_input(target, label, &bytes) {
         InputResult::Returned(outcome, usage) => {
             println!("{outcome}");

@@ -1,14 +1,16 @@
 //! Checkpoint loading: `Checkpoint::from_bytes`, its step, train config, history and metadata,
 //! the saved vocabulary, data source and model, and `Trained::from_checkpoint` (which rebuilds the
-//! model and loads its weights). Inputs start from real checkpoints trained at harness start.
+//! model and loads its weights), then a resume of one more training step as `seqzoo train
+//! --resume` does it. Inputs start from real checkpoints trained at harness start.
 
 use super::{outcome, Outcome, Target};
 use crate::corpus::Corpus;
 use crate::mutate::safetensors::{mutate, FileModel};
 use crate::mutate::{bytes, Gen};
 use rand::Rng;
-use seqzoo::problem::{saved_model, saved_source, saved_vocab, Trained};
+use seqzoo::problem::{saved_model, saved_source, saved_vocab, TaskObjective, Trained};
 use zoo::train::Checkpoint;
+use zoo::Trainer;
 
 /// The target.
 pub const TARGET: Target = Target {
@@ -53,7 +55,36 @@ fn run(input: &[u8]) -> Outcome {
     let _ = saved_vocab(&ckpt);
     let _ = saved_source(&ckpt);
     let _ = saved_model(&ckpt);
-    outcome(Trained::from_checkpoint(&ckpt), |t| {
-        format!("{} weights, step {}", t.store.num_weights(), t.steps)
+    let trained = match Trained::from_checkpoint(&ckpt) {
+        Ok(t) => t,
+        Err(e) => return format!("error: {e}"),
+    };
+    let weights = trained.store.num_weights();
+    outcome(resume_one_step(&ckpt, trained), |steps| {
+        format!("{weights} weights, resumed to step {steps}")
     })
+}
+
+/// What `seqzoo train --resume` does with the checkpoint, on at most 16 training and 4
+/// validation examples in batches of at most 4: prepares its task, restores the trainer (weights,
+/// optimizer, generator, run state) and trains one step more.
+fn resume_one_step(ckpt: &Checkpoint, trained: Trained) -> autograd::Result<usize> {
+    let Trained {
+        mut spec,
+        model,
+        store,
+        vocab,
+        steps,
+        ..
+    } = trained;
+    spec.train_size = spec.train_size.min(16);
+    spec.val_size = spec.val_size.min(4);
+    spec.batch = spec.batch.min(4);
+    let task = spec.prepare_task_with(vocab.as_ref())?;
+    let mut train = ckpt.train_config()?;
+    train.steps = steps.saturating_add(1);
+    let mut trainer = Trainer::resume_from(ckpt, store, train)?;
+    let objective = TaskObjective::new(&task, &model, spec.batch, spec.seed, spec.teacher_forcing)?;
+    trainer.run(&objective, &mut ())?;
+    Ok(trainer.step())
 }

@@ -11,6 +11,7 @@ use crate::mutate::{bytes, Gen};
 use datasets::params::Params;
 use datasets::registry;
 use datasets::task::TaskSizes;
+use datasets::{Example, Input, Target as ExampleTarget};
 use rand::Rng;
 
 /// The target.
@@ -87,9 +88,10 @@ fn run(input: &[u8]) -> Outcome {
         Err(e) => return format!("error: {e}"),
     };
     let prepared = registry::prepare(task, 0, &params, sizes, Some("value")).map(|data| {
+        let vocab = data.vocab.as_ref().map(|v| v.len());
         for split in [&data.train, &data.val] {
             for i in 0..split.len().min(2) {
-                let _ = split.example(i);
+                check_example(&split.example(i), vocab, task, &items);
             }
         }
         (data.train.len(), data.val.len())
@@ -109,4 +111,39 @@ fn run(input: &[u8]) -> Outcome {
 /// Whether the first line asks for `show_with` too (a third word `show`).
 fn sizes_line_says_show(text: &str) -> bool {
     text.split('\n').next().unwrap_or("").split(' ').nth(2) == Some("show")
+}
+
+/// A prepared task's example holds finite numbers, whole steps and token ids in its vocabulary.
+fn check_example(example: &Example, vocab: Option<usize>, task: &str, items: &[&str]) {
+    let finite = |values: &[f32], what: &str| {
+        assert!(
+            values.iter().all(|v| v.is_finite()),
+            "task {task} with {items:?}: {what} holds a value that is not finite"
+        );
+    };
+    let in_vocab = |ids: &[usize], what: &str| {
+        if let Some(n) = vocab {
+            assert!(
+                ids.iter().all(|&id| id < n),
+                "task {task} with {items:?}: {what} has a token id outside the {n}-token vocabulary"
+            );
+        }
+    };
+    match &example.input {
+        Input::Steps { width, values } => {
+            assert!(
+                *width > 0 && values.len() % width == 0,
+                "task {task} with {items:?}: {} input values are not whole steps of {width}",
+                values.len()
+            );
+            finite(values, "the input");
+        }
+        Input::Vector(values) => finite(values, "the input"),
+        Input::Tokens(ids) => in_vocab(ids, "the input"),
+    }
+    match &example.target {
+        ExampleTarget::Values(values) => finite(values, "the target"),
+        ExampleTarget::Tokens(ids) => in_vocab(ids, "the target"),
+        ExampleTarget::Class(_) | ExampleTarget::Tags(_) => {}
+    }
 }

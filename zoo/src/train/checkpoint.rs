@@ -126,7 +126,15 @@ impl<E: Element> Trainer<E> {
         store: ParamStore<E>,
         config: TrainConfig,
     ) -> Result<Self> {
-        let ckpt = Checkpoint::open(path)?;
+        Self::resume_from(&Checkpoint::open(path)?, store, config)
+    }
+
+    /// A trainer continuing an opened checkpoint (see [`Trainer::resume`]).
+    pub fn resume_from(
+        ckpt: &Checkpoint,
+        store: ParamStore<E>,
+        config: TrainConfig,
+    ) -> Result<Self> {
         let path = ckpt.path();
         let mut store = store;
         ckpt.load_weights(&mut store)?;
