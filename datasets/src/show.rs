@@ -14,6 +14,19 @@ use crate::text::{Granularity, Vocab};
 
 /// Examples over which `show` computes a task's baseline.
 pub const BASELINE_EXAMPLES: usize = 1000;
+/// Input steps, over all examples, that `show` reads at most for a baseline: examples at the
+/// bounds (100,000 steps each) get a baseline over fewer examples (the line says how many)
+/// rather than seconds of work.
+pub const BASELINE_STEPS: usize = 4_000_000;
+
+/// How many examples a baseline is computed on when one example has `steps` input steps and
+/// `n` are shown: [`BASELINE_EXAMPLES`], or fewer that fit in [`BASELINE_STEPS`], at least `n`.
+pub fn baseline_examples(steps: usize, n: usize) -> usize {
+    (BASELINE_STEPS / steps.max(1))
+        .min(BASELINE_EXAMPLES)
+        .max(n)
+        .max(1)
+}
 /// A bar per value, scaled between the values' minimum and maximum.
 pub fn sparkline(values: &[f64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -75,4 +88,19 @@ pub fn text_file(path: &Path, n: usize) -> Result<String> {
         let _ = writeln!(out, "#{i:<3} {}", chars.decode(&chars.encode(line)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_examples_get_a_baseline_over_fewer_of_them() {
+        assert_eq!(baseline_examples(100, 5), BASELINE_EXAMPLES);
+        assert_eq!(baseline_examples(4000, 5), BASELINE_EXAMPLES);
+        assert_eq!(baseline_examples(100_000, 5), 40);
+        assert_eq!(baseline_examples(100_000, 60), 60);
+        assert_eq!(baseline_examples(usize::MAX, 0), 1);
+        assert_eq!(baseline_examples(0, 0), BASELINE_EXAMPLES);
+    }
 }

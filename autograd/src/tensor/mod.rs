@@ -30,9 +30,17 @@ pub struct Tensor<E: Element = f32> {
     data: Arc<Vec<E>>,
 }
 
-/// The number of elements of a shape (1 for a scalar `[]`).
+/// The number of elements of a shape (1 for a scalar `[]`); panics when the product overflows
+/// `usize` (no tensor of that shape can exist; in release builds the product would silently wrap,
+/// e.g. `[2^32, 2^32]` to 0). Shapes from files or configs are checked with [`checked_numel`].
 pub fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+    checked_numel(shape)
+        .unwrap_or_else(|| panic!("shape {shape:?} has more elements than usize can count"))
+}
+
+/// The number of elements of a shape, or `None` when the product overflows `usize`.
+pub fn checked_numel(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
 }
 
 impl<E: Element> Tensor<E> {
@@ -54,11 +62,16 @@ impl<E: Element> Tensor<E> {
 
     /// A tensor of `shape` holding `data`, or an error if the sizes disagree (for user data).
     pub fn try_new(shape: &[usize], data: Vec<E>) -> Result<Self> {
-        if numel(shape) != data.len() {
+        let Some(n) = checked_numel(shape) else {
+            return Err(Error::Data(format!(
+                "shape {shape:?} has more elements than can be addressed"
+            )));
+        };
+        if n != data.len() {
             return Err(Error::Data(format!(
                 "shape {:?} needs {} elements, got {}",
                 shape,
-                numel(shape),
+                n,
                 data.len()
             )));
         }
@@ -278,5 +291,26 @@ impl<E: Element> fmt::Debug for Tensor<E> {
 impl<E: Element> PartialEq for Tensor<E> {
     fn eq(&self, other: &Self) -> bool {
         self.shape == other.shape && self.data == other.data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numel_of_a_shape_whose_product_overflows_is_none_not_a_wrapped_count() {
+        // 2^32 · 2^32 wraps to 0 in release arithmetic: a tensor "of" that shape would hold nothing.
+        let huge = [1usize << 32, 1 << 32];
+        assert_eq!(checked_numel(&huge), None);
+        assert_eq!(checked_numel(&[usize::MAX, 0]), Some(0));
+        assert_eq!(checked_numel(&[]), Some(1));
+        assert_eq!(checked_numel(&[3, 4]), Some(12));
+        let err = Tensor::<f32>::try_new(&huge, vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more elements than can be addressed"), "{err}");
+        let caught = std::panic::catch_unwind(|| numel(&huge));
+        assert!(caught.is_err(), "numel panics rather than wrapping");
     }
 }

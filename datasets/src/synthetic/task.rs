@@ -10,7 +10,7 @@ use super::{Generator, SharedGenerator, Synthetic};
 use crate::dataset::{Dataset, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
-use crate::show::{baseline_line, BASELINE_EXAMPLES};
+use crate::show::{baseline_examples, baseline_line};
 use crate::split::Split;
 use crate::task::{InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
 use crate::text::Vocab;
@@ -149,7 +149,12 @@ impl<S: SyntheticSpec> Task for SyntheticTask<S> {
 
     fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String> {
         let generator = self.configured(params)?;
-        let data = Synthetic::new(generator.clone(), seed, BASELINE_EXAMPLES.max(n));
+        // Examples are functions of (seed, index): the first one's length sizes the baseline.
+        let steps = Synthetic::new(generator.clone(), seed, 1)
+            .example(0)
+            .input
+            .steps();
+        let data = Synthetic::new(generator.clone(), seed, baseline_examples(steps, n));
         let mut out = String::new();
         if let Some(b) = data.baseline() {
             out += &baseline_line(&b, data.len());

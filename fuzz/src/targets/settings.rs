@@ -24,9 +24,9 @@ pub const TARGET: Target = Target {
 };
 
 /// Every key a task reads, and some none does.
-const KEYS: [&str; 15] = [
-    "t", "len", "gap", "min", "max", "digits", "k", "noise", "r", "horizon", "tau", "window", "T",
-    "", "len ",
+const KEYS: [&str; 16] = [
+    "t", "len", "gap", "min", "max", "digits", "k", "noise", "r", "p0", "horizon", "tau", "window",
+    "T", "", "len ",
 ];
 
 /// Structured settings for a task (usually a known one), then byte mutations now and then.
