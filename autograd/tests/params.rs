@@ -939,3 +939,43 @@ fn a_clone_accepts_the_ids_of_its_original() {
     let tape = autograd::Tape::new();
     assert_eq!(tape.param(&b, w).value().data(), &[3.0]);
 }
+
+#[test]
+fn a_meta_store_records_names_and_shapes_without_making_values() {
+    let mut meta = ParamStore::<f32>::meta();
+    assert!(meta.is_meta());
+    let mut path = meta.path("rnn");
+    // 2^40 × 2^20 floats: only the shape is kept, the initializer never runs.
+    let huge = path.add_with("weight_hh_l0", &[1 << 40, 1 << 20], |_| {
+        panic!("a meta store must not initialize")
+    });
+    let small = path.add("bias", Tensor::from_f64(&[3], &[1.0, 2.0, 3.0]));
+    assert_eq!((huge.index(), small.index()), (0, 1));
+    assert_eq!(
+        meta.shapes(),
+        vec![
+            ("rnn.weight_hh_l0", &[1usize << 40, 1 << 20][..]),
+            ("rnn.bias", &[3][..])
+        ]
+    );
+    assert_eq!((meta.len(), meta.num_weights()), (2, (1usize << 60) + 3));
+    assert_eq!(meta.id("rnn.bias"), Some(small));
+    assert_eq!(meta.iter().count(), 0);
+    // The same calls on a plain store make the values.
+    let mut store = ParamStore::<f32>::new();
+    let mut calls = 0;
+    let id = store.path("rnn").add_with("w", &[2, 3], |shape| {
+        calls += 1;
+        Tensor::zeros(shape)
+    });
+    assert_eq!((calls, store.value(id).shape()), (1, &[2usize, 3][..]));
+    assert_eq!(store.shapes(), vec![("rnn.w", &[2usize, 3][..])]);
+}
+
+#[test]
+#[should_panic(expected = "a meta ParamStore holds no parameter values")]
+fn a_meta_store_has_no_values_to_read() {
+    let mut meta = ParamStore::<f32>::meta();
+    let id = meta.add_with("w", &[2], |_| unreachable!());
+    let _ = meta.value(id);
+}

@@ -7,20 +7,9 @@ use super::generate::GenerateArgs;
 use super::train::TrainArgs;
 use super::{usage_error, Failure};
 
-/// The largest `--hidden` (units per layer).
-pub const MAX_HIDDEN: usize = 8192;
-/// The largest `--layers`.
-pub const MAX_LAYERS: usize = 64;
-/// The largest `--embedding`.
-pub const MAX_EMBEDDING: usize = 8192;
-/// The largest `--train-size`.
-pub const MAX_TRAIN_SIZE: usize = 10_000_000;
-/// The largest `--val-size` (the smallest is 1).
-pub const MAX_VAL_SIZE: usize = 1_000_000;
-/// The largest `--batch`.
-pub const MAX_BATCH: usize = 65_536;
-/// The largest number of training steps: `--steps`, or `--epochs` times the batches per epoch.
-pub const MAX_STEPS: usize = 100_000_000;
+pub use seqzoo::problem::limits::{
+    MAX_BATCH, MAX_EMBEDDING, MAX_HIDDEN, MAX_LAYERS, MAX_STEPS, MAX_TRAIN_SIZE, MAX_VAL_SIZE,
+};
 /// The largest `--len` of `generate` (tokens).
 pub const MAX_GENERATE_LEN: usize = 100_000;
 /// The largest `--n` of `data` (examples, values or lines).

@@ -7,6 +7,7 @@ mod classification;
 mod forecasting;
 mod generation;
 mod language_model;
+pub mod limits;
 mod loss;
 mod model;
 mod objective;

@@ -15,6 +15,7 @@ use datasets::Recipe;
 use serde::{Deserialize, Serialize};
 use zoo::train::{Checkpoint, Objective, Observer, SaveEvery, TrainConfig, TrainSummary, Trainer};
 
+use super::limits::check_saved_run;
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
 use super::source::{SourceFile, SOURCE_KEY};
@@ -172,9 +173,31 @@ pub fn recipe_train_config(recipe: &Recipe, steps: usize, seed: u64) -> Result<T
 
 /// Builds the model of `config` in a fresh store, initialized from `seed`.
 fn build(config: &ModelConfig, seed: u64) -> Result<(Model, ParamStore<f32>)> {
-    let mut store = ParamStore::new();
+    build_in(ParamStore::new(), config, seed)
+}
+
+/// Builds the model of `config` in `store`, initialized from `seed`.
+fn build_in(
+    mut store: ParamStore<f32>,
+    config: &ModelConfig,
+    seed: u64,
+) -> Result<(Model, ParamStore<f32>)> {
     let model = config.build(&mut store, &mut Rng::new(seed).fork(1))?;
     Ok((model, store))
+}
+
+/// Builds the model of a checkpoint's `config` once its parameter shapes, declared on a meta
+/// store, match the file's tensors: a config whose sizes the file does not hold is an error
+/// before anything of those sizes is allocated.
+fn build_saved(
+    ckpt: &Checkpoint,
+    config: &ModelConfig,
+    seed: u64,
+) -> Result<(Model, ParamStore<f32>)> {
+    let (_, declared) = build_in(ParamStore::meta(), config, seed)
+        .map_err(|e| Error::format(ckpt.path(), format!("its model config: {e}")))?;
+    ckpt.check_shapes(&declared)?;
+    build(config, seed)
 }
 
 impl Session {
@@ -218,6 +241,7 @@ impl Session {
         let ckpt = Checkpoint::open(path)?;
         let (spec, config) = saved_model(&ckpt)?;
         let mut train = ckpt.train_config()?;
+        check_saved_run(path, &spec, Some(&train))?;
         if let Some(steps) = steps {
             train.steps = steps;
         }
@@ -225,8 +249,8 @@ impl Session {
         if let Some(source) = &source {
             source.check()?;
         }
+        let (model, store) = build_saved(&ckpt, &config, spec.seed)?;
         let task = spec.prepare_task_with(saved_vocab(&ckpt)?.as_ref())?;
-        let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::resume(path, store, train)?;
         Ok(Session {
             source,
@@ -342,6 +366,7 @@ pub fn saved_model(ckpt: &Checkpoint) -> Result<(RunSpec, ModelConfig)> {
     })?;
     let spec: RunSpec = serde_json::from_str(spec_json)
         .map_err(|e| Error::format(path, format!("metadata '{RUN_KEY}': {e}")))?;
+    check_saved_run(path, &spec, None)?;
     let config: ModelConfig = ckpt
         .model_config()?
         .ok_or_else(|| Error::format(path, "no model config in its metadata"))?;
@@ -397,7 +422,7 @@ impl Trained {
     /// Rebuilds the model of an opened checkpoint and loads its weights.
     pub fn from_checkpoint(ckpt: &Checkpoint) -> Result<Self> {
         let (spec, config) = saved_model(ckpt)?;
-        let (model, mut store) = build(&config, spec.seed)?;
+        let (model, mut store) = build_saved(ckpt, &config, spec.seed)?;
         ckpt.load_weights(&mut store)?;
         let vocab = saved_vocab(ckpt)?;
         let task = lookup(&spec.task, spec.column.as_deref())?;

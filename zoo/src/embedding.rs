@@ -21,10 +21,9 @@ impl Embedding {
         embedding_dim: usize,
         rng: &mut Rng,
     ) -> Self {
-        let weight = path.add(
-            "weight",
-            normal(&[num_embeddings, embedding_dim], 0.0, 1.0, rng),
-        );
+        let weight = path.add_with("weight", &[num_embeddings, embedding_dim], |s| {
+            normal(s, 0.0, 1.0, rng)
+        });
         Embedding {
             weight,
             num_embeddings,

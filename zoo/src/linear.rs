@@ -24,8 +24,8 @@ impl Linear {
         let bound = 1.0 / (in_features.max(1) as f64).sqrt();
         let mut uniform =
             |shape: &[usize]| Tensor::from_fn(shape, |_| E::of(rng.uniform_in(-bound, bound)));
-        let weight = path.add("weight", uniform(&[out_features, in_features]));
-        let bias = bias.then(|| path.add("bias", uniform(&[out_features])));
+        let weight = path.add_with("weight", &[out_features, in_features], &mut uniform);
+        let bias = bias.then(|| path.add_with("bias", &[out_features], &mut uniform));
         Linear {
             weight,
             bias,

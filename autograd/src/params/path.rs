@@ -92,6 +92,18 @@ impl<'a, E: Element> ParamPath<'a, E> {
         self.store.add(&name, value)
     }
 
+    /// Registers a parameter `prefix.leaf` of `shape` whose value `init` makes (not called on a
+    /// meta store: see [`ParamStore::add_with`]).
+    pub fn add_with(
+        &mut self,
+        leaf: impl Display,
+        shape: &[usize],
+        init: impl FnOnce(&[usize]) -> Tensor<E>,
+    ) -> ParamId {
+        let name = self.name(leaf);
+        self.store.add_with(&name, shape, init)
+    }
+
     /// The underlying store (e.g. to look up an id registered elsewhere).
     pub fn store(&mut self) -> &mut ParamStore<E> {
         self.store

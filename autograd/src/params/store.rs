@@ -41,6 +41,9 @@ pub struct ParamStore<E: Element = f32> {
     /// Shared by a store and its clones (which hold the same parameters under the same ids): the
     /// ids of this store carry it, and the store refuses ids of another lineage.
     lineage: u64,
+    /// In a meta store ([`ParamStore::meta`]): the name and shape of each parameter declared, whose
+    /// values are never made.
+    meta: Option<Vec<(String, Vec<usize>)>>,
 }
 
 /// The next [`ParamStore`] identity.
@@ -64,6 +67,7 @@ impl<E: Element> Clone for ParamStore<E> {
             by_name: self.by_name.clone(),
             uid: next_uid(),
             lineage: self.lineage,
+            meta: self.meta.clone(),
         }
     }
 }
@@ -76,6 +80,38 @@ impl<E: Element> ParamStore<E> {
             by_name: BTreeMap::new(),
             uid: next_uid(),
             lineage: next_uid(),
+            meta: None,
+        }
+    }
+
+    /// A meta store (PyTorch's meta device): a model builds on it as on any store, but it keeps
+    /// only each parameter's name and shape and never makes a value, so the sizes a configuration
+    /// asks for can be checked (e.g. against a file's tensors) before anything is allocated.
+    /// It holds no [`Param`]: `get`, `value` and their kin panic, `iter` yields nothing.
+    pub fn meta() -> Self {
+        ParamStore {
+            meta: Some(Vec::new()),
+            ..Self::new()
+        }
+    }
+
+    /// Whether this is a meta store, which records shapes but holds no values.
+    pub fn is_meta(&self) -> bool {
+        self.meta.is_some()
+    }
+
+    /// The name and shape of every parameter in registration order (a meta store's included).
+    pub fn shapes(&self) -> Vec<(&str, &[usize])> {
+        match &self.meta {
+            Some(declared) => declared
+                .iter()
+                .map(|(name, shape)| (name.as_str(), shape.as_slice()))
+                .collect(),
+            None => self
+                .params
+                .iter()
+                .map(|p| (p.name.as_str(), p.value.shape()))
+                .collect(),
         }
     }
 
@@ -87,6 +123,11 @@ impl<E: Element> ParamStore<E> {
     /// The position of `id` in this store; panics if `id` was registered in another store's
     /// lineage (a model runs only against the store it was built on, or a clone of it).
     pub(crate) fn slot(&self, id: ParamId) -> usize {
+        assert!(
+            self.meta.is_none(),
+            "a meta ParamStore holds no parameter values (parameter #{})",
+            id.index
+        );
         assert!(
             id.lineage == self.lineage,
             "parameter #{} belongs to another ParamStore: a model runs only against the store it \
@@ -110,12 +151,49 @@ impl<E: Element> ParamStore<E> {
             !self.by_name.contains_key(name),
             "ParamStore::add: parameter {name:?} is already registered"
         );
+        if self.is_meta() {
+            return self.declare(name, value.shape());
+        }
         let id = self.id_at(self.params.len());
         self.params.push(Param {
             name: name.to_string(),
             value,
             grad: None,
         });
+        self.by_name.insert(name.to_string(), id);
+        id
+    }
+
+    /// Registers a parameter of `shape` whose value `init` makes; a meta store records the shape
+    /// and never calls `init` (so nothing of that size is allocated).
+    pub fn add_with(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        init: impl FnOnce(&[usize]) -> Tensor<E>,
+    ) -> ParamId {
+        if self.is_meta() {
+            assert!(
+                !self.by_name.contains_key(name),
+                "ParamStore::add_with: parameter {name:?} is already registered"
+            );
+            return self.declare(name, shape);
+        }
+        let value = init(shape);
+        assert_eq!(
+            value.shape(),
+            shape,
+            "ParamStore::add_with: {name:?} was initialized with another shape"
+        );
+        self.add(name, value)
+    }
+
+    /// Records a parameter's name and shape in a meta store (whose caller checked the name).
+    fn declare(&mut self, name: &str, shape: &[usize]) -> ParamId {
+        let id = self.id_at(self.len());
+        if let Some(declared) = &mut self.meta {
+            declared.push((name.to_string(), shape.to_vec()));
+        }
         self.by_name.insert(name.to_string(), id);
         id
     }
@@ -160,17 +238,21 @@ impl<E: Element> ParamStore<E> {
 
     /// The number of parameters (tensors).
     pub fn len(&self) -> usize {
-        self.params.len()
+        self.meta.as_ref().map_or(self.params.len(), Vec::len)
     }
 
     /// Whether the store holds no parameters.
     pub fn is_empty(&self) -> bool {
-        self.params.is_empty()
+        self.len() == 0
     }
 
-    /// The total number of scalar weights.
+    /// The total number of scalar weights (of a meta store: the number its shapes ask for,
+    /// saturating at `usize::MAX`).
     pub fn num_weights(&self) -> usize {
-        self.params.iter().map(|p| p.value.numel()).sum()
+        self.shapes()
+            .iter()
+            .map(|(_, shape)| shape.iter().fold(1usize, |n, &d| n.saturating_mul(d)))
+            .fold(0usize, usize::saturating_add)
     }
 
     /// All parameters in registration order.

@@ -3,6 +3,12 @@
 use autograd::{Activation, CellKind, Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// The most stacked layers a recurrent layer may have.
+pub const MAX_LAYERS: usize = 64;
+/// The largest input or hidden size of a recurrent layer (2^24: every weight shape's product
+/// fits in 64 bits with room to spare).
+pub const MAX_FEATURES: usize = 1 << 24;
+
 /// Which recurrent network: the module PyTorch names `RNN` (with its nonlinearity), `LSTM` or `GRU`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,8 +155,16 @@ impl RecurrentConfig {
                 "input_size {} and hidden_size {} must be positive",
                 self.input_size, self.hidden_size
             ))
-        } else if self.num_layers == 0 {
-            Some("num_layers must be at least 1".to_string())
+        } else if self.input_size.max(self.hidden_size) > MAX_FEATURES {
+            Some(format!(
+                "input_size {} and hidden_size {} must be at most {MAX_FEATURES}",
+                self.input_size, self.hidden_size
+            ))
+        } else if self.num_layers == 0 || self.num_layers > MAX_LAYERS {
+            Some(format!(
+                "num_layers {} must be between 1 and {MAX_LAYERS}",
+                self.num_layers
+            ))
         } else if !(0.0..1.0).contains(&self.dropout) {
             Some(format!("dropout {} must be in [0, 1)", self.dropout))
         } else {

@@ -74,7 +74,9 @@ impl RecurrentLayer {
             let input = if layer == 0 { config.input_size } else { d * h };
             for dir in 0..d {
                 let mut add = |what: &str, shape: &[usize]| {
-                    path.add(param_name(what, layer, dir), rnn_default(shape, h, rng))
+                    path.add_with(param_name(what, layer, dir), shape, |s| {
+                        rnn_default(s, h, rng)
+                    })
                 };
                 weights.push(DirectionWeights {
                     w_ih: add("weight_ih", &[g * h, input]),

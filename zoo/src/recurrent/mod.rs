@@ -4,5 +4,5 @@ mod config;
 pub mod exchange;
 mod layer;
 
-pub use config::{MergeMode, RecurrentConfig, RecurrentKind};
+pub use config::{MergeMode, RecurrentConfig, RecurrentKind, MAX_FEATURES, MAX_LAYERS};
 pub use layer::{param_name, RecurrentInput, RecurrentLayer, RecurrentOutput};

@@ -40,6 +40,9 @@ struct OptimMeta {
     param_steps: Vec<(String, u64)>,
 }
 
+/// One past the last word position of a ChaCha stream (its 64-bit block counter × 16 words).
+const MAX_WORD_POS: u128 = 1 << 68;
+
 /// Whether a tensor name belongs to the trainer rather than the model.
 fn is_reserved_tensor(name: &str) -> bool {
     name.starts_with(OPTIM_PREFIX) || name.starts_with(BEST_PREFIX)
@@ -168,6 +171,16 @@ impl<E: Element> Trainer<E> {
             .load_state(state, &trainer.store)
             .map_err(|e| Error::format(path, e.to_string()))?;
         let rng: RngState = ckpt.json(RNG_KEY)?;
+        if rng.word_pos >= MAX_WORD_POS {
+            return Err(Error::format(
+                path,
+                format!(
+                    "metadata `{RNG_KEY}`: word_pos {} is past the end of the generator's stream \
+                     (2^68 words)",
+                    rng.word_pos
+                ),
+            ));
+        }
         trainer.rng = Rng::from_state(rng);
         trainer.step = ckpt.step()?;
         trainer.state = ckpt.json(STATE_KEY)?;
@@ -289,18 +302,30 @@ impl Checkpoint {
     /// with its shape, and the file may hold no other tensors than the trainer's reserved ones;
     /// otherwise an `Error::Load` listing every problem, and `store` is unchanged.
     pub fn load_weights<E: Element>(&self, store: &mut ParamStore<E>) -> Result<()> {
+        self.check_shapes(store)?;
+        let report = store.load_from(&self.file, false)?;
+        if !report.mismatched.is_empty() {
+            return Err(Error::Load {
+                path: self.path().to_path_buf(),
+                problems: report.problems,
+            });
+        }
+        Ok(())
+    }
+
+    /// An `Error::Load` listing every parameter of `store` that the file lacks or holds in another
+    /// shape, and every model tensor of the file that `store` lacks. Reads no tensor data, so
+    /// with a meta store ([`ParamStore::meta`]) it checks a model configuration against the
+    /// file before the model is allocated.
+    pub fn check_shapes<E: Element>(&self, store: &ParamStore<E>) -> Result<()> {
         let mut problems = Vec::new();
-        for (_, p) in store.iter() {
-            match self.file.entry(&p.name) {
+        for (name, shape) in store.shapes() {
+            match self.file.entry(name) {
                 None => problems.push(format!(
-                    "missing key `{}`: expected shape {:?}, found none",
-                    p.name,
-                    p.value.shape()
+                    "missing key `{name}`: expected shape {shape:?}, found none"
                 )),
-                Some(e) if e.shape != p.value.shape() => problems.push(format!(
-                    "key `{}`: shape mismatch: expected {:?}, found {:?}",
-                    p.name,
-                    p.value.shape(),
+                Some(e) if e.shape != shape => problems.push(format!(
+                    "key `{name}`: shape mismatch: expected {shape:?}, found {:?}",
                     e.shape
                 )),
                 Some(_) => {}
@@ -314,20 +339,14 @@ impl Checkpoint {
                 ));
             }
         }
-        if !problems.is_empty() {
-            return Err(Error::Load {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Load {
                 path: self.path().to_path_buf(),
                 problems,
-            });
+            })
         }
-        let report = store.load_from(&self.file, false)?;
-        if !report.mismatched.is_empty() {
-            return Err(Error::Load {
-                path: self.path().to_path_buf(),
-                problems: report.problems,
-            });
-        }
-        Ok(())
     }
 
     /// The metadata entry `key`, or an `Error::Format` saying it is missing.

@@ -1,0 +1,143 @@
+//! Sizes read from a checkpoint are checked before anything is built from them: the model config
+//! against the file's tensors (on a meta store, allocating nothing), the run spec and train config
+//! against the run's bounds, the generator state against its stream. Each is one line on stderr
+//! naming the file, exit 1.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+mod common;
+
+use common::cli::{seqzoo, stdout};
+use common::edit::{edit_metadata, edit_metadata_text};
+
+/// A 2-step adding checkpoint with an LSTM of 8 units, in `dir`.
+fn checkpoint(dir: &Path) -> PathBuf {
+    let ckpt = dir.join("adding.ckpt");
+    stdout(&[
+        "train",
+        "--task",
+        "adding",
+        "--hidden",
+        "8",
+        "--steps",
+        "2",
+        "--train-size",
+        "64",
+        "--val-size",
+        "8",
+        "--save",
+        ckpt.to_str().unwrap(),
+    ]);
+    ckpt
+}
+
+/// The exit code and one stderr line of `seqzoo ARGS CKPT`, which must fail.
+fn refused(args: &[&str], ckpt: &Path) -> (i32, String) {
+    let mut all = args.to_vec();
+    all.push(ckpt.to_str().unwrap());
+    let out = seqzoo(&all);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success(), "{all:?} succeeded");
+    assert_eq!(err.lines().count(), 1, "{all:?}: one stderr line: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    (out.status.code().unwrap(), err)
+}
+
+/// Every command that builds a model from the checkpoint refuses it naming the file and `what`.
+fn all_refuse(ckpt: &Path, what: &str) {
+    for args in [&["eval"][..], &["generate"], &["train", "--resume"]] {
+        let (code, err) = refused(args, ckpt);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(ckpt.to_str().unwrap()), "{args:?}: {err}");
+        assert!(err.contains(what), "{args:?}: expected {what:?} in {err}");
+    }
+}
+
+/// The recurrent part of the saved model config.
+fn rnn(config: &mut Value) -> &mut Value {
+    &mut config["rnn"]
+}
+
+#[test]
+fn a_model_config_larger_than_the_files_tensors_is_refused_before_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2^30 hidden units would be 16 EiB of LSTM weights: the config is refused by its bound.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "config", |c| {
+        rnn(c)["hidden_size"] = json!(1u64 << 30)
+    });
+    all_refuse(&ckpt, "hidden_size 1073741824 must be at most 16777216");
+    // Within the bounds but not what the file holds: 2^20 units (4 TiB of weights) are compared
+    // with the file's tensors by shape alone, so the refusal allocates nothing of that size.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "config", |c| {
+        rnn(c)["hidden_size"] = json!(1u64 << 20)
+    });
+    all_refuse(
+        &ckpt,
+        "key `rnn.weight_hh_l0`: shape mismatch: expected [4194304, 1048576]",
+    );
+    // Fifty million layers.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "config", |c| {
+        rnn(c)["num_layers"] = json!(50_000_000)
+    });
+    all_refuse(&ckpt, "num_layers 50000000 must be between 1 and 64");
+    // A read-out for 2^40 outputs.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "config", |c| c["outputs"] = json!(1u64 << 40));
+    all_refuse(
+        &ckpt,
+        "key `head.weight`: shape mismatch: expected [1099511627776, 8]",
+    );
+}
+
+#[test]
+fn run_spec_and_train_config_sizes_are_checked_against_their_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    for (field, value, bound) in [
+        ("train_size", json!(1u64 << 40), "0..=10000000"),
+        ("val_size", json!(0), "1..=1000000"),
+        ("batch", json!(1u64 << 40), "1..=65536"),
+    ] {
+        let ckpt = checkpoint(dir.path());
+        edit_metadata(&ckpt, "run", |spec| spec[field] = value.clone());
+        all_refuse(
+            &ckpt,
+            &format!("checkpoint {field} {value} is out of range: it must be {bound}"),
+        );
+    }
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "run", |spec| {
+        spec["model"]["hidden"] = json!(1u64 << 30)
+    });
+    all_refuse(&ckpt, "checkpoint hidden 1073741824 is out of range");
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "seqzoo.train_config", |t| t["val_every"] = json!(0));
+    let (code, err) = refused(&["train", "--resume"], &ckpt);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("checkpoint val_every 0 is out of range"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_generator_state_past_the_end_of_its_stream_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = checkpoint(dir.path());
+    edit_metadata_text(&ckpt, "seqzoo.rng", |rng| {
+        let at = rng.find("\"word_pos\":").expect("word_pos") + "\"word_pos\":".len();
+        let end = at + rng[at..].find(|c: char| !c.is_ascii_digit()).unwrap();
+        format!("{}{}{}", &rng[..at], 1u128 << 100, &rng[end..])
+    });
+    let (code, err) = refused(&["train", "--resume"], &ckpt);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("past the end of the generator's stream"),
+        "{err}"
+    );
+    assert!(err.contains(ckpt.to_str().unwrap()), "{err}");
+}
