@@ -1,17 +1,18 @@
 //! The driver: runs a target's inputs 0..N over worker threads, each input generated from the
 //! run's seed and its index (so any one can be rerun alone), under `catch_unwind` with a quiet
 //! panic hook, the counting allocator's per-input accounting, and a watchdog that reports an
-//! input running too long as a hang. Failing inputs are saved for replay.
+//! input computing too long (in CPU time) or stuck as a hang. Failing inputs are saved for replay.
 
 use crate::alloc::{self, InputLabel};
 use crate::corpus::Corpus;
+use crate::cputime::ThreadCpu;
 use crate::mutate::input_gen;
 use crate::targets::{Outcome, Target};
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How a run goes.
@@ -23,7 +24,7 @@ pub struct RunConfig {
     pub seed: u64,
     /// Worker threads.
     pub threads: usize,
-    /// An input running longer than this is reported as a hang.
+    /// An input using this much CPU time (or four times it on the wall clock) is reported as a hang.
     pub hang_after: Duration,
     /// Where failing inputs are saved (`None`: not saved).
     pub failures_dir: Option<PathBuf>,
@@ -207,6 +208,8 @@ struct Running {
     started: Instant,
     bytes: Arc<[u8]>,
     reported: bool,
+    /// The worker's CPU time when the watchdog first looked at this input.
+    cpu_at_first_look: Option<Duration>,
 }
 
 /// What the workers of one target share.
@@ -217,6 +220,7 @@ struct Shared<'a> {
     next: AtomicU64,
     done: AtomicBool,
     slots: Vec<Mutex<Option<Running>>>,
+    cpus: Vec<OnceLock<Option<ThreadCpu>>>,
     report: Mutex<TargetReport>,
     errors: AtomicU64,
     peak: AtomicUsize,
@@ -236,6 +240,7 @@ pub fn run_target(target: &Target, corpus: &Corpus, config: &RunConfig) -> Targe
         next: AtomicU64::new(0),
         done: AtomicBool::new(false),
         slots: (0..threads).map(|_| Mutex::new(None)).collect(),
+        cpus: (0..threads).map(|_| OnceLock::new()).collect(),
         report: Mutex::new(TargetReport {
             name: target.name,
             ..TargetReport::default()
@@ -271,6 +276,7 @@ pub fn run_target(target: &Target, corpus: &Corpus, config: &RunConfig) -> Targe
 /// Claims chunks of inputs and runs them until all are claimed.
 fn worker(shared: &Shared<'_>, w: usize) {
     let (target, config) = (shared.target, shared.config);
+    let _ = shared.cpus[w].set(ThreadCpu::current());
     loop {
         let first = shared.next.fetch_add(CHUNK, Ordering::Relaxed);
         if first >= config.inputs {
@@ -330,6 +336,7 @@ fn set_slot(shared: &Shared<'_>, w: usize, input: Option<(u64, Arc<[u8]>)>) -> b
         started: Instant::now(),
         bytes,
         reported: false,
+        cpu_at_first_look: None,
     });
     let old = std::mem::replace(&mut *lock(&shared.slots[w]), new);
     old.is_some_and(|r| r.reported)
@@ -368,22 +375,25 @@ fn record(shared: &Shared<'_>, index: u64, kind: &'static str, message: String, 
     }
 }
 
-/// Every 50 ms: reports an input running past the hang limit (once), and ends the process when
-/// one has run ten times the limit (it will not return).
+/// Every 50 ms: reports an input as hung (once) when, since the watchdog first saw it, its
+/// worker has used the hang limit in CPU time, or when it has run four times the limit on the
+/// wall clock (blocked, or starved on a busy machine; without a CPU clock, the limit itself); and
+/// ends the process when one has run twenty times the limit (it will not return).
 fn watchdog(shared: &Shared<'_>) {
     let limit = shared.config.hang_after;
     while !shared.done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(50));
-        for slot in &shared.slots {
+        for (slot, cpu) in shared.slots.iter().zip(&shared.cpus) {
+            let cpu = cpu.get().and_then(Option::as_ref);
             let mut hung = None;
             {
                 let mut slot = lock(slot);
-                if let Some(running) = slot.as_mut() {
-                    let age = running.started.elapsed();
-                    if age > limit && !running.reported {
-                        running.reported = true;
-                        hung = Some((running.index, running.bytes.clone(), age));
-                    } else if age > limit * 10 {
+                let Some(running) = slot.as_mut() else {
+                    continue;
+                };
+                let age = running.started.elapsed();
+                if age < Duration::from_millis(100) || running.reported {
+                    if age > limit * 20 {
                         eprintln!(
                             "HANG target={} seed={} index={}: still running after {:.0} s; giving up",
                             shared.target.name,
@@ -393,11 +403,24 @@ fn watchdog(shared: &Shared<'_>) {
                         );
                         std::process::exit(3);
                     }
+                    continue;
+                }
+                let now = cpu.and_then(ThreadCpu::used);
+                if running.cpu_at_first_look.is_none() {
+                    running.cpu_at_first_look = now;
+                }
+                let busy = match (now, running.cpu_at_first_look) {
+                    (Some(now), Some(first)) => now.saturating_sub(first) >= limit,
+                    _ => age >= limit,
+                };
+                if busy || age >= limit * 4 {
+                    running.reported = true;
+                    hung = Some((running.index, running.bytes.clone(), age));
                 }
             }
             if let Some((index, bytes, age)) = hung {
                 let message = format!(
-                    "running for {:.1} s (limit {:.1} s)",
+                    "running for {:.1} s (limit {:.1} s of CPU time)",
                     age.as_secs_f64(),
                     limit.as_secs_f64()
                 );

@@ -11,6 +11,7 @@
 
 pub mod alloc;
 pub mod corpus;
+pub mod cputime;
 pub mod driver;
 pub mod layer_file;
 pub mod mutate;

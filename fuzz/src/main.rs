@@ -29,7 +29,7 @@ struct Args {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Seconds after which a running input is reported as a hang.
+    /// Seconds of CPU time (four times as many on the wall clock) after which an input is a hang.
     #[arg(long, default_value_t = 5.0)]
     hang_secs: f64,
     /// The most MiB one input may hold live (or ask for at once).

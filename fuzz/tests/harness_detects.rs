@@ -25,7 +25,7 @@ fn allocates_4_mib(_input: &[u8]) -> String {
 }
 
 fn sleeps(input: &[u8]) -> String {
-    std::thread::sleep(Duration::from_millis(600));
+    std::thread::sleep(Duration::from_millis(1000));
     format!("ok: {} bytes", input.len())
 }
 

@@ -45,13 +45,23 @@ impl LogisticGrowth {
         Ok(())
     }
 
-    /// The first `steps` observed populations `P_0, P_1, …` (noise drawn from `rng`).
+    /// The first `steps` observed populations `P_0, P_1, …` (noise drawn from `rng`); an error
+    /// when the trajectory leaves the finite numbers (a growth rate far above 2, or a huge K, P0
+    /// or noise, diverges) rather than a series of infinities and NaNs.
     pub fn simulate(&self, steps: usize, rng: &mut Rng) -> Result<Vec<f64>> {
         self.check()?;
         let mut p = self.p0;
         let mut out = Vec::with_capacity(steps);
-        for _ in 0..steps {
-            out.push(p * (1.0 + self.noise * rng.normal()));
+        for i in 0..steps {
+            let observed = p * (1.0 + self.noise * rng.normal());
+            if !observed.is_finite() {
+                return Err(Error::Config(format!(
+                    "logistic growth with r = {}, K = {}, P0 = {}, noise = {} diverges: the \
+                     population at step {i} is not a finite number (P = {p})",
+                    self.r, self.k, self.p0, self.noise
+                )));
+            }
+            out.push(observed);
             p += self.r * p * (1.0 - p / self.k);
         }
         Ok(out)
@@ -89,5 +99,27 @@ impl BuiltinSeries for LogisticGrowthSeries {
             noise: params.get("noise", d.noise)?,
         };
         model.simulate(len, &mut Rng::new(seed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverging_trajectory_is_an_error_not_infinities() {
+        // `seqzoo data logistic-growth --set k=3 --set r=18 --set len=9` (found by the fuzzer).
+        let model = LogisticGrowth {
+            r: 18.0,
+            k: 3.0,
+            ..LogisticGrowth::default()
+        };
+        let err = model.simulate(9, &mut Rng::new(0)).unwrap_err().to_string();
+        assert!(err.contains("diverges"), "{err}");
+        assert!(err.contains("r = 18"), "{err}");
+        let fine = LogisticGrowth::default()
+            .simulate(500, &mut Rng::new(0))
+            .unwrap();
+        assert!(fine.iter().all(|p| p.is_finite()));
     }
 }
