@@ -14,11 +14,16 @@ use common::edit::{edit_metadata, edit_metadata_text};
 
 /// A 2-step adding checkpoint with an LSTM of 8 units, in `dir`.
 fn checkpoint(dir: &Path) -> PathBuf {
-    let ckpt = dir.join("adding.ckpt");
+    checkpoint_of(dir, "adding")
+}
+
+/// A 2-step checkpoint of `task` with an LSTM of 8 units, in `dir`.
+fn checkpoint_of(dir: &Path, task: &str) -> PathBuf {
+    let ckpt = dir.join(format!("{task}.ckpt"));
     stdout(&[
         "train",
         "--task",
-        "adding",
+        task,
         "--hidden",
         "8",
         "--steps",
@@ -140,4 +145,17 @@ fn a_generator_state_past_the_end_of_its_stream_is_refused() {
         "{err}"
     );
     assert!(err.contains(ckpt.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn a_stored_normalization_that_cannot_normalize_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1e309 parses as infinity; a std of 0 or below cannot divide.
+    for (mean, std) in [("0.5", "0.0"), ("0.5", "-1.0"), ("1e309", "1.0")] {
+        let ckpt = checkpoint_of(dir.path(), "sines");
+        edit_metadata_text(&ckpt, "normalizer", |_| {
+            format!("{{\"mean\":{mean},\"std\":{std}}}")
+        });
+        all_refuse(&ckpt, "metadata 'normalizer'");
+    }
 }

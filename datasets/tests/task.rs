@@ -202,7 +202,12 @@ fn a_class_task_without_label_names_is_an_error_not_a_guess() {
     use datasets::synthetic::task::SyntheticTask;
     use datasets::task::Task;
     let err = SyntheticTask(Unlabelled)
-        .prepare(0, &Params::default(), SIZES)
+        .prepare(
+            0,
+            &Params::default(),
+            SIZES,
+            &datasets::task::Fitted::default(),
+        )
         .err()
         .expect("no labels, no task")
         .to_string();
