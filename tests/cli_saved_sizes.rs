@@ -120,11 +120,13 @@ fn run_spec_and_train_config_sizes_are_checked_against_their_bounds() {
     });
     all_refuse(&ckpt, "checkpoint hidden 1073741824 is out of range");
     let ckpt = checkpoint(dir.path());
-    edit_metadata(&ckpt, "seqzoo.train_config", |t| t["val_every"] = json!(0));
+    edit_metadata(&ckpt, "seqzoo.train_config", |t| {
+        t["val_every"] = json!(1u64 << 40)
+    });
     let (code, err) = refused(&["train", "--resume"], &ckpt);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("checkpoint val_every 0 is out of range"),
+        err.contains("checkpoint val_every 1099511627776 is out of range"),
         "{err}"
     );
 }

@@ -291,6 +291,8 @@ fn every_size_flag_and_setting_is_bounded_and_the_error_names_it() {
     train("--batch", "65537", "65536");
     train("--steps", &huge, "100000000");
     train("--epochs", &huge, "100000000");
+    train("--val-every", &huge, "100000000");
+    train("--patience", "100000001", "100000000");
     for value in ["100000001", huge.as_str()] {
         usage_failure_names(
             &[

@@ -37,7 +37,7 @@ fn sizes(spec: &RunSpec, train: Option<&TrainConfig>) -> Vec<(&'static str, usiz
     if let Some(t) = train {
         sizes.extend([
             ("steps", t.steps, 0, MAX_STEPS),
-            ("val_every", t.val_every, 1, MAX_STEPS),
+            ("val_every", t.val_every, 0, MAX_STEPS),
             ("patience", t.patience.unwrap_or(1), 1, MAX_STEPS),
         ]);
     }
