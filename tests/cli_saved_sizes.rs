@@ -129,6 +129,14 @@ fn run_spec_and_train_config_sizes_are_checked_against_their_bounds() {
         err.contains("checkpoint val_every 1099511627776 is out of range"),
         "{err}"
     );
+    let ckpt = checkpoint(dir.path());
+    edit_metadata_text(&ckpt, "seqzoo.step", |_| u64::MAX.to_string());
+    let (code, err) = refused(&["train", "--resume"], &ckpt);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("checkpoint step 18446744073709551615 is out of range"),
+        "{err}"
+    );
 }
 
 #[test]

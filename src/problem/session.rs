@@ -245,7 +245,7 @@ impl Session {
         let ckpt = Checkpoint::open(path)?;
         let (spec, config) = saved_model(&ckpt)?;
         let mut train = ckpt.train_config()?;
-        check_saved_run(path, &spec, Some(&train))?;
+        check_saved_run(path, &spec, Some((&train, ckpt.step()?)))?;
         if let Some(steps) = steps {
             train.steps = steps;
         }
