@@ -14,11 +14,16 @@ use common::edit::{edit_metadata, edit_metadata_text};
 
 /// A 2-step adding checkpoint with an LSTM of 8 units, in `dir`.
 fn checkpoint(dir: &Path) -> PathBuf {
-    let ckpt = dir.join("adding.ckpt");
+    checkpoint_of(dir, "adding")
+}
+
+/// A 2-step checkpoint of `task` with an LSTM of 8 units, in `dir`.
+fn checkpoint_of(dir: &Path, task: &str) -> PathBuf {
+    let ckpt = dir.join(format!("{task}.ckpt"));
     stdout(&[
         "train",
         "--task",
-        "adding",
+        task,
         "--hidden",
         "8",
         "--steps",
@@ -115,11 +120,21 @@ fn run_spec_and_train_config_sizes_are_checked_against_their_bounds() {
     });
     all_refuse(&ckpt, "checkpoint hidden 1073741824 is out of range");
     let ckpt = checkpoint(dir.path());
-    edit_metadata(&ckpt, "seqzoo.train_config", |t| t["val_every"] = json!(0));
+    edit_metadata(&ckpt, "seqzoo.train_config", |t| {
+        t["val_every"] = json!(1u64 << 40)
+    });
     let (code, err) = refused(&["train", "--resume"], &ckpt);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("checkpoint val_every 0 is out of range"),
+        err.contains("checkpoint val_every 1099511627776 is out of range"),
+        "{err}"
+    );
+    let ckpt = checkpoint(dir.path());
+    edit_metadata_text(&ckpt, "seqzoo.step", |_| u64::MAX.to_string());
+    let (code, err) = refused(&["train", "--resume"], &ckpt);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("checkpoint step 18446744073709551615 is out of range"),
         "{err}"
     );
 }
@@ -140,4 +155,17 @@ fn a_generator_state_past_the_end_of_its_stream_is_refused() {
         "{err}"
     );
     assert!(err.contains(ckpt.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn a_stored_normalization_that_cannot_normalize_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1e309 parses as infinity; a std of 0 or below cannot divide.
+    for (mean, std) in [("0.5", "0.0"), ("0.5", "-1.0"), ("1e309", "1.0")] {
+        let ckpt = checkpoint_of(dir.path(), "sines");
+        edit_metadata_text(&ckpt, "normalizer", |_| {
+            format!("{{\"mean\":{mean},\"std\":{std}}}")
+        });
+        all_refuse(&ckpt, "metadata 'normalizer'");
+    }
 }

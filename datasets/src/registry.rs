@@ -23,9 +23,8 @@ use crate::synthetic::parity::ParityTask;
 use crate::synthetic::sentiment::SentimentTask;
 use crate::synthetic::tagging::TaggingTask;
 use crate::synthetic::task::SyntheticTask;
-use crate::task::{Task, TaskData, TaskSizes};
+use crate::task::{Fitted, Task, TaskData, TaskSizes};
 use crate::text::task::{CorpusTask, TextFileTask};
-use crate::text::Vocab;
 
 /// Every built-in task.
 pub static TASKS: &[&dyn Task] = &[
@@ -83,20 +82,11 @@ pub fn dataset_with(
 ) -> Result<Box<dyn Dataset + Send + Sync>> {
     let task = find(name).ok_or_else(|| unknown(name))?;
     let sizes = TaskSizes { train: len, val: 1 };
-    Ok(task.prepare(seed, params, sizes)?.train)
+    Ok(task.prepare(seed, params, sizes, &Fitted::default())?.train)
 }
 
 /// The task called `name`: a built-in one, `text:PATH`, or `csv:PATH` with `column`.
 pub fn lookup(name: &str, column: Option<&str>) -> Result<Box<dyn Task>> {
-    lookup_with_vocab(name, column, None)
-}
-
-/// Like [`lookup`], with a `text:PATH` task reading its file with `vocab` when given.
-pub fn lookup_with_vocab(
-    name: &str,
-    column: Option<&str>,
-    vocab: Option<&Vocab>,
-) -> Result<Box<dyn Task>> {
     if let Some(path) = name.strip_prefix("csv:") {
         let column = column.ok_or_else(|| {
             Error::Config(format!("{path}: which column? give it with --column NAME"))
@@ -104,11 +94,7 @@ pub fn lookup_with_vocab(
         return Ok(Box::new(CsvFileTask::new(Path::new(path), column)));
     }
     if let Some(path) = name.strip_prefix("text:") {
-        let path = Path::new(path);
-        return Ok(Box::new(match vocab {
-            Some(vocab) => TextFileTask::with_vocab(path, vocab.clone()),
-            None => TextFileTask::new(path),
-        }));
+        return Ok(Box::new(TextFileTask::new(Path::new(path))));
     }
     let task = find(name).ok_or_else(|| unknown(name))?;
     Ok(Box::new(task))
@@ -124,20 +110,20 @@ pub fn prepare(
     sizes: TaskSizes,
     column: Option<&str>,
 ) -> Result<TaskData> {
-    lookup(name, column)?.prepare(seed, params, sizes)
+    prepare_fitted(name, seed, params, sizes, column, &Fitted::default())
 }
 
-/// Like [`prepare`], with a `text:PATH` task reading its file with `vocab` (a checkpoint's) when
-/// given; other tasks ignore it.
-pub fn prepare_with_vocab(
+/// Like [`prepare`], reusing what a trained model's task fitted (a checkpoint's vocabulary and
+/// normalization) instead of fitting it again.
+pub fn prepare_fitted(
     name: &str,
     seed: u64,
     params: &Params,
     sizes: TaskSizes,
     column: Option<&str>,
-    vocab: Option<&Vocab>,
+    fitted: &Fitted,
 ) -> Result<TaskData> {
-    lookup_with_vocab(name, column, vocab)?.prepare(seed, params, sizes)
+    lookup(name, column)?.prepare(seed, params, sizes, fitted)
 }
 
 /// `n` examples of the built-in task `name` drawn with `seed` and default settings, with the

@@ -12,6 +12,7 @@ use autograd::Result;
 use crate::dataset::{Baseline, Dataset};
 use crate::params::Params;
 use crate::recipe::Recipe;
+use crate::series::Normalizer;
 use crate::text::Vocab;
 
 /// The problem a task poses, which decides the model, loss, metrics and decoding.
@@ -130,6 +131,17 @@ pub struct ForecastBaselines {
     pub scale: f64,
 }
 
+/// What a task fits on its training data and a trained model depends on: the vocabulary of a text
+/// and the normalization of a series. A checkpoint stores it; a task prepared for that model
+/// reuses it, so the model reads data exactly as it did in training.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fitted {
+    /// The token vocabulary (`text:` tasks read their file with it).
+    pub vocab: Option<Vocab>,
+    /// The series normalization (forecasting tasks apply it instead of fitting one).
+    pub normalizer: Option<Normalizer>,
+}
+
 /// A task prepared for training (see the module docs).
 pub struct TaskData {
     /// The task's name as given (`adding`, `csv:PATH`, `text:PATH`).
@@ -147,6 +159,8 @@ pub struct TaskData {
     /// The token vocabulary (inputs, and outputs of seq2seq and generation tasks), when tokens have
     /// spellings.
     pub vocab: Option<Vocab>,
+    /// The normalization of a forecasting task's series (fitted on its training split).
+    pub normalizer: Option<Normalizer>,
     /// Class or tag names, when the task has them.
     pub labels: Vec<String>,
     /// The task's baseline on the validation split.
@@ -157,6 +171,16 @@ pub struct TaskData {
     pub recipe: Recipe,
     /// How `generate` frames a prompt for a model of this task.
     pub prompt: PromptStyle,
+}
+
+impl TaskData {
+    /// What this task fitted on its training data (for a checkpoint to keep).
+    pub fn fitted(&self) -> Fitted {
+        Fitted {
+            vocab: self.vocab.clone(),
+            normalizer: self.normalizer,
+        }
+    }
 }
 
 /// How many examples a synthetic task draws for each split.
@@ -197,7 +221,15 @@ pub trait Task: Send + Sync {
 
     /// The training and validation data drawn with `seed` and the settings `params` (an unknown
     /// key is an `Error::Config` naming it).
-    fn prepare(&self, seed: u64, params: &Params, sizes: TaskSizes) -> Result<TaskData>;
+    /// What a task fitted before (`fitted`, from a checkpoint) is reused instead of being fitted
+    /// again on this data; a fresh run passes `&Fitted::default()`.
+    fn prepare(
+        &self,
+        seed: u64,
+        params: &Params,
+        sizes: TaskSizes,
+        fitted: &Fitted,
+    ) -> Result<TaskData>;
 
     /// The lines `seqzoo data` prints after the header: the baseline and `n` examples as a person
     /// reads them.
@@ -220,8 +252,14 @@ impl<T: Task + ?Sized> Task for &T {
     fn prompt_style(&self) -> PromptStyle {
         (**self).prompt_style()
     }
-    fn prepare(&self, seed: u64, params: &Params, sizes: TaskSizes) -> Result<TaskData> {
-        (**self).prepare(seed, params, sizes)
+    fn prepare(
+        &self,
+        seed: u64,
+        params: &Params,
+        sizes: TaskSizes,
+        fitted: &Fitted,
+    ) -> Result<TaskData> {
+        (**self).prepare(seed, params, sizes, fitted)
     }
     fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String> {
         (**self).show(n, seed, params)

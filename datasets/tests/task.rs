@@ -202,7 +202,12 @@ fn a_class_task_without_label_names_is_an_error_not_a_guess() {
     use datasets::synthetic::task::SyntheticTask;
     use datasets::task::Task;
     let err = SyntheticTask(Unlabelled)
-        .prepare(0, &Params::default(), SIZES)
+        .prepare(
+            0,
+            &Params::default(),
+            SIZES,
+            &datasets::task::Fitted::default(),
+        )
         .err()
         .expect("no labels, no task")
         .to_string();
@@ -231,4 +236,21 @@ fn every_task_has_a_recipe_and_file_recipes_scale_with_the_file() {
         "{small} / {big}"
     );
     assert!(CsvFileTask::recipe_for(300).steps < CsvFileTask::recipe_for(5_000).steps);
+}
+
+#[test]
+fn logistic_growth_capacity_and_the_forecasting_window_are_separate_settings() {
+    let run = |settings: &[&str]| {
+        let params = Params::parse(settings).unwrap();
+        prepare("logistic-growth", 0, &params, SIZES, None).unwrap()
+    };
+    let window = |data: &TaskData| data.train.example(0).input.steps();
+    let defaults = run(&[]);
+    let capacity = run(&["capacity=5000"]);
+    let k = run(&["k=7"]);
+    // The capacity changes the series (so its normalization), not the window; k the reverse.
+    assert_eq!(window(&capacity), window(&defaults));
+    assert_ne!(capacity.normalizer, defaults.normalizer);
+    assert_eq!(window(&k), 7);
+    assert_eq!(k.normalizer, defaults.normalizer);
 }

@@ -51,6 +51,8 @@ pub fn train(args: &TrainArgs) -> Result<(), Failure> {
         ("--steps", args.steps, MAX_STEPS),
         ("--epochs", args.epochs, MAX_STEPS),
         ("--save-every", args.save_every.map(|n| n.get()), MAX_STEPS),
+        ("--val-every", Some(args.val_every), MAX_STEPS),
+        ("--patience", args.patience, MAX_STEPS),
     ])
 }
 

@@ -54,12 +54,11 @@ pub fn run(args: &EvalArgs) -> Result<String, Failure> {
     if let (true, Some(source)) = (same_task, &trained.source) {
         source.check().map_err(Failure::runtime)?;
     }
-    // A file is read with the vocabulary the model was trained with, never one rebuilt from it.
-    let vocab = trained
-        .vocab
-        .as_ref()
-        .filter(|_| spec.task.starts_with("text:"));
-    let task = spec.prepare_task_with(vocab).map_err(Failure::from_error)?;
+    // Data is read with the vocabulary and normalization the model was trained with, never ones
+    // fitted again on what is evaluated.
+    let task = spec
+        .prepare_task_fitted(&trained.fitted)
+        .map_err(Failure::from_error)?;
     let metrics = trained.evaluate(&task).map_err(Failure::runtime)?;
     let settings = if spec.settings.is_empty() {
         String::new()

@@ -76,10 +76,10 @@ pub struct TrainArgs {
     /// most 100000000 steps in all).
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Validate every this many steps.
+    /// Validate every this many steps (0: only at the end; at most 100000000).
     #[arg(long, default_value_t = 200)]
     pub val_every: usize,
-    /// Stop after this many validations without a lower validation loss.
+    /// Stop after this many validations without a lower validation loss (at most 100000000).
     #[arg(long)]
     pub patience: Option<usize>,
     /// Synthetic tasks: training examples (at most 10000000; default 20000).

@@ -27,7 +27,7 @@ pub(super) fn nats_metrics(task: &TaskData, tally: &Tally) -> Result<Metrics> {
 
 /// The vocabulary a token model reads and writes, or an error naming the checkpoint's task.
 pub(super) fn vocab(trained: &Trained) -> Result<&Vocab> {
-    trained.vocab.as_ref().ok_or_else(|| {
+    trained.fitted.vocab.as_ref().ok_or_else(|| {
         Error::Data(format!(
             "the checkpoint of {} holds no vocabulary to read and write text with",
             trained.spec.task

@@ -24,8 +24,11 @@ pub const MAX_BATCH: usize = 65_536;
 /// The most training steps of a run.
 pub const MAX_STEPS: usize = 100_000_000;
 
-/// Each named size of `spec` and `train` with its bound (and its least value).
-fn sizes(spec: &RunSpec, train: Option<&TrainConfig>) -> Vec<(&'static str, usize, usize, usize)> {
+/// Each named size of `spec`, and of `train` with the steps done, with its least value and bound.
+fn sizes(
+    spec: &RunSpec,
+    train: Option<(&TrainConfig, usize)>,
+) -> Vec<(&'static str, usize, usize, usize)> {
     let mut sizes = vec![
         ("hidden", spec.model.hidden, 1, MAX_HIDDEN),
         ("layers", spec.model.layers, 1, MAX_LAYERS),
@@ -34,10 +37,11 @@ fn sizes(spec: &RunSpec, train: Option<&TrainConfig>) -> Vec<(&'static str, usiz
         ("val_size", spec.val_size, 1, MAX_VAL_SIZE),
         ("batch", spec.batch, 1, MAX_BATCH),
     ];
-    if let Some(t) = train {
+    if let Some((t, step)) = train {
         sizes.extend([
+            ("step", step, 0, MAX_STEPS),
             ("steps", t.steps, 0, MAX_STEPS),
-            ("val_every", t.val_every, 1, MAX_STEPS),
+            ("val_every", t.val_every, 0, MAX_STEPS),
             ("patience", t.patience.unwrap_or(1), 1, MAX_STEPS),
         ]);
     }
@@ -45,8 +49,13 @@ fn sizes(spec: &RunSpec, train: Option<&TrainConfig>) -> Vec<(&'static str, usiz
 }
 
 /// An `Error::Format` naming `path`, the size and its bounds when a size of the run spec (and of
-/// the train config, when given) read from the checkpoint at `path` is out of range.
-pub fn check_saved_run(path: &Path, spec: &RunSpec, train: Option<&TrainConfig>) -> Result<()> {
+/// the train config and the steps done, when given) read from the checkpoint at `path` is out of
+/// range.
+pub fn check_saved_run(
+    path: &Path,
+    spec: &RunSpec,
+    train: Option<(&TrainConfig, usize)>,
+) -> Result<()> {
     for (name, value, least, most) in sizes(spec, train) {
         if !(least..=most).contains(&value) {
             return Err(Error::format(

@@ -21,8 +21,8 @@ pub use loss::Tally;
 pub use model::{Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;
 pub use session::{
-    recipe_train_config, saved_model, saved_source, saved_vocab, RunEnd, RunSpec, SavePlan,
-    Session, Trained, RUN_KEY, VOCAB_KEY,
+    recipe_train_config, saved_fitted, saved_model, saved_source, RunEnd, RunSpec, SavePlan,
+    Session, Trained, NORMALIZER_KEY, RUN_KEY, VOCAB_KEY,
 };
 pub use source::{SourceFile, SOURCE_KEY};
 

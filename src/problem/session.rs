@@ -8,8 +8,9 @@ use autograd::fs::prepare_write;
 use autograd::params::CONFIG_KEY;
 use autograd::{Error, ParamStore, Result, Rng, Schedule};
 use datasets::params::Params;
-use datasets::registry::{lookup, prepare_with_vocab};
-use datasets::task::{Problem, PromptStyle, TaskData, TaskSizes};
+use datasets::registry::{lookup, prepare_fitted};
+use datasets::series::Normalizer;
+use datasets::task::{Fitted, Problem, PromptStyle, TaskData, TaskSizes};
 use datasets::text::Vocab;
 use datasets::Recipe;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ use super::{problem_type, GenerateRequest};
 pub const RUN_KEY: &str = "run";
 /// Checkpoint metadata key of the task's vocabulary (JSON), when it has one.
 pub const VOCAB_KEY: &str = "vocab";
+/// Checkpoint metadata key of a forecasting task's normalization (JSON), when it has one.
+pub const NORMALIZER_KEY: &str = "normalizer";
 
 /// What a run trains on and with: everything but the trainer's own settings. Stored in checkpoints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,23 +81,24 @@ impl RunSpec {
 
     /// The spec's task, prepared.
     pub fn prepare_task(&self) -> Result<TaskData> {
-        self.prepare_task_with(None)
+        self.prepare_task_fitted(&Fitted::default())
     }
 
-    /// The spec's task, prepared; a `text:PATH` task reads its file with `vocab` when given.
-    pub fn prepare_task_with(&self, vocab: Option<&Vocab>) -> Result<TaskData> {
+    /// The spec's task, prepared reusing what a trained model's task fitted (its vocabulary and
+    /// normalization).
+    pub fn prepare_task_fitted(&self, fitted: &Fitted) -> Result<TaskData> {
         let params = Params::parse(&self.settings)?;
         let sizes = TaskSizes {
             train: self.train_size,
             val: self.val_size,
         };
-        prepare_with_vocab(
+        prepare_fitted(
             &self.task,
             self.seed,
             &params,
             sizes,
             self.column.as_deref(),
-            vocab,
+            fitted,
         )
     }
 }
@@ -241,7 +245,7 @@ impl Session {
         let ckpt = Checkpoint::open(path)?;
         let (spec, config) = saved_model(&ckpt)?;
         let mut train = ckpt.train_config()?;
-        check_saved_run(path, &spec, Some(&train))?;
+        check_saved_run(path, &spec, Some((&train, ckpt.step()?)))?;
         if let Some(steps) = steps {
             train.steps = steps;
         }
@@ -250,7 +254,7 @@ impl Session {
             source.check()?;
         }
         let (model, store) = build_saved(&ckpt, &config, spec.seed)?;
-        let task = spec.prepare_task_with(saved_vocab(&ckpt)?.as_ref())?;
+        let task = spec.prepare_task_fitted(&saved_fitted(&ckpt)?)?;
         let trainer = Trainer::resume(path, store, train)?;
         Ok(Session {
             source,
@@ -329,6 +333,9 @@ impl Session {
             to_json("model config", &self.config)?,
         );
         extra.insert(RUN_KEY.to_string(), to_json("run spec", &self.spec)?);
+        if let Some(n) = &self.task.normalizer {
+            extra.insert(NORMALIZER_KEY.to_string(), to_json("normalization", n)?);
+        }
         if let Some(v) = &self.task.vocab {
             extra.insert(VOCAB_KEY.to_string(), v.to_json());
         }
@@ -373,11 +380,34 @@ pub fn saved_model(ckpt: &Checkpoint) -> Result<(RunSpec, ModelConfig)> {
     Ok((spec, config))
 }
 
-/// The vocabulary a checkpoint's model reads and writes, when it has one.
-pub fn saved_vocab(ckpt: &Checkpoint) -> Result<Option<Vocab>> {
-    ckpt.extra_value(VOCAB_KEY)
+/// What the task of a checkpoint's model fitted on its training data: the vocabulary the model
+/// reads and writes and the series normalization, each when it has one.
+pub fn saved_fitted(ckpt: &Checkpoint) -> Result<Fitted> {
+    let vocab = ckpt
+        .extra_value(VOCAB_KEY)
         .map(|json| Vocab::from_json(json, ckpt.path()))
-        .transpose()
+        .transpose()?;
+    let normalizer = ckpt
+        .extra_value(NORMALIZER_KEY)
+        .map(|json| {
+            let n: Normalizer = serde_json::from_str(json).map_err(|e| {
+                Error::format(ckpt.path(), format!("metadata '{NORMALIZER_KEY}': {e}"))
+            })?;
+            if n.mean.is_finite() && n.std.is_finite() && n.std > 0.0 {
+                Ok(n)
+            } else {
+                Err(Error::format(
+                    ckpt.path(),
+                    format!(
+                        "metadata '{NORMALIZER_KEY}': mean {} and std {} must be finite, the std \
+                         positive",
+                        n.mean, n.std
+                    ),
+                ))
+            }
+        })
+        .transpose()?;
+    Ok(Fitted { vocab, normalizer })
 }
 
 /// The data file a checkpoint's task read, as it was when training started (older checkpoints
@@ -401,8 +431,9 @@ pub struct Trained {
     pub model: Model,
     /// Its weights.
     pub store: ParamStore<f32>,
-    /// The vocabulary it reads and writes, when it works on tokens.
-    pub vocab: Option<Vocab>,
+    /// What its task fitted on the training data: the vocabulary it reads and writes (when it
+    /// works on tokens) and the series normalization (when it forecasts).
+    pub fitted: Fitted,
     /// Training steps done.
     pub steps: usize,
     /// The problem its task poses.
@@ -424,7 +455,7 @@ impl Trained {
         let (spec, config) = saved_model(ckpt)?;
         let (model, mut store) = build_saved(ckpt, &config, spec.seed)?;
         ckpt.load_weights(&mut store)?;
-        let vocab = saved_vocab(ckpt)?;
+        let fitted = saved_fitted(ckpt)?;
         let task = lookup(&spec.task, spec.column.as_deref())?;
         Ok(Trained {
             source: saved_source(ckpt)?,
@@ -434,7 +465,7 @@ impl Trained {
             config,
             model,
             store,
-            vocab,
+            fitted,
             steps: ckpt.step()?,
         })
     }

@@ -356,7 +356,7 @@ fn detect_checks_every_layer_and_direction_before_building_anything() {
 #[test]
 fn inputs_a_file_can_hold_are_checked_as_errors_not_asserts() {
     let config = RecurrentConfig::new(RecurrentKind::Lstm, 3, 4).layers(2);
-    let (layer, _) = build(config);
+    let (layer, store) = build(config);
     let check = |x: &[usize], h0: Option<Vec<usize>>, lengths: Option<&[usize]>| {
         layer
             .check_input(x, [h0, None], lengths)
@@ -374,4 +374,17 @@ fn inputs_a_file_can_hold_are_checked_as_errors_not_asserts() {
         let e = check(x, h0, lengths).expect_err("must fail");
         assert!(e.contains(needle), "{needle}: {e}");
     }
+    // try_forward returns the same errors instead of panicking, and runs what passes.
+    let tape = Tape::<f64>::new();
+    let cx = Ctx::eval(&tape, &store);
+    let run = |x: &[usize]| {
+        let input = RecurrentInput::default();
+        layer
+            .try_forward(&cx, tape.var(Tensor::zeros(x)), input)
+            .map(|out| out.output.shape())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(run(&[2, 5, 3]), Ok(vec![2, 5, 4]));
+    let e = run(&[2, 0, 3]).expect_err("T = 0");
+    assert!(e.contains("[2, 0, 3]"), "{e}");
 }

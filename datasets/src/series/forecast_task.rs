@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 use autograd::{Error, Result};
 
 use super::csv::{load_column, Missing};
+use super::normalize::Normalizer;
 use super::task::{ForecastConfig, Forecasting};
 use crate::dataset::{Baseline, Dataset};
 use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::show::{self, sparkline};
 use crate::split::Split;
+use crate::task::{Fitted, TaskData, TaskSizes};
 use crate::task::{ForecastBaselines, InputKind, OutputKind, Problem, PromptStyle, Task};
-use crate::task::{TaskData, TaskSizes};
 
 /// How many values a built-in series has unless `len=` says otherwise.
 pub const SERIES_LEN: usize = 1000;
@@ -84,10 +85,17 @@ impl<S: BuiltinSeries> Task for SeriesTask<S> {
         PromptStyle::Continue
     }
 
-    fn prepare(&self, seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
+    fn prepare(
+        &self,
+        seed: u64,
+        params: &Params,
+        _sizes: TaskSizes,
+        fitted: &Fitted,
+    ) -> Result<TaskData> {
         let config = forecast_config(self.0.name(), params)?;
         let values = self.series(seed, params)?;
-        forecasting(self.0.name(), values, config, self.0.recipe())
+        let recipe = self.0.recipe();
+        forecasting(self.0.name(), values, config, recipe, fitted.normalizer)
     }
 
     fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String> {
@@ -147,15 +155,17 @@ fn forecast_config(name: &str, params: &Params) -> Result<ForecastConfig> {
     Ok(config)
 }
 
-/// The forecasting task of `series` named `name`: windows per split, the persistence and mean
-/// baselines on the validation split.
+/// The forecasting task of `series` named `name`: windows per split normalized with `normalizer`
+/// (fitted on the training split when `None`), the persistence and mean baselines on the
+/// validation split.
 fn forecasting(
     name: &str,
     series: Vec<f64>,
     config: ForecastConfig,
     recipe: Recipe,
+    normalizer: Option<Normalizer>,
 ) -> Result<TaskData> {
-    let task = Forecasting::new(series, config.clone())?;
+    let task = Forecasting::new_with(series, config.clone(), normalizer)?;
     let val = task.windows(Split::Val)?;
     if val.is_empty() {
         return Err(Error::Data(format!(
@@ -189,6 +199,7 @@ fn forecasting(
             count: config.horizon,
         },
         vocab: None,
+        normalizer: Some(task.normalizer()),
         labels: vec![],
         baseline: Some(baseline),
         train: Box::new(task.windows(Split::Train)?),
@@ -258,12 +269,18 @@ impl Task for CsvFileTask {
         PromptStyle::Continue
     }
 
-    fn prepare(&self, _seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
+    fn prepare(
+        &self,
+        _seed: u64,
+        params: &Params,
+        _sizes: TaskSizes,
+        fitted: &Fitted,
+    ) -> Result<TaskData> {
         let config = forecast_config(&self.name, params)?;
         params.check_all_used(&self.name)?;
         let values = load_column(&self.path, &self.column, Missing::Error)?.values;
         let recipe = CsvFileTask::recipe_for(values.len());
-        forecasting(&self.name, values, config, recipe)
+        forecasting(&self.name, values, config, recipe, fitted.normalizer)
     }
 
     fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {

@@ -82,19 +82,20 @@ impl BuiltinSeries for LogisticGrowthSeries {
     }
 
     fn summary(&self) -> &'static str {
-        "fish stock P <- P + rP(1-P/K), r=0.2, K=1000, P0=10, 2% noise"
+        "fish stock P <- P + rP(1-P/K), r=0.2, capacity K=1000, p0=10, 2% noise"
     }
 
     fn recipe(&self) -> Recipe {
         Recipe::default()
     }
 
-    /// `r`, `k`, `p0`, `noise`: the model's parameters.
+    /// `r`, `capacity` (K), `p0`, `noise`: the model's parameters (`k` is the forecasting
+    /// window, as for every series).
     fn generate(&self, seed: u64, len: usize, params: &Params) -> Result<Vec<f64>> {
         let d = LogisticGrowth::default();
         let model = LogisticGrowth {
             r: params.get("r", d.r)?,
-            k: params.get("k", d.k)?,
+            k: params.get("capacity", d.k)?,
             p0: params.get("p0", d.p0)?,
             noise: params.get("noise", d.noise)?,
         };

@@ -1,9 +1,10 @@
 //! Z-score normalization fitted on the training split only, and its inverse.
 
 use autograd::{Error, Result};
+use serde::{Deserialize, Serialize};
 
 /// `(x − mean) / std` with statistics from the training data.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Normalizer {
     /// The training mean.
     pub mean: f64,

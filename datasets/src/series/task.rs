@@ -54,6 +54,16 @@ pub struct Forecasting {
 impl Forecasting {
     /// Splits `series` chronologically, fits the normalizer on the training part only.
     pub fn new(series: Vec<f64>, config: ForecastConfig) -> Result<Self> {
+        Self::new_with(series, config, None)
+    }
+
+    /// Like [`Forecasting::new`], normalizing with `normalizer` (a trained model's) when given
+    /// instead of fitting one.
+    pub fn new_with(
+        series: Vec<f64>,
+        config: ForecastConfig,
+        normalizer: Option<Normalizer>,
+    ) -> Result<Self> {
         let ranges = chronological_ranges(series.len(), config.train, config.val)?;
         if ranges[0].len() <= config.k + config.horizon {
             return Err(Error::Data(format!(
@@ -63,7 +73,10 @@ impl Forecasting {
                 config.horizon
             )));
         }
-        let normalizer = Normalizer::fit(&series[ranges[0].clone()])?;
+        let normalizer = match normalizer {
+            Some(n) => n,
+            None => Normalizer::fit(&series[ranges[0].clone()])?,
+        };
         Ok(Forecasting {
             normalized: Arc::new(normalizer.apply_all(&series)),
             raw: series,

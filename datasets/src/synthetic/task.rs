@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::show::{baseline_examples, baseline_line};
 use crate::split::Split;
-use crate::task::{InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
+use crate::task::{Fitted, InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
 use crate::text::Vocab;
 
 /// Everything a synthetic task's own file says about it.
@@ -98,7 +98,13 @@ impl<S: SyntheticSpec> Task for SyntheticTask<S> {
         self.0.prompt_style()
     }
 
-    fn prepare(&self, seed: u64, params: &Params, sizes: TaskSizes) -> Result<TaskData> {
+    fn prepare(
+        &self,
+        seed: u64,
+        params: &Params,
+        sizes: TaskSizes,
+        _fitted: &Fitted,
+    ) -> Result<TaskData> {
         let name = self.0.name();
         let generator = self.configured(params)?;
         let tokens = self.0.token_count(&generator);
@@ -144,6 +150,7 @@ impl<S: SyntheticSpec> Task for SyntheticTask<S> {
             forecast: None,
             recipe: self.0.recipe(),
             prompt: self.0.prompt_style(),
+            normalizer: None,
         })
     }
 

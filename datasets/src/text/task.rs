@@ -16,7 +16,7 @@ use crate::dataset::{Baseline, Dataset, Example, Input, Target};
 use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::show;
-use crate::task::{InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
+use crate::task::{Fitted, InputKind, OutputKind, Problem, PromptStyle, Task, TaskData, TaskSizes};
 
 /// The built-in corpus: grammar-generated English-like sentences, modelled character by character.
 pub struct CorpusTask;
@@ -55,7 +55,13 @@ impl Task for CorpusTask {
         PromptStyle::Sentence
     }
 
-    fn prepare(&self, seed: u64, params: &Params, sizes: TaskSizes) -> Result<TaskData> {
+    fn prepare(
+        &self,
+        seed: u64,
+        params: &Params,
+        sizes: TaskSizes,
+        _fitted: &Fitted,
+    ) -> Result<TaskData> {
         params.check_all_used(self.name())?;
         let (vocab, sentences) = corpus_sentences(seed, sizes.train + sizes.val);
         let (train, val) = sentences.split_at(sizes.train);
@@ -109,6 +115,7 @@ pub(crate) fn language_model(
         train,
         val,
         vocab: Some(vocab),
+        normalizer: None,
         forecast: None,
         recipe: task.recipe(),
         prompt: task.prompt_style(),
@@ -140,7 +147,6 @@ pub const MAX_TEXT_WINDOW: usize = 100_000;
 pub struct TextFileTask {
     name: String,
     path: PathBuf,
-    vocab: Option<Vocab>,
 }
 
 impl TextFileTask {
@@ -149,16 +155,6 @@ impl TextFileTask {
         TextFileTask {
             name: format!("text:{}", path.display()),
             path: path.to_path_buf(),
-            vocab: None,
-        }
-    }
-
-    /// The task of the file at `path` read with `vocab` (a checkpoint's) instead of one built from
-    /// its training part: a character outside it is an error naming it.
-    pub fn with_vocab(path: &Path, vocab: Vocab) -> Self {
-        TextFileTask {
-            vocab: Some(vocab),
-            ..TextFileTask::new(path)
         }
     }
 
@@ -221,10 +217,18 @@ impl Task for TextFileTask {
         PromptStyle::Continue
     }
 
-    fn prepare(&self, _seed: u64, params: &Params, _sizes: TaskSizes) -> Result<TaskData> {
+    /// A `fitted` vocabulary (a checkpoint's) is used instead of one built from the training
+    /// part: a character outside it is an error naming it and its line.
+    fn prepare(
+        &self,
+        _seed: u64,
+        params: &Params,
+        _sizes: TaskSizes,
+        fitted: &Fitted,
+    ) -> Result<TaskData> {
         let window = self.window(params)?;
         let text = read_text(&self.path)?;
-        self.prepare_windows(&text, window)
+        self.prepare_windows(&text, window, fitted)
     }
 
     fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
@@ -235,10 +239,10 @@ impl Task for TextFileTask {
 
 impl TextFileTask {
     /// Prepares the task from `text`, the file's contents already read (what `prepare` does after
-    /// reading the file); errors name the task's path.
-    pub fn prepare_text(&self, text: &str, params: &Params) -> Result<TaskData> {
+    /// reading the file, with the same `fitted`); errors name the task's path.
+    pub fn prepare_text(&self, text: &str, params: &Params, fitted: &Fitted) -> Result<TaskData> {
         let window = self.window(params)?;
-        self.prepare_windows(text, window)
+        self.prepare_windows(text, window, fitted)
     }
 
     /// The `window` setting, checked (2 ..= [`MAX_TEXT_WINDOW`]); no other setting is known.
@@ -255,7 +259,7 @@ impl TextFileTask {
     }
 
     /// The task's data from its text cut into windows of `window` characters.
-    fn prepare_windows(&self, text: &str, window: usize) -> Result<TaskData> {
+    fn prepare_windows(&self, text: &str, window: usize, fitted: &Fitted) -> Result<TaskData> {
         let path = &self.path;
         let chars: Vec<&str> = super::vocab::tokenize(Granularity::Char, text);
         let cut = (chars.len() as f64 * TEXT_TRAIN_FRACTION) as usize;
@@ -266,7 +270,7 @@ impl TextFileTask {
                 chars.len()
             )));
         }
-        let (vocab, ids) = match &self.vocab {
+        let (vocab, ids) = match &fitted.vocab {
             Some(vocab) => (vocab.clone(), self.encode_strictly(vocab, &chars)?),
             None => {
                 let train_text: String = chars[..cut].concat();

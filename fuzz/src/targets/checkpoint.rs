@@ -1,14 +1,15 @@
 //! Checkpoint loading: `Checkpoint::from_bytes`, its step, train config, history and metadata,
-//! the saved vocabulary, data source and model, and `Trained::from_checkpoint` (which rebuilds the
-//! model and loads its weights), then a resume of one more training step as `seqzoo train
-//! --resume` does it. Inputs start from real checkpoints trained at harness start.
+//! what its task fitted (vocabulary, normalization), its data source and model,
+//! `Trained::from_checkpoint` (which rebuilds the model and loads its weights), then a resume of
+//! one more training step as `seqzoo train --resume` does it. Inputs start from real checkpoints
+//! trained at harness start.
 
 use super::{outcome, Outcome, Target};
 use crate::corpus::Corpus;
 use crate::mutate::safetensors::{mutate, FileModel};
 use crate::mutate::{bytes, Gen};
 use rand::Rng;
-use seqzoo::problem::{saved_model, saved_source, saved_vocab, TaskObjective, Trained};
+use seqzoo::problem::{saved_fitted, saved_model, saved_source, TaskObjective, Trained};
 use zoo::train::Checkpoint;
 use zoo::Trainer;
 
@@ -52,7 +53,7 @@ fn run(input: &[u8]) -> Outcome {
     let _ = ckpt.train_config();
     let _ = ckpt.history();
     let _ = ckpt.extra();
-    let _ = saved_vocab(&ckpt);
+    let _ = saved_fitted(&ckpt);
     let _ = saved_source(&ckpt);
     let _ = saved_model(&ckpt);
     let trained = match Trained::from_checkpoint(&ckpt) {
@@ -73,14 +74,14 @@ fn resume_one_step(ckpt: &Checkpoint, trained: Trained) -> autograd::Result<usiz
         mut spec,
         model,
         store,
-        vocab,
+        fitted,
         steps,
         ..
     } = trained;
     spec.train_size = spec.train_size.min(16);
     spec.val_size = spec.val_size.min(4);
     spec.batch = spec.batch.min(4);
-    let task = spec.prepare_task_with(vocab.as_ref())?;
+    let task = spec.prepare_task_fitted(&fitted)?;
     let mut train = ckpt.train_config()?;
     train.steps = steps.saturating_add(1);
     let mut trainer = Trainer::resume_from(ckpt, store, train)?;

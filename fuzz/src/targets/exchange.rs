@@ -1,6 +1,6 @@
 //! PyTorch state_dict exchange: `exchange::detect` and `load_file::<f32>`, then — when the layer
-//! loads — one tiny forward the way `seqzoo forward` runs it (input checked with `check_input`
-//! first), with T ≤ 4, B ≤ 2 and sometimes mis-shaped states or lengths.
+//! loads — one tiny forward as `seqzoo forward` runs it (`check_input`, then `try_forward`, which
+//! must refuse the same inputs), with T ≤ 4, B ≤ 2 and sometimes mis-shaped states or lengths.
 //!
 //! Input bytes: `[t, b, flags]` then the safetensors file.
 
@@ -89,9 +89,7 @@ fn run(input: &[u8]) -> Outcome {
             .map(|i| 1 + (i + t - 1) % t + wrong(WRONG_LENGTHS) * t)
             .collect()
     });
-    if let Err(e) = layer.check_input(&x_shape, [h0.clone(), c0.clone()], lengths.as_deref()) {
-        return format!("error (input): {e}");
-    }
+    let checked = layer.check_input(&x_shape, [h0.clone(), c0.clone()], lengths.as_deref());
     let tape = Tape::<f32>::new();
     let fill = |shape: &[usize]| {
         let n = shape.iter().product();
@@ -104,7 +102,23 @@ fn run(input: &[u8]) -> Outcome {
         c0: c0.as_deref().map(|s| tape.var(fill(s))),
         lengths: lengths.as_deref(),
     };
-    let out = layer.forward(&Ctx::eval(&tape, &store), x, input);
+    // `try_forward` checks its input itself: it must refuse exactly what `check_input` refuses.
+    let out = match (
+        layer.try_forward(&Ctx::eval(&tape, &store), x, input),
+        checked,
+    ) {
+        (Ok(out), Ok(())) => out,
+        (Err(e), Err(_)) => return format!("error (input): {e}"),
+        (tried, checked) => panic!(
+            "try_forward {} but check_input {}",
+            if tried.is_ok() { "ran" } else { "refused" },
+            if checked.is_ok() {
+                "accepted"
+            } else {
+                "refused"
+            }
+        ),
+    };
     let output = out.output.value();
     assert_eq!(&output.shape()[..2], &[b, t], "forward output shape");
     format!(

@@ -1,7 +1,8 @@
 //! The text reader and vocabulary: `decode_utf8`, `Vocab::build` (characters and words),
 //! encode/decode (a character vocabulary round-trips its own text exactly), `Vocab::to_json` /
 //! `from_json` (round-trip, and the input itself read as a vocabulary file), and a `text:` task
-//! prepared from the text (`TextFileTask::prepare_text`) with a `window` setting.
+//! prepared from the text (`TextFileTask::prepare_text`) with a `window` setting, sometimes with
+//! a fitted vocabulary of the first half (as a checkpoint's).
 //!
 //! Input bytes: a settings byte (window choice, word-vocabulary bounds), then the text.
 
@@ -11,6 +12,7 @@ use crate::mutate::numbers::odd_text;
 use crate::mutate::safetensors::mutate_json;
 use crate::mutate::{bytes, Gen};
 use datasets::params::Params;
+use datasets::task::Fitted;
 use datasets::text::file::decode_utf8;
 use datasets::text::task::TextFileTask;
 use datasets::text::{Granularity, Vocab};
@@ -134,7 +136,16 @@ fn run(input: &[u8]) -> Outcome {
     let as_vocab = Vocab::from_json(&text, path).map(|v| v.len());
     let window = WINDOWS[usize::from(settings & 7)];
     let params = Params::parse(&[format!("window={window}")]).expect("a well-formed setting");
-    let task = TextFileTask::new(path).prepare_text(&text, &params);
+    // Now and then read with a checkpoint's vocabulary: one built from the first half only.
+    let fitted = Fitted {
+        vocab: (settings & 0x08 != 0).then(|| {
+            let half = text.char_indices().nth(text.chars().count() / 2);
+            let first = half.map_or(text.as_str(), |(i, _)| &text[..i]);
+            Vocab::build(Granularity::Char, [first], 1, None)
+        }),
+        normalizer: None,
+    };
+    let task = TextFileTask::new(path).prepare_text(&text, &params, &fitted);
     let task = task.map(|d| (d.train.len(), d.val.len()));
     format!(
         "ok: {} chars, {} words, as vocab {as_vocab:?}, task {task:?}",

@@ -136,20 +136,31 @@ impl RecurrentLayer {
     }
 
     /// Runs the network over `x` `[B, T, I]` (batch-first), with dropout between stacked layers
-    /// in training.
+    /// in training; panics on inputs [`RecurrentLayer::check_input`] refuses (a model's own
+    /// inputs; inputs read from a file go through [`RecurrentLayer::try_forward`]).
     pub fn forward<'t, E: Element>(
         &self,
         cx: &Ctx<'_, 't, E>,
         x: Var<'t, E>,
         input: RecurrentInput<'_, 't, E>,
     ) -> RecurrentOutput<'t, E> {
+        self.try_forward(cx, x, input)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`RecurrentLayer::forward`], with the error of [`RecurrentLayer::check_input`] for inputs
+    /// it cannot run on.
+    pub fn try_forward<'t, E: Element>(
+        &self,
+        cx: &Ctx<'_, 't, E>,
+        x: Var<'t, E>,
+        input: RecurrentInput<'_, 't, E>,
+    ) -> Result<RecurrentOutput<'t, E>> {
         let cfg = &self.config;
         let shape = x.shape();
         let (h0, c0) = (input.h0, input.c0);
         let states = [h0.map(|v| v.shape()), c0.map(|v| v.shape())];
-        if let Err(e) = self.check_input(&shape, states, input.lengths) {
-            panic!("{e}");
-        }
+        self.check_input(&shape, states, input.lengths)?;
         let (b, t, h, d) = (shape[0], shape[1], cfg.hidden_size, cfg.directions());
         let lstm = cfg.kind == RecurrentKind::Lstm;
         let mask = input.lengths.map(|l| {
@@ -207,11 +218,11 @@ impl RecurrentLayer {
                 layer_in = cx.dropout(layer_in, cfg.dropout);
             }
         }
-        RecurrentOutput {
+        Ok(RecurrentOutput {
             output: layer_in,
             h_n: Var::stack(&h_n, 0),
             c_n: lstm.then(|| Var::stack(&c_n, 0)),
-        }
+        })
     }
 }
 
