@@ -514,11 +514,14 @@ mod tests {
         pool.install(f);
     }
 
+    // Under Miri packing the 1.3e5 values a split needs takes over six minutes, so this runs under
+    // `cargo test` only (the packing writes through safe `par_chunks_exact_mut`).
     #[test]
-    fn miri_packing_across_threads_matches_packing_on_one() {
+    #[cfg_attr(miri, ignore)]
+    fn packing_across_threads_matches_packing_on_one() {
         // k·n ≥ PAR_PACK_MIN_LEN packs the panels across the threads, in pieces of at least
         // PAR_PACK_MIN_LEN values: twice that (and a partial panel) makes two pieces. A small k
-        // keeps the check, one row of A, cheap under Miri.
+        // keeps the check, one row of A, cheap.
         let k = ROWWISE_MAX_K;
         let n = 2 * PAR_PACK_MIN_LEN / k + 5;
         let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32).collect();
@@ -533,6 +536,59 @@ mod tests {
                 let mut c = vec![0.0f32; n];
                 g.multiply(1, &a, k, &mut c, n, Start::Accumulate);
                 assert_eq!(c, want, "transposed {transposed}");
+            }
+        });
+    }
+
+    #[test]
+    fn miri_workers_write_disjoint_blocks_of_c_through_the_shared_pointer() {
+        // `product` split over two workers of a two-thread pool at a size Miri can run (the public
+        // entry points split only from PAR_PACKED_MIN_WORK multiply-adds): tall products split the
+        // tiles of A (rows of C), short ones the panels of B (columns of C), each worker writing
+        // its blocks through the one raw pointer to C; Miri checks the writes for data races.
+        // Sizes: tall with a partial tile and panel; short; short with k in the row-by-row range.
+        on_two_threads(|| {
+            for &(m, k, n) in &[
+                (3 * MR + 1, 5, NR + 3),
+                (MR - 1, 6, 3 * NR + 2),
+                (2, 3, 2 * NR),
+            ] {
+                for pad in [0, 2] {
+                    let (lda, ldc) = (k + pad, n + pad);
+                    let a: Vec<f64> = (0..(m - 1) * lda + k)
+                        .map(|i| ((i * 7) % 13) as f64 - 6.0)
+                        .collect();
+                    let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 * 0.25).collect();
+                    let bias: Vec<f64> = (0..n).map(|j| j as f64 - 1.5).collect();
+                    let c0: Vec<f64> = (0..(m - 1) * ldc + n).map(|i| (i % 4) as f64).collect();
+                    let g = PackedGemm::new(&b, k, n, false);
+                    let dims = (m, k, n);
+                    for bias_start in [false, true] {
+                        let start = if bias_start {
+                            Start::Row(&bias)
+                        } else {
+                            Start::Accumulate
+                        };
+                        let want =
+                            reference(dims, &a, lda, &b, &c0, ldc, bias_start.then_some(&bias[..]));
+                        let mut c = c0.clone();
+                        let out = (SendPtr(c.as_mut_ptr()), c.len());
+                        g.product(2, m, &a, lda, out, ldc, start);
+                        assert_eq!(c, want, "[{m},{k},{n}] pad {pad} bias {bias_start}");
+                    }
+                    // Into uninitialized memory (dense C), as `multiply_uninit` on two workers.
+                    if pad == 0 {
+                        let len = m * n;
+                        let mut c: Vec<f64> = Vec::with_capacity(len);
+                        let spare = &mut c.spare_capacity_mut()[..len];
+                        let out = (SendPtr(spare.as_mut_ptr().cast::<f64>()), len);
+                        g.product(2, m, &a, lda, out, n, Start::Row(&bias));
+                        // SAFETY: the product wrote all m rows of n values, the whole of `len`.
+                        unsafe { c.set_len(len) };
+                        let want = reference(dims, &a, lda, &b, &c0, ldc, Some(&bias));
+                        assert_eq!(c, want, "uninit [{m},{k},{n}]");
+                    }
+                }
             }
         });
     }
