@@ -16,10 +16,16 @@
 #      the pool fails in crossbeam-epoch under Stacked Borrows, not in seqzoo.
 #   2. Tree Borrows, on the whole set, threads included.
 #   3. As 2, for a target with AVX2 and FMA: every `vectorized` call takes its AVX2 branch, and
-#      matrixmultiply its FMA kernels (intrinsics Miri implements).
-# The AVX-512 branch is not run: matrixmultiply's AVX-512 kernels call intrinsics Miri lacks.
+#      matrixmultiply its AVX2/FMA kernels (`_mm256_*` intrinsics, which Miri implements).
+#   4. As 2, for a target with AVX-512F/VL, on the kernels whose code differs by target (simd,
+#      element, gemm, packed): `vectorized` takes its AVX-512 branch and matrixmultiply its
+#      AVX-512 kernels (`_mm512_*` intrinsics; those it uses are implemented by Miri).
+# Under Miri, `is_x86_feature_detected!` reports the target's compile-time features, so each
+# configuration exercises exactly one dispatch branch (1 and 2: the plain fallback).
 #
-# Usage: scripts/miri.sh [extra test-name filters...]   (e.g. scripts/miri.sh packed)
+# Usage: scripts/miri.sh                  all four configurations
+#        scripts/miri.sh FILTER...        configurations 2 and 3 only, on the tests whose names
+#                                         contain a FILTER (e.g. scripts/miri.sh packed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +35,7 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
     echo "(or, with nightly present: rustup +nightly component add miri rust-src)" >&2
     exit 1
 fi
-echo "$(cargo +nightly miri --version)"
+cargo +nightly miri --version
 
 # The tests that start no rayon thread (none of them reaches a `rayon::current_num_threads`).
 SERIAL=(
@@ -58,16 +64,18 @@ run() {
 }
 
 if [ $# -gt 0 ]; then
-    FILTERS=("$@")
-    SERIAL_FILTERS=("$@")
-else
-    FILTERS=(miri_)
-    SERIAL_FILTERS=("${SERIAL[@]}")
+    run "Tree Borrows, threads" "$THREADED_FLAGS" "" "" "$@"
+    run "Tree Borrows, AVX2+FMA" "$THREADED_FLAGS" target/miri-avx2-fma \
+        "-C target-feature=+avx2,+fma" "$@"
+    exit 0
 fi
 
-run "Stacked Borrows, no threads" "-Zmiri-strict-provenance" "" "" "${SERIAL_FILTERS[@]}"
-run "Tree Borrows, threads" "$THREADED_FLAGS" "" "" "${FILTERS[@]}"
-run "Tree Borrows, AVX2+FMA" "$THREADED_FLAGS" target/miri-avx2-fma "-C target-feature=+avx2,+fma" \
-    "${FILTERS[@]}"
+run "Stacked Borrows, no threads" "-Zmiri-strict-provenance" "" "" "${SERIAL[@]}"
+run "Tree Borrows, threads" "$THREADED_FLAGS" "" "" miri_
+run "Tree Borrows, AVX2+FMA" "$THREADED_FLAGS" target/miri-avx2-fma \
+    "-C target-feature=+avx2,+fma" miri_
+run "Tree Borrows, AVX-512" "$THREADED_FLAGS" target/miri-avx512 \
+    "-C target-feature=+avx512f,+avx512vl,+avx2,+fma" \
+    simd::tests::miri_ element::tests::miri_ tensor::gemm::tests::miri_ tensor::packed::tests::miri_
 echo
 echo "Miri found no undefined behaviour."
