@@ -6,7 +6,7 @@
 #
 # NOT part of CI: CI uses the stable toolchain only. This needs the nightly toolchain with the
 # `miri` and `rust-src` components; it installs nothing, and prints the command when they are
-# missing. About 15 minutes on the project's 2-core machine (the first run also builds Miri's
+# missing. About 10 minutes on the project's 2-core machine (15 when it is busy) (the first run also builds Miri's
 # sysroot and the dependencies, a few minutes more).
 #
 # Configurations (Miri sees one CPU, so the tests that need threads build a 2-thread rayon pool):
