@@ -6,8 +6,8 @@
 #
 # NOT part of CI: CI uses the stable toolchain only. This needs the nightly toolchain with the
 # `miri` and `rust-src` components; it installs nothing, and prints the command when they are
-# missing. About 10 minutes on the project's 2-core machine (15 when it is busy) (the first run also builds Miri's
-# sysroot and the dependencies, a few minutes more).
+# missing. About 10 minutes on the project's 2-core machine, 15 when it is busy; the first run
+# also builds Miri's sysroot and the dependencies, a few minutes more.
 #
 # Configurations (Miri sees one CPU, so the tests that need threads build a 2-thread rayon pool):
 #   1. Stacked Borrows (Miri's default aliasing model), on the tests that never start a rayon
