@@ -23,3 +23,33 @@ pub fn keep_freed_memory() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Miri cannot call the foreign function `mallopt` (it implements only some of libc), so this
+    // test runs under `cargo test` only.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn allocations_keep_their_contents_after_the_tuning() {
+        keep_freed_memory();
+        // A second call changes nothing.
+        keep_freed_memory();
+        // Empty, small, and either side of the 32 MiB threshold set above.
+        for n in [0usize, 1, 7, (32 << 20) / 4 - 1, (32 << 20) / 4 + 1] {
+            let mut v: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            assert_eq!(v.len(), n);
+            // Grow (realloc), check, shrink, check, free.
+            v.reserve(n + 3);
+            v.extend([1.0, 2.0, 3.0]);
+            assert!((0..n).all(|i| v[i] == i as f32) && v[n..] == [1.0, 2.0, 3.0]);
+            v.truncate(n / 2);
+            v.shrink_to_fit();
+            assert!((0..n / 2).all(|i| v[i] == i as f32));
+            drop(v);
+        }
+        let empty: Vec<f64> = Vec::with_capacity(0);
+        assert_eq!(empty.capacity(), 0);
+    }
+}

@@ -203,3 +203,120 @@ impl_element!(
     f64::tanh,
     exact_sigmoid_f64
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `rows×cols` matrix stored at `(i, j) ↦ i·rs + j·cs` in a buffer of `len` values, filled
+    /// with small integers (so every product and sum below is exact in f32) and NaN in the gaps.
+    fn strided<E: Element>(rows: usize, cols: usize, rs: usize, cs: usize, seed: usize) -> Vec<E> {
+        let len = if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * rs + (cols - 1) * cs + 1
+        };
+        let mut buf = vec![E::nan(); len];
+        for i in 0..rows {
+            for j in 0..cols {
+                buf[i * rs + j * cs] = E::of(((i * 7 + j * 3 + seed) % 9) as f64 - 4.0);
+            }
+        }
+        buf
+    }
+
+    /// `C = alpha·A·B + beta·C` through `Element::gemm` on every pair of row-/column-major layouts
+    /// (with padded strides), against a plain triple loop.
+    fn check_gemm<E: Element>(m: usize, k: usize, n: usize) {
+        let (alpha, beta) = (E::of(2.0), E::of(-0.5));
+        // (row stride, column stride) of A, B and C: row-major, column-major, padded row-major.
+        let layouts = |rows: usize, cols: usize| [(cols, 1), (1, rows), (cols + 3, 1)];
+        for (ai, &(rsa, csa)) in layouts(m, k).iter().enumerate() {
+            for (bi, &(rsb, csb)) in layouts(k, n).iter().enumerate() {
+                let (rsc, csc) = layouts(m, n)[(ai + bi) % 3];
+                let a = strided::<E>(m, k, rsa, csa, 1);
+                let b = strided::<E>(k, n, rsb, csb, 2);
+                let mut c = strided::<E>(m, n, rsc, csc, 3);
+                let c0 = c.clone();
+                // SAFETY: the buffers hold exactly the matrices their strides describe, and C is
+                // its own allocation.
+                unsafe {
+                    E::gemm(
+                        m,
+                        k,
+                        n,
+                        alpha,
+                        a.as_ptr(),
+                        rsa as isize,
+                        csa as isize,
+                        b.as_ptr(),
+                        rsb as isize,
+                        csb as isize,
+                        beta,
+                        c.as_mut_ptr(),
+                        rsc as isize,
+                        csc as isize,
+                    );
+                }
+                for i in 0..m {
+                    for j in 0..n {
+                        let mut dot = E::zero();
+                        for kk in 0..k {
+                            dot += a[i * rsa + kk * csa] * b[kk * rsb + j * csb];
+                        }
+                        let at = i * rsc + j * csc;
+                        let want = alpha * dot + beta * c0[at];
+                        assert_eq!(c[at], want, "[{m},{k},{n}] layouts {ai},{bi} at ({i},{j})");
+                    }
+                }
+                // The gaps of a padded C are not written.
+                for (at, v) in c.iter().enumerate() {
+                    if c0[at].is_nan() {
+                        assert!(v.is_nan(), "[{m},{k},{n}] wrote the gap at {at}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn miri_gemm_matches_a_triple_loop_on_strided_layouts_f32_and_f64() {
+        // One value, and a size one over matrixmultiply's register tiles (f32: 8×4 fallback, 8×8
+        // AVX/FMA; f64: 4×4 fallback, 8×4 AVX/FMA), so every kernel ends on partial tiles. The
+        // full sweep of sizes 1..=9 is `gemm_matches_a_triple_loop_for_every_size_up_to_nine`.
+        for &(m, k, n) in &[(1, 1, 1), (9, 5, 9)] {
+            check_gemm::<f32>(m, k, n);
+            check_gemm::<f64>(m, k, n);
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn gemm_matches_a_triple_loop_for_every_size_up_to_nine() {
+        for m in 1..=9 {
+            for k in 1..=9 {
+                for n in 1..=9 {
+                    check_gemm::<f32>(m, k, n);
+                    check_gemm::<f64>(m, k, n);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn miri_le_bytes_round_trip() {
+        let mut out = Vec::new();
+        for x in [0.0f32, -1.5, f32::MAX, f32::MIN_POSITIVE] {
+            x.write_le(&mut out);
+        }
+        for (i, x) in [0.0f32, -1.5, f32::MAX, f32::MIN_POSITIVE]
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(f32::from_le_slice(&out[4 * i..4 * i + 4]), x);
+        }
+        let mut out = Vec::new();
+        (-2.25f64).write_le(&mut out);
+        assert_eq!(f64::from_le_slice(&out), -2.25);
+    }
+}

@@ -80,3 +80,70 @@ pub fn copy_lanes<E: Copy>(dst: &mut [E], src: &[E]) {
     }
     copy_prefix(d.into_remainder(), s.remainder());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sum of products in a fixed order, the kind of loop `vectorized` exists for.
+    #[inline(always)]
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).fold(0.0, |acc, (&x, &y)| x.mul_add(y, acc))
+    }
+
+    #[test]
+    fn miri_vectorized_runs_the_closure_once_on_the_detected_branch() {
+        let a: Vec<f64> = (0..37).map(|i| i as f64 * 0.5 - 3.0).collect();
+        let b: Vec<f64> = (0..37).map(|i| (i % 5) as f64).collect();
+        let mut calls = 0;
+        let got = vectorized(
+            #[inline(always)]
+            || {
+                calls += 1;
+                dot(&a, &b)
+            },
+        );
+        assert_eq!(calls, 1);
+        assert_eq!(got, dot(&a, &b));
+        // A closure that moves its capture out and returns a non-Copy value.
+        let owned = vec![1u8, 2, 3];
+        assert_eq!(vectorized(move || owned), vec![1u8, 2, 3]);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn miri_each_feature_branch_runs_when_its_features_are_present() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let want: f32 = a.iter().sum();
+        let sum = || a.iter().copied().sum::<f32>();
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: AVX2 and FMA were detected just above.
+            assert_eq!(unsafe { avx2(sum) }, want);
+        }
+        if is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512vl")
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+        {
+            // SAFETY: every feature `avx512` is compiled with was detected just above.
+            assert_eq!(unsafe { avx512(sum) }, want);
+        }
+    }
+
+    #[test]
+    fn miri_copies_match_a_plain_loop_for_every_length_around_a_lane() {
+        for len in 0..=2 * LANES + 3 {
+            let src: Vec<f32> = (0..len).map(|i| i as f32 + 0.25).collect();
+            let mut dst = vec![-1.0f32; len];
+            copy_lanes(&mut dst, &src);
+            assert_eq!(dst, src, "copy_lanes of {len}");
+            if len <= LANES + 2 {
+                // A prefix of every length into a longer buffer: the rest stays untouched.
+                let mut dst = vec![-1.0f32; LANES + 2];
+                copy_prefix(&mut dst, &src);
+                assert_eq!(&dst[..len], &src[..]);
+                assert!(dst[len..].iter().all(|&v| v == -1.0));
+            }
+        }
+    }
+}

@@ -284,3 +284,184 @@ pub(crate) fn backward<E: Element>(
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tape::Tape;
+
+    fn ints(shape: &[usize], seed: usize) -> Tensor<f64> {
+        Tensor::from_fn(shape, |i| ((i * 7 + seed) % 11) as f64 - 5.0)
+    }
+
+    /// `op(a)·op(b)` for 2-d `a` and `b` by a plain triple loop.
+    fn product(
+        a: &[f64],
+        b: &[f64],
+        (m, k, n): (usize, usize, usize),
+        ta: bool,
+        tb: bool,
+    ) -> Vec<f64> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k)
+                    .map(|kk| {
+                        let x = if ta { a[kk * m + i] } else { a[i * k + kk] };
+                        let y = if tb { b[j * k + kk] } else { b[kk * n + j] };
+                        x * y
+                    })
+                    .sum();
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn miri_batched_products_match_a_plain_loop() {
+        let (m, k, n) = (3, 5, 2);
+        // (batch of a, batch of b): both batched (one GEMM per item, across the rayon threads),
+        // a only (one GEMM over the stacked rows, or per item when a is transposed), b only.
+        for (ba, bb) in [
+            (vec![2, 2], vec![2, 2]),
+            (vec![3], vec![]),
+            (vec![], vec![2]),
+        ] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let shape = |batch: &[usize], rows: usize, cols: usize, t: bool| {
+                    let mut s = batch.to_vec();
+                    s.extend(if t { [cols, rows] } else { [rows, cols] });
+                    s
+                };
+                let a = ints(&shape(&ba, m, k, ta), 1);
+                let b = ints(&shape(&bb, k, n, tb), 2);
+                let c = matmul_tensors(&a, &b, ta, tb);
+                let nb: usize = if ba.is_empty() { &bb } else { &ba }.iter().product();
+                assert_eq!(c.numel(), nb * m * n);
+                for item in 0..nb {
+                    let ai = if ba.is_empty() { 0 } else { item };
+                    let bi = if bb.is_empty() { 0 } else { item };
+                    let want = product(
+                        &a.data()[ai * m * k..(ai + 1) * m * k],
+                        &b.data()[bi * k * n..(bi + 1) * k * n],
+                        (m, k, n),
+                        ta,
+                        tb,
+                    );
+                    assert_eq!(&c.data()[item * m * n..(item + 1) * m * n], &want[..]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn miri_matmul_gradients_match_plain_products() {
+        let (m, k, n) = (3, 4, 5);
+        for (ta, tb) in [(false, false), (true, true)] {
+            let tape = Tape::<f64>::new();
+            let (sa, sb) = (
+                if ta { [k, m] } else { [m, k] },
+                if tb { [n, k] } else { [k, n] },
+            );
+            let (a, b) = (tape.var(ints(&sa, 1)), tape.var(ints(&sb, 2)));
+            let g = ints(&[m, n], 3);
+            let grads = a.matmul_t(b, ta, tb).backward_with(&g);
+            // dA = G·op(B)ᵀ stored as A; dB = op(A)ᵀ·G stored as B.
+            let (av, bv) = (a.value(), b.value());
+            let da = if ta {
+                product(bv.data(), g.data(), (k, n, m), tb, true)
+            } else {
+                product(g.data(), bv.data(), (m, n, k), false, !tb)
+            };
+            let db = if tb {
+                product(g.data(), av.data(), (n, m, k), true, ta)
+            } else {
+                product(av.data(), g.data(), (k, m, n), !ta, false)
+            };
+            assert_eq!(grads.wrt(a).data(), &da[..], "ta {ta} tb {tb}");
+            assert_eq!(grads.wrt(b).data(), &db[..], "ta {ta} tb {tb}");
+        }
+        // A batched A against a shared B: B's gradient is summed over the batch.
+        let tape = Tape::<f64>::new();
+        let (a, b) = (tape.var(ints(&[2, m, k], 4)), tape.var(ints(&[k, n], 5)));
+        let g = ints(&[2, m, n], 6);
+        let grads = a.matmul(b).backward_with(&g);
+        let mut db = vec![0.0; k * n];
+        for item in 0..2 {
+            let part = product(
+                &a.value().data()[item * m * k..(item + 1) * m * k],
+                &g.data()[item * m * n..(item + 1) * m * n],
+                (k, m, n),
+                true,
+                false,
+            );
+            db.iter_mut().zip(part).for_each(|(d, p)| *d += p);
+        }
+        assert_eq!(grads.wrt(b).data(), &db[..]);
+    }
+
+    /// `x·wᵀ + bias` and its gradients against plain loops, for `x` `[rows…, inp]`.
+    fn check_linear(lead: &[usize], inp: usize, out: usize, with_bias: bool) {
+        let rows: usize = lead.iter().product();
+        let mut xs = lead.to_vec();
+        xs.push(inp);
+        let tape = Tape::<f64>::new();
+        let x = tape.var(ints(&xs, 1));
+        let w = tape.var(ints(&[out, inp], 2));
+        let b = tape.var(ints(&[out], 3));
+        let y = x.linear(w, with_bias.then_some(b));
+        let mut want = product(
+            x.value().data(),
+            w.value().data(),
+            (rows, inp, out),
+            false,
+            true,
+        );
+        if with_bias {
+            for (i, v) in want.iter_mut().enumerate() {
+                *v += b.value().data()[i % out];
+            }
+        }
+        assert_eq!(y.value().data(), &want[..], "linear {lead:?}×{inp}→{out}");
+        let mut ys = lead.to_vec();
+        ys.push(out);
+        assert_eq!(y.shape(), ys);
+        let g = ints(&ys, 4);
+        let grads = y.backward_with(&g);
+        let dx = product(g.data(), w.value().data(), (rows, out, inp), false, false);
+        let dw = product(g.data(), x.value().data(), (out, rows, inp), true, false);
+        assert_eq!(grads.wrt(x).data(), &dx[..]);
+        assert_eq!(grads.wrt(w).data(), &dw[..]);
+        if with_bias {
+            let db: Vec<f64> = (0..out)
+                .map(|j| (0..rows).map(|r| g.data()[r * out + j]).sum())
+                .collect();
+            assert_eq!(grads.wrt(b).data(), &db[..]);
+        }
+    }
+
+    #[test]
+    fn miri_packed_linear_matches_plain_loops_with_and_without_bias() {
+        // The packed path (the bias start writes into uninitialized memory), at sizes around a
+        // register tile (8 rows, 16 columns), and a 3-d input.
+        for &(lead, inp, out) in &[
+            (&[1][..], 1, 1),
+            (&[3][..], 2, 5),
+            (&[9][..], 7, 17),
+            (&[2, 5][..], 5, 16),
+        ] {
+            check_linear(lead, inp, out, true);
+            check_linear(lead, inp, out, false);
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn large_linear_runs_through_matrixmultiply() {
+        // A weight over PACKED_LINEAR_MAX elements.
+        let (inp, out) = (PACKED_LINEAR_MAX / 64 + 1, 64);
+        assert!(inp * out > PACKED_LINEAR_MAX);
+        check_linear(&[3], inp, out, true);
+        check_linear(&[2], inp, out, false);
+    }
+}

@@ -111,17 +111,17 @@ pub fn gemm_ld<E: Element>(
     };
     let threads = rayon::current_num_threads();
     let flops = 2 * m * n * k;
-    let (ap, bp, cp) = (
-        a.as_ptr() as usize,
-        b.as_ptr() as usize,
-        SendPtr(c.as_mut_ptr()),
-    );
+    // A and B are captured as slices (shared, `Sync`) and turned into pointers inside each worker,
+    // so the pointers keep the slices' provenance: a round trip through `usize` would be an
+    // integer-to-pointer cast, which Miri (and the strict provenance model) cannot check.
+    let cp = SendPtr(c.as_mut_ptr());
     let run = |r0: usize, r1: usize, c0: usize, c1: usize| {
-        // SAFETY: the block [r0,r1)×[c0,c1) lies inside A, B and C as asserted above, and the blocks
-        // given to different workers are disjoint.
+        // SAFETY: the block [r0,r1)×[c0,c1) lies inside A, B and C as asserted above (so both
+        // offsets stay inside their slices), and the blocks given to different workers are
+        // disjoint; A and B are only read.
         unsafe {
-            let a0 = (ap as *const E).offset(r0 as isize * rsa);
-            let b0 = (bp as *const E).offset(c0 as isize * csb);
+            let a0 = a.as_ptr().offset(r0 as isize * rsa);
+            let b0 = b.as_ptr().offset(c0 as isize * csb);
             let c00 = cp.get().add(r0 * n + c0);
             E::gemm(
                 r1 - r0,
@@ -308,7 +308,146 @@ fn scale_into<E: Element>(
 mod tests {
     use super::*;
 
+    /// A buffer of `len` small integers (exact in any order of summation).
+    fn ints(len: usize, seed: usize) -> Vec<f64> {
+        (0..len)
+            .map(|i| ((i * 7 + seed) % 11) as f64 - 5.0)
+            .collect()
+    }
+
+    /// `alpha·op(A)·op(B) + beta·C0` by a plain triple loop, reading A and B with row pitches
+    /// `lda` and `ldb` as [`gemm_ld`] does.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        g: Gemm,
+        alpha: f64,
+        a: &[f64],
+        lda: usize,
+        b: &[f64],
+        ldb: usize,
+        beta: f64,
+        c0: &[f64],
+    ) -> Vec<f64> {
+        let Gemm { m, k, n, ta, tb } = g;
+        let mut c = c0.to_vec();
+        for i in 0..m {
+            for j in 0..n {
+                let dot: f64 = (0..k)
+                    .map(|kk| {
+                        let x = if ta { a[kk * lda + i] } else { a[i * lda + kk] };
+                        let y = if tb { b[j * ldb + kk] } else { b[kk * ldb + j] };
+                        x * y
+                    })
+                    .sum();
+                let prev = if beta == 0.0 {
+                    0.0
+                } else {
+                    beta * c0[i * n + j]
+                };
+                c[i * n + j] = alpha * dot + prev;
+            }
+        }
+        c
+    }
+
+    /// Runs [`gemm_ld`] on integer operands with `pad` extra values per stored row, and checks
+    /// it against [`reference`], for `beta` 0 (C starts as NaN: never read) and 0.5.
+    fn check(g: Gemm, pad: usize) {
+        let Gemm { m, k, n, ta, tb } = g;
+        let (a_rows, a_cols) = if ta { (k, m) } else { (m, k) };
+        let (b_rows, b_cols) = if tb { (n, k) } else { (k, n) };
+        let (lda, ldb) = (a_cols + pad, b_cols + pad);
+        // The last stored row is not padded: gemm_ld must not read past its last value.
+        let a = ints((a_rows.max(1) - 1) * lda + a_cols, 1);
+        let b = ints((b_rows.max(1) - 1) * ldb + b_cols, 2);
+        for beta in [0.0, 0.5] {
+            let c0 = if beta == 0.0 {
+                vec![f64::NAN; m * n]
+            } else {
+                ints(m * n, 3)
+            };
+            let mut c = c0.clone();
+            gemm_ld(g, 2.0, &a, lda, &b, ldb, beta, &mut c);
+            let want = reference(g, 2.0, &a, lda, &b, ldb, beta, &c0);
+            assert_eq!(c, want, "{g:?} pad {pad} beta {beta}");
+        }
+    }
+
+    fn shape(m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Gemm {
+        Gemm { m, k, n, ta, tb }
+    }
+
     #[test]
+    fn miri_every_layout_and_path_matches_a_triple_loop_at_odd_sizes() {
+        // Every transpose combination at sizes around the kernels' edge tiles, dense and with
+        // padded rows (the matrixmultiply path, and `narrow_tn` for Aᵀ·B with n ≤ 8).
+        for &(m, k, n) in &[(1, 1, 1), (3, 2, 5), (9, 7, 2), (5, 9, 9), (8, 3, 17)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                for pad in [0, 2] {
+                    check(shape(m, k, n, ta, tb), pad);
+                }
+            }
+        }
+        // Register tiles (`tn_tiles`): m a multiple of MR, n of NR, both at their smallest and
+        // one tile more, with k odd.
+        for &(m, n) in &[(MR, NR), (2 * MR, 2 * NR)] {
+            check(shape(m, 3, n, true, false), 0);
+            check(shape(m, 5, n, true, false), 1);
+        }
+        // Aᵀ·B one tile over its tiled shape (n = NR + 1) goes to matrixmultiply.
+        check(shape(MR, 4, NR + 1, true, false), 1);
+    }
+
+    #[test]
+    fn miri_empty_products_touch_nothing_or_only_scale() {
+        // m or n zero: C is empty and nothing is read.
+        for g in [shape(0, 3, 4, false, false), shape(4, 3, 0, true, true)] {
+            let mut c: Vec<f64> = Vec::new();
+            gemm(g, 1.0, &ints(12, 0), &ints(12, 1), 0.0, &mut c);
+        }
+        // k zero: C = beta·C, or zeros (not NaN) when beta is 0.
+        let g = shape(3, 0, 5, false, false);
+        let mut c = vec![f64::NAN; 15];
+        gemm(g, 1.0, &[], &[], 0.0, &mut c);
+        assert!(c.iter().all(|&v| v == 0.0));
+        let mut c = ints(15, 4);
+        gemm(g, 1.0, &[], &[], 0.5, &mut c);
+        assert_eq!(c, ints(15, 4).iter().map(|v| 0.5 * v).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn miri_tiles_sum_several_row_blocks() {
+        // k over one block of rows: the per-block partial sums are added in order.
+        check(shape(MR, NARROW_ROWS_PER_BLOCK + 3, NR, true, false), 0);
+        check(shape(3, NARROW_ROWS_PER_BLOCK + 1, 2, true, false), 1);
+    }
+
+    /// Runs `f` on a rayon pool of two threads (the machine's cores; Miri sees one CPU, so the
+    /// global pool would have one thread and skip the parallel paths).
+    fn on_two_threads(f: impl FnOnce() + Send) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of 2 threads");
+        pool.install(f);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn parallel_blocks_of_rows_and_of_columns_match_a_triple_loop() {
+        // About 2^20 multiply-adds each, the least that splits across threads: blocks of rows
+        // (m ≥ n), of columns (a wide C), and of the summed rows of a narrow Aᵀ·B.
+        on_two_threads(|| {
+            check(shape(130, 128, 65, false, true), 1);
+            check(shape(33, 124, 257, false, false), 0);
+            check(shape(520, 257, 8, true, false), 0);
+            check(shape(64, 260, 64, true, false), 0);
+        });
+    }
+
+    // Too large for Miri (the `miri_*` tests cover the same paths at smaller sizes).
+    #[test]
+    #[cfg_attr(miri, ignore)]
     fn transposed_products_scale_and_accumulate_on_every_path() {
         // Rank-one updates (n ≤ 8), register tiles (n a multiple of 16 up to 64, m of 8), and
         // matrixmultiply (the rest); k spans several blocks of rows, one of them partial.

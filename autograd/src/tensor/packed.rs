@@ -394,7 +394,218 @@ mod tests {
         c
     }
 
+    /// `start + A·B` by a plain loop, with A's rows `lda` apart and C's `ldc` apart; C's gaps keep
+    /// the values of `c0`.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        (m, k, n): (usize, usize, usize),
+        a: &[f64],
+        lda: usize,
+        b: &[f64],
+        c0: &[f64],
+        ldc: usize,
+        bias: Option<&[f64]>,
+    ) -> Vec<f64> {
+        let mut c = c0.to_vec();
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = bias.map_or(c0[i * ldc + j], |b| b[j]);
+                for kk in 0..k {
+                    acc = a[i * lda + kk].mul_add(b[kk * n + j], acc);
+                }
+                c[i * ldc + j] = acc;
+            }
+        }
+        c
+    }
+
+    /// Checks every entry point (multiply, multiply_serial, multiply_uninit) and both starts, on B
+    /// packed from either layout, with A and C rows padded by `pad`.
+    fn check(m: usize, k: usize, n: usize, pad: usize) {
+        let (lda, ldc) = (k + pad, n + pad);
+        let a_len = if m == 0 { 0 } else { (m - 1) * lda + k };
+        let c_len = if m == 0 { 0 } else { (m - 1) * ldc + n };
+        let a: Vec<f64> = (0..a_len).map(|i| ((i * 7) % 13) as f64 - 6.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 * 0.25).collect();
+        let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+        let bias: Vec<f64> = (0..n).map(|j| j as f64 - 1.5).collect();
+        let c0: Vec<f64> = (0..c_len).map(|i| (i % 4) as f64).collect();
+        let dims = (m, k, n);
+        let with_bias = reference(dims, &a, lda, &b, &c0, ldc, Some(&bias));
+        let accumulated = reference(dims, &a, lda, &b, &c0, ldc, None);
+        for (src, transposed) in [(&b, false), (&bt, true)] {
+            let g = PackedGemm::new(src, k, n, transposed);
+            let what = format!("[{m},{k},{n}] pad {pad} transposed {transposed}");
+            let mut c = c0.clone();
+            g.multiply(m, &a, lda, &mut c, ldc, Start::Accumulate);
+            assert_eq!(c, accumulated, "multiply, accumulate, {what}");
+            let mut c = c0.clone();
+            g.multiply_serial(m, &a, lda, &mut c, ldc, Start::Row(&bias));
+            assert_eq!(c, with_bias, "multiply_serial, bias, {what}");
+            // Into uninitialized memory: only the m rows of n values are written, so a dense C
+            // (pad 0) is then fully initialized.
+            if pad == 0 {
+                let mut c: Vec<f64> = Vec::with_capacity(c_len);
+                g.multiply_uninit(m, &a, lda, &mut c.spare_capacity_mut()[..c_len], ldc, &bias);
+                // SAFETY: with ldc = n the m rows of n values are the whole of `c_len`.
+                unsafe { c.set_len(c_len) };
+                assert_eq!(c, with_bias, "multiply_uninit, {what}");
+            }
+        }
+    }
+
     #[test]
+    fn miri_every_entry_point_matches_a_plain_loop_at_edge_sizes() {
+        // k ≤ ROWWISE_MAX_K runs row by row; larger k in MR×NR register tiles. m around MR (a
+        // partial tile repeats its last row of A), n around NR (a partial panel), tall (more
+        // tiles than panels) and short products.
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 4, 5),
+            (9, 2, 17),
+            (MR, 5, NR),
+            (MR + 1, 6, NR + 1),
+            (2 * MR + 1, 5, 3),
+            (2, 7, 2 * NR + 1),
+        ] {
+            for pad in [0, 3] {
+                check(m, k, n, pad);
+            }
+        }
+    }
+
+    #[test]
+    fn miri_empty_dimensions_are_no_ops() {
+        // k = 0: C = start (the panels are empty).
+        check(3, 0, 5, 0);
+        check(2, 0, NR + 1, 1);
+        // m = 0 or n = 0: nothing is read or written.
+        let g = PackedGemm::new(&[1.0f64; 6], 3, 2, false);
+        g.multiply(0, &[], 3, &mut [], 2, Start::Accumulate);
+        let g = PackedGemm::<f64>::new(&[], 3, 0, true);
+        let mut c = vec![7.0; 4];
+        g.multiply(2, &[1.0; 6], 3, &mut c, 2, Start::Accumulate);
+        assert_eq!(c, [7.0; 4]);
+    }
+
+    #[test]
+    fn miri_f32_tiles_match_a_plain_loop() {
+        let (m, k, n) = (MR + 3, 9, NR + 5);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7) % 13) as f32 - 6.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 5) % 11) as f32 * 0.25).collect();
+        let bias: Vec<f32> = (0..n).map(|j| j as f32).collect();
+        let mut c = vec![0.0f32; m * n];
+        PackedGemm::new(&b, k, n, false).multiply(m, &a, k, &mut c, n, Start::Row(&bias));
+        for i in 0..m {
+            for j in 0..n {
+                let want =
+                    (0..k).fold(bias[j], |acc, kk| a[i * k + kk].mul_add(b[kk * n + j], acc));
+                assert_eq!(c[i * n + j], want, "({i},{j})");
+            }
+        }
+    }
+
+    /// Runs `f` on a rayon pool of two threads (Miri sees one CPU: the global pool has one thread).
+    fn on_two_threads(f: impl FnOnce() + Send) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of 2 threads");
+        pool.install(f);
+    }
+
+    // Under Miri packing the 1.3e5 values a split needs takes over six minutes, so this runs under
+    // `cargo test` only (the packing writes through safe `par_chunks_exact_mut`).
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn packing_across_threads_matches_packing_on_one() {
+        // k·n ≥ PAR_PACK_MIN_LEN packs the panels across the threads, in pieces of at least
+        // PAR_PACK_MIN_LEN values: twice that (and a partial panel) makes two pieces. A small k
+        // keeps the check, one row of A, cheap.
+        let k = ROWWISE_MAX_K;
+        let n = 2 * PAR_PACK_MIN_LEN / k + 5;
+        let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32).collect();
+        let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+        let a: Vec<f32> = (0..k).map(|kk| (kk % 3) as f32 - 1.0).collect();
+        let want: Vec<f32> = (0..n)
+            .map(|j| (0..k).fold(0.0, |acc, kk| a[kk].mul_add(b[kk * n + j], acc)))
+            .collect();
+        on_two_threads(|| {
+            for (src, transposed) in [(&b, false), (&bt, true)] {
+                let g = PackedGemm::new(src, k, n, transposed);
+                let mut c = vec![0.0f32; n];
+                g.multiply(1, &a, k, &mut c, n, Start::Accumulate);
+                assert_eq!(c, want, "transposed {transposed}");
+            }
+        });
+    }
+
+    #[test]
+    fn miri_workers_write_disjoint_blocks_of_c_through_the_shared_pointer() {
+        // `product` split over two workers of a two-thread pool at a size Miri can run (the public
+        // entry points split only from PAR_PACKED_MIN_WORK multiply-adds): tall products split the
+        // tiles of A (rows of C), short ones the panels of B (columns of C), each worker writing
+        // its blocks through the one raw pointer to C; Miri checks the writes for data races.
+        // Sizes: tall with a partial tile and panel; short; short with k in the row-by-row range.
+        on_two_threads(|| {
+            for &(m, k, n) in &[
+                (3 * MR + 1, 5, NR + 3),
+                (MR - 1, 6, 3 * NR + 2),
+                (2, 3, 2 * NR),
+            ] {
+                for pad in [0, 2] {
+                    let (lda, ldc) = (k + pad, n + pad);
+                    let a: Vec<f64> = (0..(m - 1) * lda + k)
+                        .map(|i| ((i * 7) % 13) as f64 - 6.0)
+                        .collect();
+                    let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 * 0.25).collect();
+                    let bias: Vec<f64> = (0..n).map(|j| j as f64 - 1.5).collect();
+                    let c0: Vec<f64> = (0..(m - 1) * ldc + n).map(|i| (i % 4) as f64).collect();
+                    let g = PackedGemm::new(&b, k, n, false);
+                    let dims = (m, k, n);
+                    for bias_start in [false, true] {
+                        let start = if bias_start {
+                            Start::Row(&bias)
+                        } else {
+                            Start::Accumulate
+                        };
+                        let want =
+                            reference(dims, &a, lda, &b, &c0, ldc, bias_start.then_some(&bias[..]));
+                        let mut c = c0.clone();
+                        let out = (SendPtr(c.as_mut_ptr()), c.len());
+                        g.product(2, m, &a, lda, out, ldc, start);
+                        assert_eq!(c, want, "[{m},{k},{n}] pad {pad} bias {bias_start}");
+                    }
+                    // Into uninitialized memory (dense C), as `multiply_uninit` on two workers.
+                    if pad == 0 {
+                        let len = m * n;
+                        let mut c: Vec<f64> = Vec::with_capacity(len);
+                        let spare = &mut c.spare_capacity_mut()[..len];
+                        let out = (SendPtr(spare.as_mut_ptr().cast::<f64>()), len);
+                        g.product(2, m, &a, lda, out, n, Start::Row(&bias));
+                        // SAFETY: the product wrote all m rows of n values, the whole of `len`.
+                        unsafe { c.set_len(len) };
+                        let want = reference(dims, &a, lda, &b, &c0, ldc, Some(&bias));
+                        assert_eq!(c, want, "uninit [{m},{k},{n}]");
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn products_across_threads_match_a_plain_loop() {
+        // m·n·k ≥ PAR_PACKED_MIN_WORK splits the product: by blocks of tiles (tall) or of panels.
+        on_two_threads(|| {
+            check(8 * MR + 3, 256, 4 * NR + 1, 0);
+            check(3, 300, 80 * NR + 7, 2);
+        });
+    }
+
+    // Too large for Miri (the `miri_*` tests cover the same paths at smaller sizes).
+    #[test]
+    #[cfg_attr(miri, ignore)]
     fn matches_naive_for_odd_shapes_both_layouts_and_starts() {
         for &(m, k, n) in &[
             (1, 1, 1),

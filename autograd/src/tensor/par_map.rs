@@ -88,3 +88,67 @@ pub fn map_rows<E: Element>(a: &[E], row: &[E], f: impl Fn(E, E) -> E + Sync + S
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| ((i * 7 + seed) % 13) as f32 - 6.0).collect()
+    }
+
+    /// map1, map3 and map_rows against plain iterator maps.
+    fn check(n: usize, w: usize) {
+        let (a, b, c) = (values(n, 0), values(n, 1), values(n, 2));
+        let want: Vec<f32> = a.iter().map(|&x| x * 2.0 + 1.0).collect();
+        assert_eq!(map1(&a, |x| x * 2.0 + 1.0), want, "map1 of {n}");
+        let want: Vec<f32> = (0..n).map(|i| a[i].mul_add(b[i], c[i])).collect();
+        assert_eq!(
+            map3(&a, &b, &c, |x, y, z| x.mul_add(y, z)),
+            want,
+            "map3 of {n}"
+        );
+        let row = values(w, 3);
+        let want: Vec<f32> = (0..n).map(|i| a[i] - row[i % w]).collect();
+        assert_eq!(
+            map_rows(&a, &row, |x, y| x - y),
+            want,
+            "map_rows of {n} by {w}"
+        );
+    }
+
+    #[test]
+    fn miri_small_maps_write_every_element() {
+        for (n, w) in [(0, 1), (1, 1), (6, 3), (17, 17), (35, 5)] {
+            check(n, w);
+        }
+        // Elements that own nothing but are not Copy-trivial to produce: every one is written
+        // before `set_len`, including the first and the last.
+        let a = [1.0f64, f64::NAN, -0.0];
+        let out = map1(&a, |x| if x.is_nan() { 9.0 } else { x });
+        assert_eq!(out.len(), 3);
+        assert_eq!(
+            (out[0], out[1], out[2].to_bits()),
+            (1.0, 9.0, (-0.0f64).to_bits())
+        );
+    }
+
+    // Under Miri the 2.6e5 elements a split needs take many minutes, so this runs under `cargo
+    // test` only; the unsafe `set_len` after a split relies on the chunks of `par_chunks_mut`
+    // covering the buffer, checked here natively, and after one `fill` under Miri above.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn large_maps_split_across_threads_and_fill_every_chunk() {
+        // Over PAR_MAP_MIN_LEN on two threads: chunks of CHUNK, the last one partial (n a
+        // multiple of the row width 7, as map_rows needs).
+        let n = (PAR_MAP_MIN_LEN / 7 + 1) * 7;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of 2 threads");
+        pool.install(|| {
+            assert!(parallel(n) && !n.is_multiple_of(CHUNK));
+            check(n, 7);
+        });
+    }
+}

@@ -611,3 +611,419 @@ fn weight_grad<E: Element>(
     gemm(product(b), E::one(), &firsts, &fix, E::one(), &mut dw);
     dw
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Activation, RecurrentSpec, RecurrentWeights};
+    use super::*;
+    use crate::rng::Rng;
+    use crate::tape::{Tape, Var};
+
+    /// The sizes of a test scan: batch, steps, input features, hidden size.
+    #[derive(Clone, Copy, Debug)]
+    struct Size {
+        b: usize,
+        t: usize,
+        i: usize,
+        h: usize,
+    }
+
+    /// x `[B, T, I]`, w_ih, b_ih, w_hh, b_hh, h0, c0 (the last used by the LSTM only).
+    fn inputs(kind: CellKind, sz: Size, seed: u64) -> Vec<Vec<f64>> {
+        let Size { b, t, i, h } = sz;
+        let gh = kind.gates() * h;
+        let mut rng = Rng::new(seed);
+        [b * t * i, gh * i, gh, gh * h, gh, b * h, b * h]
+            .into_iter()
+            .map(|n| (0..n).map(|_| rng.uniform_in(-1.0, 1.0)).collect())
+            .collect()
+    }
+
+    fn sigmoid(x: f64) -> f64 {
+        1.0 / (1.0 + (-x).exp())
+    }
+
+    /// The states `[B, T, S·H]` by PyTorch's equations, one row, step and unit at a time: a padded
+    /// step (at or past the row's length) carries the state through.
+    fn reference(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        lengths: Option<&[usize]>,
+        reverse: bool,
+    ) -> Vec<f64> {
+        let Size { b, t, i, h } = sz;
+        let (x, w_ih, b_ih, w_hh, b_hh) = (&v[0], &v[1], &v[2], &v[3], &v[4]);
+        let (g, s) = (kind.gates(), kind.states());
+        let mut out = vec![0.0; b * t * s * h];
+        for row in 0..b {
+            let mut hs = v[5][row * h..(row + 1) * h].to_vec();
+            let mut cs = if s == 2 {
+                v[6][row * h..(row + 1) * h].to_vec()
+            } else {
+                Vec::new()
+            };
+            for step in 0..t {
+                let time = if reverse { t - 1 - step } else { step };
+                if lengths.is_none_or(|l| time < l[row]) {
+                    let xt = &x[(row * t + time) * i..(row * t + time + 1) * i];
+                    let gx: Vec<f64> = (0..g * h)
+                        .map(|r| b_ih[r] + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>())
+                        .collect();
+                    let gh: Vec<f64> = (0..g * h)
+                        .map(|r| b_hh[r] + (0..h).map(|c| w_hh[r * h + c] * hs[c]).sum::<f64>())
+                        .collect();
+                    for u in 0..h {
+                        let at = |gate: usize| gate * h + u;
+                        match kind {
+                            CellKind::Elman(Activation::Tanh) => hs[u] = (gx[u] + gh[u]).tanh(),
+                            CellKind::Elman(Activation::Relu) => hs[u] = (gx[u] + gh[u]).max(0.0),
+                            CellKind::Lstm => {
+                                let pre = |k: usize| gx[at(k)] + gh[at(k)];
+                                let (ig, fg) = (sigmoid(pre(0)), sigmoid(pre(1)));
+                                let (gg, og) = (pre(2).tanh(), sigmoid(pre(3)));
+                                cs[u] = fg * cs[u] + ig * gg;
+                                hs[u] = og * cs[u].tanh();
+                            }
+                            CellKind::Gru => {
+                                let r = sigmoid(gx[at(0)] + gh[at(0)]);
+                                let z = sigmoid(gx[at(1)] + gh[at(1)]);
+                                let n = (gx[at(2)] + r * gh[at(2)]).tanh();
+                                hs[u] = (1.0 - z) * n + z * hs[u];
+                            }
+                        }
+                    }
+                }
+                let at = (row * t + time) * s * h;
+                out[at..at + h].copy_from_slice(&hs);
+                out[at + h..at + s * h].copy_from_slice(&cs);
+            }
+        }
+        out
+    }
+
+    /// The fused kernel's states, and with a `seed` the gradients of `Σ seed·states` w.r.t. every
+    /// input (in the order of [`inputs`]). Without `save` the forward runs without a tape (and
+    /// saves nothing for backward).
+    fn kernel<E: Element>(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: Option<&[f64]>,
+        save: bool,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let Size { b, t, i, h } = sz;
+        let gh = kind.gates() * h;
+        let shapes: [&[usize]; 7] = [
+            &[b, t, i],
+            &[gh, i],
+            &[gh],
+            &[gh, h],
+            &[gh],
+            &[b, h],
+            &[b, h],
+        ];
+        let tape = Tape::<E>::new();
+        let vars: Vec<_> = shapes
+            .iter()
+            .zip(v)
+            .map(|(shape, data)| tape.var(Tensor::from_f64(shape, data)))
+            .collect();
+        let w = RecurrentWeights {
+            w_ih: vars[1],
+            b_ih: vars[2],
+            w_hh: vars[3],
+            b_hh: vars[4],
+        };
+        let c0 = (kind == CellKind::Lstm).then_some(vars[6]);
+        let _off = (!save).then(|| tape.no_grad());
+        let y = vars[0].recurrent(w, vars[5], c0, spec);
+        let Some(seed) = seed else {
+            return (y.value().to_f64_vec(), Vec::new());
+        };
+        let s = kind.states();
+        let grads = y.backward_with(&Tensor::from_f64(&[b, t, s * h], seed));
+        let n = if kind == CellKind::Lstm { 7 } else { 6 };
+        let dv = vars[..n]
+            .iter()
+            .map(|&x| grads.wrt(x).to_f64_vec())
+            .collect();
+        (y.value().to_f64_vec(), dv)
+    }
+
+    /// `Σ seed·reference` for the inputs `v`.
+    fn reference_loss(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: &[f64],
+    ) -> f64 {
+        let y = reference(kind, sz, v, spec.lengths.as_deref(), spec.reverse);
+        y.iter().zip(seed).map(|(a, b)| a * b).sum()
+    }
+
+    /// Checks `got`, a kernel's gradient of `loss` w.r.t. the first `got.len()` inputs of `v`,
+    /// against central differences of `loss`: element by element, or under Miri (a thousand
+    /// times slower) along three random directions, two evaluations each instead of two per
+    /// element.
+    fn check_grads(
+        loss: impl Fn(&[Vec<f64>]) -> f64,
+        v: &[Vec<f64>],
+        got: &[Vec<f64>],
+        what: &str,
+    ) {
+        let eps = 1e-6;
+        if cfg!(miri) {
+            let mut rng = Rng::new(99);
+            for dir in 0..3 {
+                let d: Vec<Vec<f64>> = got
+                    .iter()
+                    .map(|g| g.iter().map(|_| rng.uniform_in(-1.0, 1.0)).collect())
+                    .collect();
+                let moved = |step: f64| -> Vec<Vec<f64>> {
+                    v.iter()
+                        .enumerate()
+                        .map(|(k, x)| match d.get(k) {
+                            Some(d) => x.iter().zip(d).map(|(a, b)| a + step * b).collect(),
+                            None => x.clone(),
+                        })
+                        .collect()
+                };
+                let numeric = (loss(&moved(eps)) - loss(&moved(-eps))) / (2.0 * eps);
+                let analytic: f64 = got
+                    .iter()
+                    .zip(&d)
+                    .flat_map(|(g, d)| g.iter().zip(d).map(|(a, b)| a * b))
+                    .sum();
+                assert!(
+                    (numeric - analytic).abs() <= 1e-6 * (1.0 + analytic.abs()),
+                    "{what}: along direction {dir} got {analytic}, want {numeric}"
+                );
+            }
+        } else {
+            let mut v = v.to_vec();
+            for (which, g) in got.iter().enumerate() {
+                let want: Vec<f64> = (0..v[which].len())
+                    .map(|at| {
+                        let orig = v[which][at];
+                        v[which][at] = orig + eps;
+                        let up = loss(&v);
+                        v[which][at] = orig - eps;
+                        let down = loss(&v);
+                        v[which][at] = orig;
+                        (up - down) / (2.0 * eps)
+                    })
+                    .collect();
+                assert_close(g, &want, 1e-6, &format!("{what}, input {which}"));
+            }
+        }
+    }
+
+    fn assert_close(got: &[f64], want: &[f64], tol: f64, what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}: lengths");
+        for (k, (&a, &b)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (a - b).abs() <= tol * (1.0 + b.abs()),
+                "{what}: at {k} got {a}, want {b}"
+            );
+        }
+    }
+
+    const CELLS: [CellKind; 4] = [
+        CellKind::Elman(Activation::Tanh),
+        CellKind::Elman(Activation::Relu),
+        CellKind::Lstm,
+        CellKind::Gru,
+    ];
+
+    fn spec(cell: CellKind, reverse: bool, lengths: Option<Vec<usize>>) -> RecurrentSpec {
+        RecurrentSpec {
+            cell,
+            reverse,
+            lengths,
+        }
+    }
+
+    #[test]
+    fn miri_forward_matches_the_reference_every_cell_direction_and_padding() {
+        let sz = Size {
+            b: 3,
+            t: 4,
+            i: 2,
+            h: 3,
+        };
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 10 + c as u64);
+            // Forward over full sequences, and reversed over full, empty and partial ones.
+            for (reverse, lengths) in [(false, None), (true, Some(vec![4, 0, 2]))] {
+                let sp = spec(kind, reverse, lengths);
+                let want = reference(kind, sz, &v, sp.lengths.as_deref(), reverse);
+                let what = format!("{kind:?} {sp:?}");
+                // Saving for backward (into the unwritten gates buffers).
+                let (states, _) = kernel::<f64>(kind, sz, &v, &sp, None, true);
+                assert_close(&states, &want, 1e-12, &what);
+                // Not saving (the gates go to a scratch row), in f32 with its rational tanh and
+                // sigmoid.
+                let (states, _) = kernel::<f32>(kind, sz, &v, &sp, None, false);
+                assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
+            }
+        }
+    }
+
+    #[test]
+    fn miri_backward_matches_central_differences_of_the_reference() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 2,
+        };
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 20 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            for (reverse, lengths) in [
+                (false, None),
+                (true, Some(vec![1, 3])),
+                (false, Some(vec![0, 2])),
+            ] {
+                let sp = spec(kind, reverse, lengths);
+                let (states, got) = kernel::<f64>(kind, sz, &v, &sp, Some(&seed), true);
+                let want = reference(kind, sz, &v, sp.lengths.as_deref(), sp.reverse);
+                assert_close(&states, &want, 1e-12, &format!("{kind:?} {sp:?}"));
+                let loss = |v: &[Vec<f64>]| reference_loss(kind, sz, v, &sp, &seed);
+                check_grads(loss, &v, &got, &format!("{kind:?} {sp:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn miri_bidirectional_layer_gradients_add_up_over_both_directions() {
+        // A bidirectional layer: one scan each way over the same input, outputs side by side.
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 2,
+        };
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let (vf, vb) = (
+                inputs(kind, sz, 30 + c as u64),
+                inputs(kind, sz, 40 + c as u64),
+            );
+            let lengths = Some(vec![3, 2]);
+            let width = kind.states() * sz.h;
+            let seed: Vec<f64> = (0..sz.b * sz.t * 2 * width)
+                .map(|k| ((k % 7) as f64 - 3.0) * 0.25)
+                .collect();
+            let tape = Tape::<f64>::new();
+            let gh = kind.gates() * sz.h;
+            let Size { b, t, i, h } = sz;
+            let shapes: [&[usize]; 7] = [
+                &[b, t, i],
+                &[gh, i],
+                &[gh],
+                &[gh, h],
+                &[gh],
+                &[b, h],
+                &[b, h],
+            ];
+            let x = tape.var(Tensor::from_f64(shapes[0], &vf[0]));
+            let mut outs = Vec::new();
+            let mut params = Vec::new();
+            for (v, reverse) in [(&vf, false), (&vb, true)] {
+                let p: Vec<_> = (1..7)
+                    .map(|k| tape.var(Tensor::from_f64(shapes[k], &v[k])))
+                    .collect();
+                let w = RecurrentWeights {
+                    w_ih: p[0],
+                    b_ih: p[1],
+                    w_hh: p[2],
+                    b_hh: p[3],
+                };
+                let c0 = (kind == CellKind::Lstm).then_some(p[5]);
+                let sp = spec(kind, reverse, lengths.clone());
+                outs.push(x.recurrent(w, p[4], c0, &sp));
+                params.push(p);
+            }
+            let y = Var::concat(&outs, 2);
+            let grads = y.backward_with(&Tensor::from_f64(&[b, t, 2 * width], &seed));
+            // Each direction's seed is its half of every output row.
+            let half = |d: usize| -> Vec<f64> {
+                seed.chunks(2 * width)
+                    .flat_map(|r| r[d * width..(d + 1) * width].to_vec())
+                    .collect()
+            };
+            // The inputs as one list: x, then the forward scan's weights and initial states, then
+            // the reverse scan's.
+            let all: Vec<Vec<f64>> = [&vf[..], &vb[1..]].concat();
+            let mut got = vec![grads.wrt(x).to_f64_vec()];
+            for p in &params {
+                for (k, var) in p.iter().enumerate() {
+                    // An Elman or GRU scan has no c0: its slot's gradient is zero.
+                    let used = k < 5 || kind == CellKind::Lstm;
+                    got.push(if used {
+                        grads.wrt(*var).to_f64_vec()
+                    } else {
+                        vec![0.0; b * h]
+                    });
+                }
+            }
+            let (seed_f, seed_b) = (half(0), half(1));
+            let loss = |v: &[Vec<f64>]| {
+                let forward: Vec<Vec<f64>> = v[..7].to_vec();
+                let reverse: Vec<Vec<f64>> = [&v[..1], &v[7..]].concat();
+                reference_loss(
+                    kind,
+                    sz,
+                    &forward,
+                    &spec(kind, false, lengths.clone()),
+                    &seed_f,
+                ) + reference_loss(
+                    kind,
+                    sz,
+                    &reverse,
+                    &spec(kind, true, lengths.clone()),
+                    &seed_b,
+                )
+            };
+            check_grads(loss, &all, &got, &format!("bidirectional {kind:?}"));
+        }
+    }
+
+    // Under Miri the 2.6e5 multiply-adds a split needs take over five minutes, so it runs under
+    // `cargo test` only; the blocks are disjoint `chunks_mut` of the outputs (safe code), and the
+    // unsafe `written` / `set_len` of each block are the ones the one-block tests exercise.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn blocks_across_threads_give_the_bits_of_one_thread() {
+        // b·t·g·h² ≥ PAR_SCAN_MIN_WORK on two threads splits the batch into blocks of 3 and 2
+        // rows, each writing its own part of the outputs through the scan's unwritten buffers.
+        let sz = Size {
+            b: 5,
+            t: 52,
+            i: 2,
+            h: 16,
+        };
+        let kind = CellKind::Lstm;
+        assert!(sz.b * sz.t * kind.gates() * sz.h * sz.h >= PAR_SCAN_MIN_WORK);
+        let v = inputs(kind, sz, 50);
+        let sp = spec(kind, false, Some(vec![52, 1, 30, 0, 51]));
+        let n_out = sz.b * sz.t * kind.states() * sz.h;
+        let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a rayon pool");
+            pool.install(|| kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true))
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one.0, two.0, "states");
+        assert_eq!(one.1, two.1, "gradients");
+        let want = reference(kind, sz, &v, sp.lengths.as_deref(), false);
+        assert_close(&two.0, &want, 1e-4, "f32 states against the f64 reference");
+    }
+}
