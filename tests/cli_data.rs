@@ -184,3 +184,28 @@ fn settings_override_task_defaults_and_bad_ones_are_usage_errors() {
     assert_eq!(failure(&["data", "corpus", "--set", "t=3"]).0, Some(2));
     assert_eq!(failure(&["data", "list", "--set", "t=3"]).0, Some(2));
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // `seqzoo data adding --n 1000 | head -1`: the pipe closes after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqzoo"))
+        .args(["data", "adding", "--n", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("adding"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.is_empty(),
+        "{:?}: {err}",
+        out.status
+    );
+}

@@ -169,3 +169,16 @@ fn a_stored_normalization_that_cannot_normalize_is_refused() {
         all_refuse(&ckpt, "metadata 'normalizer'");
     }
 }
+
+#[test]
+fn a_run_spec_whose_task_no_longer_fits_the_model_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // The corpus draws its vocabulary from the seed: another seed numbers the words otherwise.
+    let ckpt = checkpoint_of(dir.path(), "corpus");
+    edit_metadata(&ckpt, "run", |spec| spec["seed"] = json!(7));
+    for args in [&["eval"][..], &["train", "--resume"]] {
+        let (code, err) = refused(args, &ckpt);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("does not fit task corpus"), "{args:?}: {err}");
+    }
+}

@@ -106,10 +106,13 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect(args)) => inspect::run(&args),
     };
     match result {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => match emit(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write to stdout: {e}");
+                ExitCode::from(1)
+            }
+        },
         Err(f) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
@@ -144,5 +147,16 @@ fn one_line(text: &str) -> String {
         "error: bad arguments".into()
     } else {
         parts.join(" ")
+    }
+}
+
+/// Writes `text` to stdout and flushes it. A reader that went away (`seqzoo data | head`) is not
+/// an error: the rest is dropped, and a training run goes on to save what it trained.
+pub(crate) fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }

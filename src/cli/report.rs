@@ -1,12 +1,12 @@
 //! What `train` and `eval` print: the run's header, one line per validation, the verdict against
 //! the task's baseline, and the `--json` summary line.
 
-use std::io::Write;
-
 use autograd::Result;
 use seqzoo::problem::{problem_type, Session};
 use serde_json::{Map, Value};
 use zoo::train::{Metrics, Observer, TrainSummary, ValRecord};
+
+use super::emit;
 
 /// Metrics that describe the task rather than the model: not repeated on every line.
 const FIXED: [&str; 3] = ["baseline", "persistence_rmse", "mean_rmse"];
@@ -64,11 +64,13 @@ fn cell(v: f64) -> String {
 
 impl Observer for LinePrinter {
     fn start(&mut self, step: usize, _total: usize) {
-        print!("{}", self.header);
-        if step > 0 {
-            println!("resuming at step {step}");
-        }
-        let _ = std::io::stdout().flush();
+        let resuming = if step > 0 {
+            format!("resuming at step {step}\n")
+        } else {
+            String::new()
+        };
+        // A failed write of a progress line does not stop training; the final output reports it.
+        let _ = emit(&format!("{}{resuming}", self.header));
     }
 
     fn validation(&mut self, r: &ValRecord) -> Result<()> {
@@ -83,27 +85,26 @@ impl Observer for LinePrinter {
                 .iter()
                 .map(|(n, _)| format!("{n:>w$}", w = width(n)))
                 .collect();
-            println!(
-                "{:>7} {:>12}{} {:>8}",
+            let _ = emit(&format!(
+                "{:>7} {:>12}{} {:>8}\n",
                 "step",
                 "train_loss",
                 names.join(""),
                 "seconds"
-            );
+            ));
             self.printed_columns = true;
         }
         let values: Vec<String> = shown
             .iter()
             .map(|(n, v)| format!("{:>w$}", cell(*v), w = width(n)))
             .collect();
-        println!(
-            "{:>7} {:>12}{} {:>8.1}",
+        let _ = emit(&format!(
+            "{:>7} {:>12}{} {:>8.1}\n",
             r.step,
             cell(r.train_loss),
             values.join(""),
             r.seconds
-        );
-        let _ = std::io::stdout().flush();
+        ));
         Ok(())
     }
 }

@@ -254,7 +254,10 @@ impl Session {
             source.check()?;
         }
         let (model, store) = build_saved(&ckpt, &config, spec.seed)?;
-        let task = spec.prepare_task_fitted(&saved_fitted(&ckpt)?)?;
+        let fitted = saved_fitted(&ckpt)?;
+        let task = spec.prepare_task_fitted(&fitted)?;
+        check_fit(&config, &spec, &fitted, &task)
+            .map_err(|e| Error::format(path, e.to_string()))?;
         let trainer = Trainer::resume(path, store, train)?;
         Ok(Session {
             source,
@@ -359,6 +362,27 @@ fn objective<'a>(
 fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String> {
     serde_json::to_string(value)
         .map_err(|e| Error::Config(format!("cannot serialize the {what}: {e}")))
+}
+
+/// An error unless `task` is one the checkpoint's model (`config`, trained as `spec` with
+/// `fitted`) reads as it was trained to: the same inputs and outputs, and the same vocabulary
+/// token for token (a vocabulary of the same size in another order would run, wrongly).
+fn check_fit(config: &ModelConfig, spec: &RunSpec, fitted: &Fitted, task: &TaskData) -> Result<()> {
+    let same_model = ModelConfig::for_task(task, &spec.model).is_ok_and(|c| c == *config);
+    let same_vocab = match (&fitted.vocab, &task.vocab) {
+        (Some(saved), Some(now)) => saved == now,
+        _ => true,
+    };
+    if same_model && same_vocab {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "the checkpoint's model ({}) does not fit task {}: its inputs, outputs or vocabulary \
+         differ from those the model was trained on ({})",
+        config.describe(),
+        task.name,
+        spec.task
+    )))
 }
 
 /// The run spec and model config a checkpoint was saved with.
@@ -475,20 +499,15 @@ impl Trained {
         problem_type(self.problem).generate(self, request)
     }
 
+    /// An error unless the model reads `task` as it was trained to: the same inputs, outputs and
+    /// vocabulary, token for token.
+    pub fn fits(&self, task: &TaskData) -> Result<()> {
+        check_fit(&self.config, &self.spec, &self.fitted, task)
+    }
+
     /// Validation metrics of the model on `task` (which must fit the model).
     pub fn evaluate(&self, task: &TaskData) -> Result<zoo::train::Metrics> {
-        let fits = ModelConfig::for_task(task, &self.spec.model)
-            .map(|c| c == self.config)
-            .unwrap_or(false);
-        if !fits {
-            return Err(Error::Config(format!(
-                "the checkpoint's model ({}) does not fit task {}: its inputs, outputs or \
-                 vocabulary differ from those the model was trained on ({})",
-                self.config.describe(),
-                task.name,
-                self.spec.task
-            )));
-        }
+        self.fits(task)?;
         TaskObjective::new(task, &self.model, self.spec.batch, self.spec.seed, 1.0)?
             .validate(&self.store)
     }

@@ -693,7 +693,7 @@ fn bad_configurations_are_errors_that_say_what_is_wrong() {
                 },
                 &mut rng,
             )),
-            "num_layers must be at least 1",
+            "num_layers 0 must be between 1 and 64",
         ),
         (
             config_error(WindowMlp::new(

@@ -70,18 +70,18 @@ fn run(input: &[u8]) -> Outcome {
 /// validation examples in batches of at most 4: prepares its task, restores the trainer (weights,
 /// optimizer, generator, run state) and trains one step more.
 fn resume_one_step(ckpt: &Checkpoint, trained: Trained) -> autograd::Result<usize> {
-    let Trained {
-        mut spec,
-        model,
-        store,
-        fitted,
-        steps,
-        ..
-    } = trained;
+    let mut spec = trained.spec.clone();
     spec.train_size = spec.train_size.min(16);
     spec.val_size = spec.val_size.min(4);
     spec.batch = spec.batch.min(4);
-    let task = spec.prepare_task_fitted(&fitted)?;
+    let task = spec.prepare_task_fitted(&trained.fitted)?;
+    trained.fits(&task)?;
+    let Trained {
+        model,
+        store,
+        steps,
+        ..
+    } = trained;
     let mut train = ckpt.train_config()?;
     train.steps = steps.saturating_add(1);
     let mut trainer = Trainer::resume_from(ckpt, store, train)?;
