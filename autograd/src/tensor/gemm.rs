@@ -306,6 +306,7 @@ fn scale_into<E: Element>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::par_map::on_two_threads;
     use super::*;
 
     /// A buffer of `len` small integers (exact in any order of summation).
@@ -420,16 +421,6 @@ mod tests {
         // k over one block of rows: the per-block partial sums are added in order.
         check(shape(MR, NARROW_ROWS_PER_BLOCK + 3, NR, true, false), 0);
         check(shape(3, NARROW_ROWS_PER_BLOCK + 1, 2, true, false), 1);
-    }
-
-    /// Runs `f` on a rayon pool of two threads (the machine's cores; Miri sees one CPU, so the
-    /// global pool would have one thread and skip the parallel paths).
-    fn on_two_threads(f: impl FnOnce() + Send) {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .expect("a pool of 2 threads");
-        pool.install(f);
     }
 
     #[test]

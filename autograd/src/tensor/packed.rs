@@ -379,6 +379,7 @@ fn axpy<E: Element>(x: E, w: &[E; NR], acc: &mut [E; NR]) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::par_map::on_two_threads;
     use super::*;
 
     /// The product computed naively with the same multiply-add chain.
@@ -503,15 +504,6 @@ mod tests {
                 assert_eq!(c[i * n + j], want, "({i},{j})");
             }
         }
-    }
-
-    /// Runs `f` on a rayon pool of two threads (Miri sees one CPU: the global pool has one thread).
-    fn on_two_threads(f: impl FnOnce() + Send) {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .expect("a pool of 2 threads");
-        pool.install(f);
     }
 
     // Under Miri packing the 1.3e5 values a split needs takes over six minutes, so this runs under

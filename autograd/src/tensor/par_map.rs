@@ -89,6 +89,17 @@ pub fn map_rows<E: Element>(a: &[E], row: &[E], f: impl Fn(E, E) -> E + Sync + S
     out
 }
 
+/// Runs `f` on a rayon pool of two threads (the machine's cores; Miri sees one CPU, so the global
+/// pool would have one thread and skip the parallel paths).
+#[cfg(test)]
+pub(crate) fn on_two_threads(f: impl FnOnce() + Send) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool of 2 threads");
+    pool.install(f);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

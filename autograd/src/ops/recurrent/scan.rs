@@ -628,13 +628,27 @@ mod tests {
         h: usize,
     }
 
-    /// x `[B, T, I]`, w_ih, b_ih, w_hh, b_hh, h0, c0 (the last used by the LSTM only).
-    fn inputs(kind: CellKind, sz: Size, seed: u64) -> Vec<Vec<f64>> {
+    /// The shapes of x `[B, T, I]`, w_ih, b_ih, w_hh, b_hh, h0, c0 (c0 used by the LSTM only).
+    fn shapes(kind: CellKind, sz: Size) -> [Vec<usize>; 7] {
         let Size { b, t, i, h } = sz;
         let gh = kind.gates() * h;
+        [
+            vec![b, t, i],
+            vec![gh, i],
+            vec![gh],
+            vec![gh, h],
+            vec![gh],
+            vec![b, h],
+            vec![b, h],
+        ]
+    }
+
+    /// Values in [-1, 1) for each of [`shapes`].
+    fn inputs(kind: CellKind, sz: Size, seed: u64) -> Vec<Vec<f64>> {
         let mut rng = Rng::new(seed);
-        [b * t * i, gh * i, gh, gh * h, gh, b * h, b * h]
-            .into_iter()
+        shapes(kind, sz)
+            .iter()
+            .map(|s| s.iter().product::<usize>())
             .map(|n| (0..n).map(|_| rng.uniform_in(-1.0, 1.0)).collect())
             .collect()
     }
@@ -713,17 +727,8 @@ mod tests {
         seed: Option<&[f64]>,
         save: bool,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
-        let Size { b, t, i, h } = sz;
-        let gh = kind.gates() * h;
-        let shapes: [&[usize]; 7] = [
-            &[b, t, i],
-            &[gh, i],
-            &[gh],
-            &[gh, h],
-            &[gh],
-            &[b, h],
-            &[b, h],
-        ];
+        let Size { b, t, h, .. } = sz;
+        let shapes = shapes(kind, sz);
         let tape = Tape::<E>::new();
         let vars: Vec<_> = shapes
             .iter()
@@ -919,23 +924,14 @@ mod tests {
                 .map(|k| ((k % 7) as f64 - 3.0) * 0.25)
                 .collect();
             let tape = Tape::<f64>::new();
-            let gh = kind.gates() * sz.h;
-            let Size { b, t, i, h } = sz;
-            let shapes: [&[usize]; 7] = [
-                &[b, t, i],
-                &[gh, i],
-                &[gh],
-                &[gh, h],
-                &[gh],
-                &[b, h],
-                &[b, h],
-            ];
-            let x = tape.var(Tensor::from_f64(shapes[0], &vf[0]));
+            let Size { b, t, h, .. } = sz;
+            let shapes = shapes(kind, sz);
+            let x = tape.var(Tensor::from_f64(&shapes[0], &vf[0]));
             let mut outs = Vec::new();
             let mut params = Vec::new();
             for (v, reverse) in [(&vf, false), (&vb, true)] {
                 let p: Vec<_> = (1..7)
-                    .map(|k| tape.var(Tensor::from_f64(shapes[k], &v[k])))
+                    .map(|k| tape.var(Tensor::from_f64(&shapes[k], &v[k])))
                     .collect();
                 let w = RecurrentWeights {
                     w_ih: p[0],
