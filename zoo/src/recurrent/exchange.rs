@@ -29,8 +29,8 @@ fn parse_key(name: &str) -> Option<Key> {
     })
 }
 
-/// The most layers a state_dict file may hold.
-pub const MAX_FILE_LAYERS: usize = 64;
+/// The most layers a state_dict file may hold (the recurrent layer's own bound).
+pub const MAX_FILE_LAYERS: usize = super::config::MAX_LAYERS;
 
 /// The four tensors of every layer and direction.
 const PARAMS: [&str; 4] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"];
