@@ -5,4 +5,5 @@
 //! SIMD and parallel-map kernels themselves are private to the crate.
 
 pub use crate::alloc::keep_freed_memory;
+pub use crate::subnormal::flush_subnormals;
 pub use crate::tensor::gemm::{gemm, Gemm};

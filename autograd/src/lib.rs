@@ -25,6 +25,7 @@ pub mod optim;
 pub mod params;
 pub mod rng;
 mod simd;
+mod subnormal;
 pub mod tape;
 pub mod tensor;
 
