@@ -293,6 +293,20 @@ fn every_size_flag_and_setting_is_bounded_and_the_error_names_it() {
     train("--epochs", &huge, "100000000");
     train("--val-every", &huge, "100000000");
     train("--patience", "100000001", "100000000");
+    train("--patience", &huge, "100000000");
+    train("--patience", "0", "at least 1");
+    // 0 is legal for --val-every: one validation, at the end.
+    let v = json(&[
+        "train",
+        "--task",
+        "parity",
+        "--steps",
+        "20",
+        "--val-every",
+        "0",
+        "--json",
+    ]);
+    assert!(v["val_accuracy"].is_number(), "{v}");
     for value in ["100000001", huge.as_str()] {
         usage_failure_names(
             &[

@@ -41,6 +41,11 @@ pub fn train(args: &TrainArgs) -> Result<(), Failure> {
             "--val-size must be at least 1 (and at most {MAX_VAL_SIZE})"
         )));
     }
+    if args.patience == Some(0) {
+        return Err(usage_error(format!(
+            "--patience must be at least 1 validation (and at most {MAX_STEPS})"
+        )));
+    }
     all(&[
         ("--hidden", args.hidden, MAX_HIDDEN),
         ("--layers", args.layers, MAX_LAYERS),
