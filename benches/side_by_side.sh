@@ -9,7 +9,7 @@
 #   KINDS=lstm SECONDS_PER_SHAPE=2 ROUNDS=1 benches/side_by_side.sh
 #   PYTHON=/path/to/python benches/side_by_side.sh
 #
-# PYTHON defaults to /tmp/tv/bin/python when present, else python3; it needs torch. The criterion
+# PYTHON defaults to /work/torch-venv/bin/python when present, else python3; it needs torch. The criterion
 # estimates are read from $CARGO_TARGET_DIR (default target)/criterion; FLOPs per training step are
 # 3·2·B·T·(I+H)·G·H (one third for inference), as in both benches.
 set -euo pipefail
@@ -18,7 +18,7 @@ KINDS=${KINDS:-lstm,gru,srn}
 SECONDS_PER_SHAPE=${SECONDS_PER_SHAPE:-3}
 ROUNDS=${ROUNDS:-3}
 if [[ -z "${PYTHON:-}" ]]; then
-    if [[ -x /tmp/tv/bin/python ]]; then PYTHON=/tmp/tv/bin/python; else PYTHON=python3; fi
+    if [[ -x /work/torch-venv/bin/python ]]; then PYTHON=/work/torch-venv/bin/python; else PYTHON=python3; fi
 fi
 TARGET=${CARGO_TARGET_DIR:-target}
 OUT=$(mktemp -d)

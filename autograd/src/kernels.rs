@@ -7,3 +7,4 @@
 pub use crate::alloc::keep_freed_memory;
 pub use crate::subnormal::flush_subnormals;
 pub use crate::tensor::gemm::{gemm, Gemm};
+pub use crate::tensor::{PackedGemm, Start};
