@@ -65,7 +65,10 @@ done
 import json, os, platform, sys
 
 out, rounds, steps, ts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-load = lambda name: json.load(open(os.path.join(out, name)))  # noqa: E731
+def load(name):
+    with open(os.path.join(out, name)) as f:
+        return json.load(f)
+
 first = load(f"torch_{ts[0]}_1.json")
 print(f"Adding problem, LSTM 256, batch 32, Adam 0.01, clip 1, {steps} steps (ms per step over "
       f"steps 2..{steps}), best of {rounds} round(s); PyTorch {first['torch']}, "

@@ -71,6 +71,11 @@ def timed(step, seconds):
     return times
 
 
+def r3(v):
+    """`v` rounded to 3 decimals."""
+    return round(v, 3)
+
+
 def run_case(t, b, seconds):
     """Measures one case in this process and prints its JSON line."""
     torch.set_num_threads(THREADS)
@@ -104,7 +109,6 @@ def run_case(t, b, seconds):
 
     train_times = timed(train, seconds)
     infer_times = timed(infer, seconds)
-    r3 = lambda v: round(v, 3)  # noqa: E731
     row = {
         "side": "pytorch",
         "torch": torch.__version__,

@@ -125,7 +125,6 @@ fn run_case(t: usize, b: usize, seconds: f64) {
         let (median, mean) = median_mean_ms(&times);
         (median, mean, times.len())
     };
-    drop(train);
     let infer = || {
         let tape = Tape::new();
         let _guard = tape.no_grad();
