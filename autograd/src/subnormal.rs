@@ -36,3 +36,31 @@ fn set_on_this_thread() {
 /// Other CPUs keep their default mode.
 #[cfg(not(target_arch = "x86_64"))]
 fn set_on_this_thread() {}
+
+/// The calling thread's floating-point mode (x86-64's MXCSR; 0 elsewhere), for a thread spawned to
+/// share a kernel's work: [`set_float_mode`] gives it the same rounding of subnormals.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+pub(crate) fn float_mode() -> u32 {
+    let mut csr: u32 = 0;
+    // SAFETY: stmxcsr stores the 32-bit MXCSR into the u32 it is given a pointer to.
+    unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack, preserves_flags)) };
+    csr
+}
+
+/// Sets the calling thread's floating-point mode to one read by [`float_mode`].
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+pub(crate) fn set_float_mode(csr: u32) {
+    // SAFETY: `csr` was stored by stmxcsr on this CPU, so every bit it sets is defined and loading
+    // it raises no fault; only the floating-point mode of this thread changes.
+    unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, preserves_flags)) };
+}
+
+/// Other CPUs (and Miri, which runs no inline assembly) have no mode to copy.
+#[cfg(any(not(target_arch = "x86_64"), miri))]
+pub(crate) fn float_mode() -> u32 {
+    0
+}
+
+/// Other CPUs (and Miri) have no mode to copy.
+#[cfg(any(not(target_arch = "x86_64"), miri))]
+pub(crate) fn set_float_mode(_: u32) {}

@@ -13,6 +13,7 @@ pub use layout::{reduced_shape, split_at_axis};
 
 // The kernels behind the ops: crate-private (the few benchmarks need are in `crate::kernels`).
 pub(crate) use gemm::{gemm, gemm_ld, Gemm};
+pub(crate) use packed::MR;
 pub use packed::{PackedGemm, Start};
 pub(crate) use par_map::{map1, map3, map_rows};
 pub(crate) use sums::{column_sums, sum};

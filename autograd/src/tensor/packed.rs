@@ -86,6 +86,25 @@ impl<E: Element> PackedGemm<E> {
         PackedGemm { k, n, panels }
     }
 
+    /// Packs `B` `[k, n]` given column by column (`column(j)` is column j, k values), on the
+    /// calling thread only.
+    pub(crate) fn from_columns<'s>(k: usize, n: usize, column: impl Fn(usize) -> &'s [E]) -> Self
+    where
+        E: 's,
+    {
+        let mut panels = vec![PanelRow([E::zero(); NR]); n.div_ceil(NR) * k];
+        if k > 0 {
+            for (p, panel) in panels.chunks_exact_mut(k).enumerate() {
+                for j in 0..NR.min(n - p * NR) {
+                    for (dst, &v) in panel.iter_mut().zip(&column(p * NR + j)[..k]) {
+                        dst.0[j] = v;
+                    }
+                }
+            }
+        }
+        PackedGemm { k, n, panels }
+    }
+
     /// `C = start + A·B` for the `m` rows of `A` (each `k` wide, `lda` apart in `a`) and of `C`
     /// (each `n` wide, `ldc` apart in `c`). Large products split their column panels across the
     /// rayon threads.
@@ -174,13 +193,6 @@ impl<E: Element> PackedGemm<E> {
         }
         let tiles = m.div_ceil(MR);
         let panels = n.div_ceil(NR);
-        // A tall product walks the tiles of A in the outer loop (each tile of C is written row by
-        // row, and the threads take blocks of rows); a short one walks the panels of B outermost,
-        // so that each panel is read once for all rows (the threads take blocks of columns).
-        let tall = tiles > panels;
-        let outer = if tall { tiles } else { panels };
-        let threads = threads.clamp(1, outer);
-        let per = outer.div_ceil(threads);
         let job_in = Blocks {
             m,
             k,
@@ -192,6 +204,33 @@ impl<E: Element> PackedGemm<E> {
             panels: &self.panels,
             start,
         };
+        if m < MR && k > ROWWISE_MAX_K {
+            // Fewer rows than a tile: tiles of those rows and several panels (a tile of 8 rows
+            // would spend most of its multiply-adds on rows that are not there). The threads take
+            // blocks of panels.
+            let threads = threads.clamp(1, panels.div_ceil(MR));
+            let per = panels.div_ceil(threads);
+            let job = |part: usize| {
+                let range = (part * per).min(panels)..((part + 1) * per).min(panels);
+                vectorized(
+                    #[inline(always)]
+                    || job_in.few_rows(range),
+                )
+            };
+            if threads == 1 {
+                job(0);
+            } else {
+                (0..threads).into_par_iter().for_each(job);
+            }
+            return;
+        }
+        // A tall product walks the tiles of A in the outer loop (each tile of C is written row by
+        // row, and the threads take blocks of rows); a short one walks the panels of B outermost,
+        // so that each panel is read once for all rows (the threads take blocks of columns).
+        let tall = tiles > panels;
+        let outer = if tall { tiles } else { panels };
+        let threads = threads.clamp(1, outer);
+        let per = outer.div_ceil(threads);
         let job = |part: usize| {
             let range = (part * per).min(outer)..((part + 1) * per).min(outer);
             vectorized(
@@ -284,6 +323,64 @@ impl<E: Element> Blocks<'_, E> {
         }
     }
 
+    /// Every row of C (fewer than MR) at panels `panels`, in tiles of 4, 2 or 1 rows and 2, 4 or 8
+    /// panels: eight accumulators whatever the rows, each element the same multiply-add chain as in
+    /// [`Blocks::one`].
+    #[inline(always)]
+    fn few_rows(&self, panels: std::ops::Range<usize>) {
+        let mut i = 0;
+        while i < self.m {
+            match self.m - i {
+                1 => self.wide::<1, 8>(i, panels.clone()),
+                2 | 3 => self.wide::<2, 4>(i, panels.clone()),
+                _ => self.wide::<4, 2>(i, panels.clone()),
+            }
+            i += match self.m - i {
+                1 => 1,
+                2 | 3 => 2,
+                _ => 4,
+            };
+        }
+    }
+
+    /// Rows i0..i0+R of C at panels `panels`, P panels at a time (the last group repeats the last
+    /// panel; the repeats are not stored).
+    #[inline(always)]
+    fn wide<const R: usize, const P: usize>(&self, i0: usize, panels: std::ops::Range<usize>) {
+        let (k, n, lda) = (self.k, self.n, self.lda);
+        let mut a = [&[][..]; R];
+        for (r, row) in a.iter_mut().enumerate() {
+            *row = &self.a[(i0 + r) * lda..(i0 + r) * lda + k];
+        }
+        let mut p = panels.start;
+        while p < panels.end {
+            let mut ps = [0; P];
+            for (q, v) in ps.iter_mut().enumerate() {
+                *v = (p + q).min(panels.end - 1);
+            }
+            // Accumulator j is row j / P at panel j % P (R·P = 8).
+            let mut acc = [[E::zero(); NR]; MR];
+            let mut pan = [&[][..]; P];
+            for q in 0..P {
+                let (j0, width) = (ps[q] * NR, NR.min(n - ps[q] * NR));
+                for r in 0..R {
+                    self.start_of(i0 + r, j0, width, &mut acc[r * P + q]);
+                }
+                pan[q] = &self.panels[ps[q] * k..(ps[q] + 1) * k];
+            }
+            let out = tile_rows_panels::<E, R, P>(k, &a, &pan, acc);
+            for q in 0..P {
+                if p + q < panels.end {
+                    let (j0, width) = (ps[q] * NR, NR.min(n - ps[q] * NR));
+                    for r in 0..R {
+                        self.write(i0 + r, j0, width, &out[r * P + q]);
+                    }
+                }
+            }
+            p += P;
+        }
+    }
+
     /// The start values of row i of C at columns j0..j0+width, into the front of `into`.
     #[inline(always)]
     fn start_of(&self, i: usize, j0: usize, width: usize, into: &mut [E; NR]) {
@@ -365,6 +462,32 @@ pub(crate) fn tile<'w, E: Element + 'w>(
         axpy(x5, w, &mut c5);
         axpy(x6, w, &mut c6);
         axpy(x7, w, &mut c7);
+    }
+    [c0, c1, c2, c3, c4, c5, c6, c7]
+}
+
+/// A register tile of R rows of A and P panels of B (R·P = 8 accumulators, accumulator j for row
+/// j / P and panel j % P): `acc[j] += Σ_kk a[j / P][kk]·panel[j % P][kk]` as fused multiply-adds in
+/// kk order, written out like [`tile`] so that the accumulators stay in registers.
+#[inline(always)]
+fn tile_rows_panels<E: Element, const R: usize, const P: usize>(
+    k: usize,
+    a: &[&[E]; R],
+    w: &[&[PanelRow<E>]; P],
+    acc: [[E; NR]; MR],
+) -> [[E; NR]; MR] {
+    let a: [&[E]; R] = a.map(|row| &row[..k]);
+    let w: [&[PanelRow<E>]; P] = w.map(|panel| &panel[..k]);
+    let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7] = acc;
+    for kk in 0..k {
+        axpy(a[0][kk], &w[0][kk].0, &mut c0);
+        axpy(a[1 / P][kk], &w[1 % P][kk].0, &mut c1);
+        axpy(a[2 / P][kk], &w[2 % P][kk].0, &mut c2);
+        axpy(a[3 / P][kk], &w[3 % P][kk].0, &mut c3);
+        axpy(a[4 / P][kk], &w[4 % P][kk].0, &mut c4);
+        axpy(a[5 / P][kk], &w[5 % P][kk].0, &mut c5);
+        axpy(a[6 / P][kk], &w[6 % P][kk].0, &mut c6);
+        axpy(a[7 / P][kk], &w[7 % P][kk].0, &mut c7);
     }
     [c0, c1, c2, c3, c4, c5, c6, c7]
 }
@@ -473,6 +596,34 @@ mod tests {
                 check(m, k, n, pad);
             }
         }
+    }
+
+    #[test]
+    fn miri_few_rows_tiles_match_a_plain_loop() {
+        // Fewer rows than a tile (1 to MR-1) past the row-by-row k: tiles of 4, 2 and 1 rows over
+        // 2, 4 and 8 panels; n gives 1 narrow panel, 6 panels (a partial group, the last one
+        // narrow) and 9.
+        for m in 1..MR {
+            for n in [3, 5 * NR + 3, 9 * NR] {
+                check(m, ROWWISE_MAX_K + 2, n, 1);
+            }
+        }
+    }
+
+    // Past PAR_PACKED_MIN_WORK (too slow under Miri): the threads take blocks of panels.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn few_rows_across_threads_match_a_plain_loop() {
+        let (m, k, n) = (3, 600, 40 * NR + 5);
+        assert!(m * n * k >= PAR_PACKED_MIN_WORK);
+        let a: Vec<f64> = (0..m * k).map(|i| ((i * 7) % 13) as f64 - 6.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 * 0.25).collect();
+        let c0: Vec<f64> = (0..m * n).map(|i| (i % 4) as f64).collect();
+        let want = reference((m, k, n), &a, k, &b, &c0, n, None);
+        let g = PackedGemm::new(&b, k, n, false);
+        let mut c = c0.clone();
+        on_two_threads(|| g.multiply(m, &a, k, &mut c, n, Start::Accumulate));
+        assert_eq!(c, want);
     }
 
     #[test]

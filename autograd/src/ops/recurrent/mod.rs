@@ -4,6 +4,7 @@
 
 mod cell;
 mod scan;
+mod units;
 
 pub use cell::{Activation, CellKind};
 

@@ -36,7 +36,7 @@ pub(crate) struct Dims {
 
 impl Dims {
     /// The position in the batch-first time axis of processing step `step`.
-    fn time(&self, step: usize, reverse: bool) -> usize {
+    pub(super) fn time(&self, step: usize, reverse: bool) -> usize {
         if reverse {
             self.t - 1 - step
         } else {
@@ -68,7 +68,7 @@ fn blocks<E>(buf: &mut [E], len: usize, count: usize) -> Vec<&mut [E]> {
 
 /// The first `n` elements of `buf`'s spare capacity: a buffer the kernel writes in full before it
 /// is read (and then `set_len`), so it is never zero-filled first.
-fn unwritten<E>(buf: &mut Vec<E>, n: usize) -> &mut [Out<E>] {
+pub(super) fn unwritten<E>(buf: &mut Vec<E>, n: usize) -> &mut [Out<E>] {
     &mut buf.spare_capacity_mut()[..n]
 }
 
@@ -76,20 +76,20 @@ fn unwritten<E>(buf: &mut Vec<E>, n: usize) -> &mut [Out<E>] {
 ///
 /// # Safety
 /// Every element of `out` has been written.
-unsafe fn written<E>(out: &[Out<E>]) -> &[E] {
+pub(super) unsafe fn written<E>(out: &[Out<E>]) -> &[E] {
     // SAFETY: `MaybeUninit<E>` has the layout of `E`, and the caller guarantees initialization.
     unsafe { &*(out as *const [Out<E>] as *const [E]) }
 }
 
 /// Writes `src` into the front of `out`.
-fn write_all<E: Copy>(out: &mut [Out<E>], src: &[E]) {
+pub(super) fn write_all<E: Copy>(out: &mut [Out<E>], src: &[E]) {
     for (o, &v) in out.iter_mut().zip(src) {
         o.write(v);
     }
 }
 
 /// Writes zeros into all of `out`.
-fn write_zeros<E: Element>(out: &mut [Out<E>]) {
+pub(super) fn write_zeros<E: Element>(out: &mut [Out<E>]) {
     for o in out {
         o.write(E::zero());
     }
@@ -108,13 +108,13 @@ fn run_blocks<B: Send>(blocks: Vec<B>, job: impl Fn(B) + Sync + Send) {
 /// (kept in the op's output), or the initial state kept here.
 pub(crate) struct ScanSaved<E> {
     /// Activated gates `[B, T, G·H]`.
-    gates: Vec<E>,
+    pub(super) gates: Vec<E>,
     /// Recurrent projections `[B, T, G·H]` (GRU only; the reset gate multiplies its n part).
-    gh: Vec<E>,
+    pub(super) gh: Vec<E>,
     /// Initial hidden state `[B, H]`.
-    h0: Vec<E>,
+    pub(super) h0: Vec<E>,
     /// Initial cell state `[B, H]` (LSTM only).
-    c0: Vec<E>,
+    pub(super) c0: Vec<E>,
 }
 
 /// Gradients of one scan's inputs.
@@ -126,13 +126,13 @@ pub(crate) struct ScanGrads<E: Element> {
     pub c0: Option<Tensor<E>>,
 }
 
-fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
+pub(super) fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
     lengths.is_none_or(|l| time < l[row])
 }
 
 impl Dims {
     /// The time of the step processed before `step`, if any.
-    fn prev_time(&self, step: usize, reverse: bool) -> Option<usize> {
+    pub(super) fn prev_time(&self, step: usize, reverse: bool) -> Option<usize> {
         step.checked_sub(1).map(|p| self.time(p, reverse))
     }
 }
@@ -201,6 +201,21 @@ struct ForwardBlock<'a, E> {
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
 /// what backward needs when `save`.
 pub(crate) fn forward<E: Element>(
+    kind: CellKind,
+    d: Dims,
+    input: &ScanIn<'_, E>,
+    save: bool,
+) -> (Vec<E>, ScanSaved<E>) {
+    let threads = rayon::current_num_threads();
+    if super::units::wanted(d, threads) {
+        super::units::forward(kind, d, input, save, threads)
+    } else {
+        forward_batch(kind, d, input, save)
+    }
+}
+
+/// [`forward`] with the batch split into blocks of rows, one per rayon thread.
+fn forward_batch<E: Element>(
     kind: CellKind,
     d: Dims,
     input: &ScanIn<'_, E>,
@@ -1021,5 +1036,62 @@ mod tests {
         assert_eq!(one.1, two.1, "gradients");
         let want = reference(kind, sz, &v, sp.lengths.as_deref(), false);
         assert_close(&two.0, &want, 1e-4, "f32 states against the f64 reference");
+    }
+
+    // Spawns a thread and spins at a barrier per step: under Miri that is minutes, so it runs
+    // under `cargo test` only (the unsafe writes are the same shared-pointer pattern as the
+    // packed GEMM's, which Miri checks).
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn units_split_across_threads_gives_the_bits_of_one_thread() {
+        let sz = Size {
+            b: 3,
+            t: 9,
+            i: 5,
+            h: 72,
+        };
+        let d = |kind: CellKind| Dims {
+            b: sz.b,
+            t: sz.t,
+            i: sz.i,
+            h: sz.h,
+            g: kind.gates(),
+            s: kind.states(),
+        };
+        for kind in [
+            CellKind::Lstm,
+            CellKind::Gru,
+            CellKind::Elman(Activation::Tanh),
+        ] {
+            // Two threads split 72 units as 48 + 24; one thread runs the batch-split scan.
+            assert!(
+                super::super::units::wanted(d(kind), 2) && !super::super::units::wanted(d(kind), 1)
+            );
+            let v = inputs(kind, sz, 60);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.25).collect();
+            for reverse in [false, true] {
+                for lengths in [None, Some(vec![9, 0, 4])] {
+                    let sp = spec(kind, reverse, lengths.clone());
+                    for save in [true, false] {
+                        let run = |threads: usize| {
+                            let pool = rayon::ThreadPoolBuilder::new()
+                                .num_threads(threads)
+                                .build()
+                                .expect("a rayon pool");
+                            pool.install(|| {
+                                kernel::<f32>(kind, sz, &v, &sp, save.then_some(&seed[..]), save)
+                            })
+                        };
+                        let (one, two) = (run(1), run(2));
+                        let what = format!("{kind:?} reverse {reverse} lengths {lengths:?}");
+                        assert_eq!(one.0, two.0, "states, {what}");
+                        assert_eq!(one.1, two.1, "gradients, {what}");
+                        let want = reference(kind, sz, &v, sp.lengths.as_deref(), reverse);
+                        assert_close(&two.0, &want, 1e-4, &what);
+                    }
+                }
+            }
+        }
     }
 }
