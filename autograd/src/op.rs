@@ -148,6 +148,8 @@ pub enum Op<E: Element> {
     },
     /// A recurrent cell (Elman, LSTM or GRU) run over a whole sequence, fused.
     Recurrent(Box<recurrent::Recurrent<E>>),
+    /// Both directions of a bidirectional recurrent layer, run at the same time.
+    RecurrentPair(Box<[recurrent::Recurrent<E>; 2]>),
 }
 
 impl<E: Element> Op<E> {
@@ -178,6 +180,7 @@ impl<E: Element> Op<E> {
             Op::Dropout { .. } => "Dropout",
             Op::LayerNorm { .. } => "LayerNorm",
             Op::Recurrent(_) => "Recurrent",
+            Op::RecurrentPair(_) => "RecurrentPair",
         }
     }
 
@@ -195,6 +198,7 @@ impl<E: Element> Op<E> {
                 x, weight, bias, ..
             } => std::iter::once(*x).chain(*weight).chain(*bias).collect(),
             Op::Recurrent(r) => r.inputs(),
+            Op::RecurrentPair(pair) => pair.iter().flat_map(|r| r.inputs()).collect(),
             Op::Unary(_, a)
             | Op::Reshape(a)
             | Op::Transpose(a, ..)
@@ -251,6 +255,7 @@ impl<E: Element> Op<E> {
                 rstd,
             } => norm::layer_norm_backward(ctx, *x, *weight, *bias, xhat, rstd),
             Op::Recurrent(r) => recurrent::backward(ctx, r),
+            Op::RecurrentPair(pair) => recurrent::backward_pair(ctx, pair),
         }
     }
 }

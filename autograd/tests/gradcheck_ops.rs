@@ -80,6 +80,43 @@ fn recurrent_case(
     })
 }
 
+/// Both directions of a bidirectional layer as one kernel over B = 3, T = 4, H = 2.
+fn recurrent_pair_case(name: &'static str, cell: CellKind, lengths: Option<Vec<usize>>) -> Case {
+    let (b, t, i, h, g) = (3, 4, 3, 2, cell.gates());
+    let per_direction = if cell == CellKind::Lstm { 6 } else { 5 };
+    let mut inputs = vec![uniform(&[b, t, i], 140)];
+    for dir in 0..2u64 {
+        let seed = 141 + 10 * dir;
+        inputs.extend([
+            uniform(&[g * h, i], seed),
+            uniform(&[g * h], seed + 1),
+            uniform(&[g * h, h], seed + 2),
+            uniform(&[g * h], seed + 3),
+            uniform(&[b, h], seed + 4),
+        ]);
+        if cell == CellKind::Lstm {
+            inputs.push(uniform(&[b, h], seed + 5));
+        }
+    }
+    case(name, inputs, move |_, v| {
+        let dir = |k: usize| &v[1 + k * per_direction..1 + (k + 1) * per_direction];
+        let w = |k: usize| RecurrentWeights {
+            w_ih: dir(k)[0],
+            b_ih: dir(k)[1],
+            w_hh: dir(k)[2],
+            b_hh: dir(k)[3],
+        };
+        let c = |k: usize| dir(k).get(5).copied();
+        v[0].recurrent_pair(
+            [w(0), w(1)],
+            [dir(0)[4], dir(1)[4]],
+            [c(0), c(1)],
+            cell,
+            lengths.as_deref(),
+        )
+    })
+}
+
 fn cases() -> Vec<Case> {
     vec![
         // fused recurrent kernels: every cell, both directions, with and without lengths
@@ -104,6 +141,12 @@ fn cases() -> Vec<Case> {
             true,
             Some(vec![2, 4, 1]),
         ),
+        recurrent_pair_case(
+            "recurrent pair lstm lengths",
+            CellKind::Lstm,
+            Some(vec![4, 1, 0]),
+        ),
+        recurrent_pair_case("recurrent pair gru", CellKind::Gru, None),
         // arithmetic with broadcasting and fan-out
         case(
             "add broadcast [2,3]+[3]",

@@ -58,14 +58,15 @@ fn greedy_and_beam_decoding_run_in_constant_memory_per_step() {
     let greedy = |steps| peak_of(|| drop(model.greedy(&store, &src, &lengths, 0, never, steps)));
     let beam =
         |steps| peak_of(|| drop(model.beam_search(&store, &src, &lengths, 0, never, 3, steps)));
-    for (name, decode) in [
-        ("greedy", &greedy as &dyn Fn(usize) -> usize),
-        ("beam", &beam),
+    for (name, beams, decode) in [
+        ("greedy", 1, &greedy as &dyn Fn(usize) -> usize),
+        ("beam", 3, &beam),
     ] {
         let (short, long) = (decode(50), decode(800));
-        // The results grow by a few bytes per step; a tape holding every step grows by kilobytes.
+        // The results grow by 8 bytes per step and beam, held in a few copies while the beams are
+        // reordered; a tape holding every step grows by kilobytes.
         assert!(
-            long < short + 800 * 64,
+            long < short + 800 * 32 * beams,
             "{name}: peak {short} bytes for 50 steps, {long} for 800"
         );
     }

@@ -179,24 +179,41 @@ impl RecurrentLayer {
         let mut layer_in = x;
         let (mut h_n, mut c_n) = (Vec::new(), Vec::new());
         for layer in 0..cfg.num_layers {
-            let mut outs = Vec::with_capacity(d);
-            for dir in 0..d {
-                let k = layer * d + dir;
+            let weights = |k: usize| {
                 let w = &self.weights[k];
                 let p = |id| cx.param(id);
-                let weights = RecurrentWeights {
+                RecurrentWeights {
                     w_ih: p(w.w_ih),
                     b_ih: p(w.b_ih),
                     w_hh: p(w.w_hh),
                     b_hh: p(w.b_hh),
-                };
+                }
+            };
+            let c_init = |k: usize| lstm.then(|| state_at(c0, k));
+            let cell = cfg.kind.cell();
+            // The states of each direction `[B, T, S·H]`.
+            let per_direction = if d == 2 {
+                let (f, r) = (layer * 2, layer * 2 + 1);
+                layer_in
+                    .recurrent_bidirectional(
+                        [weights(f), weights(r)],
+                        [state_at(h0, f), state_at(h0, r)],
+                        [c_init(f), c_init(r)],
+                        cell,
+                        input.lengths,
+                    )
+                    .to_vec()
+            } else {
                 let spec = RecurrentSpec {
-                    cell: cfg.kind.cell(),
-                    reverse: dir == 1,
+                    cell,
+                    reverse: false,
                     lengths: input.lengths.map(<[usize]>::to_vec),
                 };
-                let c_init = lstm.then(|| state_at(c0, k));
-                let states = layer_in.recurrent(weights, state_at(h0, k), c_init, &spec);
+                let k = layer;
+                vec![layer_in.recurrent(weights(k), state_at(h0, k), c_init(k), &spec)]
+            };
+            let mut outs = Vec::with_capacity(d);
+            for (dir, states) in per_direction.into_iter().enumerate() {
                 // Padded steps carry the state, so the last processed step holds h_n (and c_n).
                 let last = states.narrow(1, if dir == 1 { 0 } else { t - 1 }, 1);
                 h_n.push(last.narrow(2, 0, h).reshape(&[b, h]));

@@ -70,6 +70,33 @@ impl<E: Element> Recurrent<E> {
     }
 }
 
+/// One recurrent kernel's inputs, checked: its sizes, whether backward will need what the forward
+/// saves, and the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0).
+struct Checked<E: Element> {
+    dims: Dims,
+    save: bool,
+    values: [Tensor<E>; 6],
+    c0: Option<Tensor<E>>,
+}
+
+impl<E: Element> Checked<E> {
+    /// The scan's view of the values.
+    fn scan_in<'a>(&'a self, spec: &'a RecurrentSpec) -> scan::ScanIn<'a, E> {
+        let [x, w_ih, b_ih, w_hh, b_hh, h0] = &self.values;
+        scan::ScanIn {
+            x: x.data(),
+            w_ih: w_ih.data(),
+            b_ih: b_ih.data(),
+            w_hh: w_hh.data(),
+            b_hh: b_hh.data(),
+            h0: h0.data(),
+            c0: self.c0.as_ref().map(|c| c.data()),
+            lengths: spec.lengths.as_deref(),
+            reverse: spec.reverse,
+        }
+    }
+}
+
 impl<'t, E: Element> Var<'t, E> {
     /// Runs a recurrent cell over every step of `self`, the input sequence `[B, T, I]`, from `h0`
     /// (and `c0` for an LSTM) `[B, H]`, with the weights `w` in PyTorch's layout and gate order.
@@ -87,6 +114,101 @@ impl<'t, E: Element> Var<'t, E> {
         c0: Option<Var<'t, E>>,
         spec: &RecurrentSpec,
     ) -> Var<'t, E> {
+        let dir = self.checked(w, h0, c0, spec);
+        let Dims { b, t, h, s, .. } = dir.dims;
+        let (states, saved) = scan::forward(spec.cell, dir.dims, &dir.scan_in(spec), dir.save);
+        self.push(
+            Tensor::new(&[b, t, s * h], states),
+            Op::Recurrent(Box::new(self.node(w, h0, c0, spec, dir.dims, saved))),
+        )
+    }
+
+    /// Both directions of a bidirectional layer over `self` `[B, T, I]` (arguments as
+    /// [`Var::recurrent_pair`]): the states `[B, T, S·H]` of the forward and of the reverse
+    /// direction.
+    ///
+    /// When training on fewer batch rows than two register tiles, one direction alone cannot keep
+    /// two cores busy (its backward splits the batch), so the two run at the same time, one per
+    /// core ([`Var::recurrent_pair`]). Otherwise they run one after the other, each on every
+    /// thread: a large batch splits well, and without gradients a small one splits by hidden
+    /// units; both beat a direction per core, and skip the pair's copies. The bits are the same
+    /// either way.
+    pub fn recurrent_bidirectional(
+        self,
+        w: [RecurrentWeights<'t, E>; 2],
+        h0: [Var<'t, E>; 2],
+        c0: [Option<Var<'t, E>>; 2],
+        cell: CellKind,
+        lengths: Option<&[usize]>,
+    ) -> [Var<'t, E>; 2] {
+        let training = self.tape().grad_enabled();
+        if training && self.dim(0) < 2 * crate::tensor::MR {
+            let both = self.recurrent_pair(w, h0, c0, cell, lengths);
+            let (b, t, width) = (both.dim(1), both.dim(2), both.dim(3));
+            [0, 1].map(|dir| both.narrow(0, dir, 1).reshape(&[b, t, width]))
+        } else {
+            [false, true].map(|reverse| {
+                let k = usize::from(reverse);
+                let spec = RecurrentSpec {
+                    cell,
+                    reverse,
+                    lengths: lengths.map(<[usize]>::to_vec),
+                };
+                self.recurrent(w[k], h0[k], c0[k], &spec)
+            })
+        }
+    }
+
+    /// Both directions of a bidirectional layer over `self` `[B, T, I]`, as one op that runs them
+    /// at the same time (one per core): the forward direction with `w[0]` from `h0[0]` (and
+    /// `c0[0]`), the reverse one with `w[1]` from `h0[1]`. Returns `[2, B, T, S·H]`: each
+    /// direction's states as [`Var::recurrent`] returns them, with the same bits.
+    /// [`Var::recurrent_bidirectional`] chooses between this and two [`Var::recurrent`]s.
+    pub fn recurrent_pair(
+        self,
+        w: [RecurrentWeights<'t, E>; 2],
+        h0: [Var<'t, E>; 2],
+        c0: [Option<Var<'t, E>>; 2],
+        cell: CellKind,
+        lengths: Option<&[usize]>,
+    ) -> Var<'t, E> {
+        let specs = [false, true].map(|reverse| RecurrentSpec {
+            cell,
+            reverse,
+            lengths: lengths.map(<[usize]>::to_vec),
+        });
+        let dirs = [0, 1].map(|k| self.checked(w[k], h0[k], c0[k], &specs[k]));
+        let run = |k: usize| {
+            scan::forward(
+                cell,
+                dirs[k].dims,
+                &dirs[k].scan_in(&specs[k]),
+                dirs[k].save,
+            )
+        };
+        let ((mut states, saved0), (states1, saved1)) = rayon::join(|| run(0), || run(1));
+        states.extend_from_slice(&states1);
+        let Dims { b, t, h, s, .. } = dirs[0].dims;
+        let [spec0, spec1] = &specs;
+        let pair = [
+            self.node(w[0], h0[0], c0[0], spec0, dirs[0].dims, saved0),
+            self.node(w[1], h0[1], c0[1], spec1, dirs[1].dims, saved1),
+        ];
+        self.push(
+            Tensor::new(&[2, b, t, s * h], states),
+            Op::RecurrentPair(Box::new(pair)),
+        )
+    }
+
+    /// Checks the shapes of one recurrent kernel's inputs (panicking with what does not fit) and
+    /// takes their values.
+    fn checked(
+        self,
+        w: RecurrentWeights<'t, E>,
+        h0: Var<'t, E>,
+        c0: Option<Var<'t, E>>,
+        spec: &RecurrentSpec,
+    ) -> Checked<E> {
         let RecurrentWeights {
             w_ih,
             b_ih,
@@ -161,37 +283,37 @@ impl<'t, E: Element> Var<'t, E> {
                 "recurrent: lengths {l:?} for a batch of {b} sequences of {t} steps"
             );
         }
-        let dims = Dims { b, t, i, h, g, s };
         let inputs = [self, w_ih, b_ih, w_hh, b_hh, h0];
-        let save =
-            self.tape().grad_enabled() && inputs.iter().chain(&c0).any(|v| v.requires_grad());
-        let scan_in = scan::ScanIn {
-            x: x.data(),
-            w_ih: wi.data(),
-            b_ih: bi.data(),
-            w_hh: wh.data(),
-            b_hh: bh.data(),
-            h0: h_init.data(),
-            c0: c_init.as_ref().map(|c| c.data()),
-            lengths: spec.lengths.as_deref(),
-            reverse: spec.reverse,
-        };
-        let (states, saved) = scan::forward(cell, dims, &scan_in, save);
-        self.push(
-            Tensor::new(&[b, t, s * h], states),
-            Op::Recurrent(Box::new(Recurrent {
-                spec: spec.clone(),
-                dims,
-                x: self.id(),
-                w_ih: w_ih.id(),
-                b_ih: b_ih.id(),
-                w_hh: w_hh.id(),
-                b_hh: b_hh.id(),
-                h0: h0.id(),
-                c0: c0.map(|c| c.id()),
-                saved,
-            })),
-        )
+        Checked {
+            dims: Dims { b, t, i, h, g, s },
+            save: self.tape().grad_enabled() && inputs.iter().chain(&c0).any(|v| v.requires_grad()),
+            values: [x, wi, bi, wh, bh, h_init],
+            c0: c_init,
+        }
+    }
+
+    /// The tape's record of one recurrent kernel run over `self`.
+    fn node(
+        self,
+        w: RecurrentWeights<'t, E>,
+        h0: Var<'t, E>,
+        c0: Option<Var<'t, E>>,
+        spec: &RecurrentSpec,
+        dims: Dims,
+        saved: ScanSaved<E>,
+    ) -> Recurrent<E> {
+        Recurrent {
+            spec: spec.clone(),
+            dims,
+            x: self.id(),
+            w_ih: w.w_ih.id(),
+            b_ih: w.b_ih.id(),
+            w_hh: w.w_hh.id(),
+            b_hh: w.b_hh.id(),
+            h0: h0.id(),
+            c0: c0.map(|c| c.id()),
+            saved,
+        }
     }
 
     /// One step of a recurrent cell: `self` is the input `[B, I]`; returns `[B, S·H]` (h, then c
@@ -221,36 +343,75 @@ pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, r: &Recurrent<E>) 
     if !r.inputs().iter().any(|&i| ctx.needs(i)) {
         return;
     }
-    let grads = scan::backward(
-        r.spec.cell,
-        r.dims,
-        ctx.out.data(),
-        &r.saved,
-        ctx.grad.data(),
-        ctx.value(r.w_hh).data(),
-        r.spec.lengths.as_deref(),
-        r.spec.reverse,
-    );
-    let Dims { b, t, i, h, g, .. } = r.dims;
-    let dgx = grads.gx.reshape(&[b * t, g * h]);
-    ctx.give(r.x, |c| {
-        linear_input_grad(&dgx, c.value(r.w_ih)).reshape(&[b, t, i])
-    });
-    ctx.give(r.w_ih, |c| {
-        linear_weight_grad(&dgx, &c.value(r.x).reshape(&[b * t, i]))
-    });
-    // The two biases share their gradient, except in the GRU (its reset gate scales gh's n part).
-    ctx.give(r.b_ih, |_| {
-        if r.spec.cell.separate_dgh() {
-            Tensor::new(&[g * h], column_sums(dgx.data(), g * h))
-        } else {
-            grads.b_hh.clone()
+    let grads = r.scan_backward(ctx.value(r.w_hh).data(), ctx.out.data(), ctx.grad.data());
+    r.give(ctx, grads);
+}
+
+/// Backward of both directions of [`Var::recurrent_pair`], at the same time.
+pub(crate) fn backward_pair<E: Element>(ctx: &mut Backward<'_, E>, pair: &[Recurrent<E>; 2]) {
+    if !pair
+        .iter()
+        .flat_map(Recurrent::inputs)
+        .any(|i| ctx.needs(i))
+    {
+        return;
+    }
+    let [fwd, rev] = pair;
+    let (g_fwd, g_rev) = {
+        let half = ctx.out.data().len() / 2;
+        let (out, grad) = (
+            ctx.out.data().split_at(half),
+            ctx.grad.data().split_at(half),
+        );
+        let (w_fwd, w_rev) = (ctx.value(fwd.w_hh).data(), ctx.value(rev.w_hh).data());
+        rayon::join(
+            || fwd.scan_backward(w_fwd, out.0, grad.0),
+            || rev.scan_backward(w_rev, out.1, grad.1),
+        )
+    };
+    fwd.give(ctx, g_fwd);
+    rev.give(ctx, g_rev);
+}
+
+impl<E: Element> Recurrent<E> {
+    /// The scan's backward, from this kernel's output `states` and their gradient `d_states`.
+    fn scan_backward(&self, w_hh: &[E], states: &[E], d_states: &[E]) -> scan::ScanGrads<E> {
+        scan::backward(
+            self.spec.cell,
+            self.dims,
+            states,
+            &self.saved,
+            d_states,
+            w_hh,
+            self.spec.lengths.as_deref(),
+            self.spec.reverse,
+        )
+    }
+
+    /// Gives each input its part of the scan's gradients.
+    fn give(&self, ctx: &mut Backward<'_, E>, grads: scan::ScanGrads<E>) {
+        let r = self;
+        let Dims { b, t, i, h, g, .. } = r.dims;
+        let dgx = grads.gx.reshape(&[b * t, g * h]);
+        ctx.give(r.x, |c| {
+            linear_input_grad(&dgx, c.value(r.w_ih)).reshape(&[b, t, i])
+        });
+        ctx.give(r.w_ih, |c| {
+            linear_weight_grad(&dgx, &c.value(r.x).reshape(&[b * t, i]))
+        });
+        // The two biases share their gradient, except in the GRU (its reset gate scales gh's n part).
+        ctx.give(r.b_ih, |_| {
+            if r.spec.cell.separate_dgh() {
+                Tensor::new(&[g * h], column_sums(dgx.data(), g * h))
+            } else {
+                grads.b_hh.clone()
+            }
+        });
+        ctx.give(r.w_hh, |_| grads.w_hh);
+        ctx.give(r.b_hh, |_| grads.b_hh);
+        ctx.give(r.h0, |_| grads.h0);
+        if let (Some(c0), Some(g)) = (r.c0, grads.c0) {
+            ctx.give(c0, |_| g);
         }
-    });
-    ctx.give(r.w_hh, |_| grads.w_hh);
-    ctx.give(r.b_hh, |_| grads.b_hh);
-    ctx.give(r.h0, |_| grads.h0);
-    if let (Some(c0), Some(g)) = (r.c0, grads.c0) {
-        ctx.give(c0, |_| g);
     }
 }

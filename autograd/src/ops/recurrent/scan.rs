@@ -1094,4 +1094,77 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn miri_pair_gives_the_bits_of_the_two_directions_run_alone() {
+        let sz = Size {
+            b: 3,
+            t: 5,
+            i: 2,
+            h: 4,
+        };
+        for kind in [
+            CellKind::Lstm,
+            CellKind::Gru,
+            CellKind::Elman(Activation::Tanh),
+        ] {
+            let (v_fwd, v_rev) = (inputs(kind, sz, 70), inputs(kind, sz, 71));
+            let lengths = vec![5, 2, 0];
+            let n_out = 2 * sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 7) as f64 - 3.0) * 0.3).collect();
+            let run = |pair: bool| {
+                let tape = Tape::<f64>::new();
+                let shapes = shapes(kind, sz);
+                let x = tape.var(Tensor::from_f64(&shapes[0], &v_fwd[0]));
+                let dirs: Vec<Vec<Var<'_, f64>>> = [&v_fwd, &v_rev]
+                    .iter()
+                    .map(|v| {
+                        (1..7)
+                            .map(|k| tape.var(Tensor::from_f64(&shapes[k], &v[k])))
+                            .collect()
+                    })
+                    .collect();
+                let w = |k: usize| RecurrentWeights {
+                    w_ih: dirs[k][0],
+                    b_ih: dirs[k][1],
+                    w_hh: dirs[k][2],
+                    b_hh: dirs[k][3],
+                };
+                let c = |k: usize| (kind == CellKind::Lstm).then_some(dirs[k][5]);
+                let y = if pair {
+                    x.recurrent_pair(
+                        [w(0), w(1)],
+                        [dirs[0][4], dirs[1][4]],
+                        [c(0), c(1)],
+                        kind,
+                        Some(&lengths),
+                    )
+                } else {
+                    let one = |k: usize, reverse: bool| {
+                        let sp = spec(kind, reverse, Some(lengths.clone()));
+                        x.recurrent(w(k), dirs[k][4], c(k), &sp)
+                    };
+                    Var::stack(&[one(0, false), one(1, true)], 0)
+                };
+                let grads = y.backward_with(&Tensor::from_f64(&y.shape(), &seed));
+                let n = if kind == CellKind::Lstm { 6 } else { 5 };
+                let all: Vec<Vec<f64>> = std::iter::once(x)
+                    .chain(dirs.iter().flat_map(|d| d[..n].to_vec()))
+                    .map(|v| grads.wrt(v).to_f64_vec())
+                    .collect();
+                (y.shape(), y.value().to_f64_vec(), all)
+            };
+            let on = |threads: usize, pair: bool| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a rayon pool")
+                    .install(|| run(pair))
+            };
+            let alone = on(1, false);
+            assert_eq!(alone.0, vec![2, sz.b, sz.t, kind.states() * sz.h]);
+            assert_eq!(on(1, true), alone, "{kind:?} on one thread");
+            assert_eq!(on(2, true), alone, "{kind:?} on two threads");
+        }
+    }
 }
