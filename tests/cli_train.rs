@@ -576,3 +576,42 @@ fn eval_normalizes_another_csv_file_with_the_checkpoints_statistics() {
     assert!((persistence(&other) - persistence(&trained)).abs() < 1e-4);
     assert!(moved > 10.0 * rmse, "shifted {moved} vs {rmse}");
 }
+
+#[test]
+fn profile_shares_each_training_step_between_ops_update_and_validation() {
+    let args = train("adding", &["--model", "lstm", "--profile"]);
+    let text = stdout(&refs(&args));
+    assert!(text.contains("profile of 30 training steps"), "{text}");
+    let shares: Vec<(String, f64)> = text
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.ends_with("% |") && !l.starts_with("| step "))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let share = cells[cells.len() - 2]
+                .trim_end_matches('%')
+                .parse()
+                .unwrap();
+            (cells[1].to_string(), share)
+        })
+        .collect();
+    let share = |prefix: &str| {
+        shares
+            .iter()
+            .find(|(name, _)| name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} row in {text}"))
+            .1
+    };
+    // The fused LSTM runs once per step and takes the largest share of it.
+    assert!(share("Recurrent (×1)") > 20.0, "{text}");
+    assert!(share("update (adam)") > 0.0, "{text}");
+    share("clipping");
+    let total: f64 = shares.iter().map(|(_, s)| s).sum();
+    assert!(
+        (total - 100.0).abs() < 1.0,
+        "shares add up to {total}: {text}"
+    );
+    assert!(text.contains("validation: 2 passes"), "{text}");
+    // The --json line is still the last one.
+    let last = text.lines().last().expect("output");
+    serde_json::from_str::<Value>(last).unwrap_or_else(|e| panic!("last line {last:?}: {e}"));
+}

@@ -3,6 +3,7 @@
 use crate::element::Element;
 use crate::op::Op;
 use crate::params::{ParamId, ParamStore};
+use crate::profile::{OpProfile, Profiler};
 use crate::tensor::Tensor;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -25,6 +26,8 @@ pub struct Tape<E: Element = f32> {
     params: RefCell<HashMap<ParamId, NodeId>>,
     /// The store whose parameters this tape holds (a tape serves one store).
     store: Cell<Option<u64>>,
+    /// The op clock of a profiled tape.
+    profiler: RefCell<Option<Profiler>>,
 }
 
 /// A value on a tape: a cheap `Copy` handle (tape reference + node id) with the op methods.
@@ -60,7 +63,20 @@ impl<E: Element> Tape<E> {
             grad_enabled: Cell::new(true),
             params: RefCell::new(HashMap::new()),
             store: Cell::new(None),
+            profiler: RefCell::new(None),
         }
+    }
+
+    /// An empty tape that also times each op, forward and backward (see [`OpProfile`]).
+    pub fn profiled() -> Self {
+        let tape = Tape::new();
+        *tape.profiler.borrow_mut() = Some(Profiler::new());
+        tape
+    }
+
+    /// The op times of a [`Tape::profiled`] tape so far; `None` for a tape that is not profiled.
+    pub fn profile(&self) -> Option<OpProfile> {
+        self.profiler.borrow().as_ref().map(|p| p.profile().clone())
     }
 
     /// Until the guard drops, ops record values only: no backward state, nothing requires grad.
@@ -80,12 +96,12 @@ impl<E: Element> Tape<E> {
     /// A leaf that requires a gradient (an input to differentiate with respect to).
     pub fn var(&self, value: Tensor<E>) -> Var<'_, E> {
         let requires_grad = self.grad_enabled();
-        self.push_node(value, Op::Leaf, requires_grad, None)
+        self.push_node(value, Op::Leaf, requires_grad, None, "Leaf")
     }
 
     /// A leaf that never requires a gradient (data, targets, masks).
     pub fn constant(&self, value: Tensor<E>) -> Var<'_, E> {
-        self.push_node(value, Op::Leaf, false, None)
+        self.push_node(value, Op::Leaf, false, None, "Leaf")
     }
 
     /// The leaf for a parameter of `store`; registering the same parameter twice returns one leaf.
@@ -108,7 +124,13 @@ impl<E: Element> Tape<E> {
             };
         }
         let requires_grad = self.grad_enabled();
-        let v = self.push_node(store.value(id).clone(), Op::Leaf, requires_grad, Some(id));
+        let v = self.push_node(
+            store.value(id).clone(),
+            Op::Leaf,
+            requires_grad,
+            Some(id),
+            "Leaf",
+        );
         self.params.borrow_mut().insert(id, v.id);
         v
     }
@@ -127,17 +149,24 @@ impl<E: Element> Tape<E> {
             let nodes = self.nodes.borrow();
             op.inputs().iter().any(|&i| nodes[i].requires_grad)
         };
+        let name = op.name();
         let op = if requires_grad { op } else { Op::Leaf };
-        self.push_node(value, op, requires_grad, None)
+        self.push_node(value, op, requires_grad, None, name)
     }
 
+    /// Records a node; `name` is the op that computed it (for the profile: a node recorded
+    /// without backward state is a leaf, whatever computed it).
     fn push_node(
         &self,
         value: Tensor<E>,
         op: Op<E>,
         requires_grad: bool,
         param: Option<ParamId>,
+        name: &'static str,
     ) -> Var<'_, E> {
+        if let Some(p) = self.profiler.borrow_mut().as_mut() {
+            p.recorded(name);
+        }
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node {
             value,
@@ -196,7 +225,15 @@ impl<E: Element> Tape<E> {
                 grad: &g,
                 sink: &mut grads,
             };
+            let start = self
+                .profiler
+                .borrow()
+                .is_some()
+                .then(std::time::Instant::now);
             node.op.backward(&mut ctx);
+            if let (Some(start), Some(p)) = (start, self.profiler.borrow_mut().as_mut()) {
+                p.backward(node.op.name(), start.elapsed());
+            }
         }
         result
     }

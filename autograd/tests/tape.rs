@@ -161,3 +161,32 @@ fn a_tape_refuses_parameters_of_a_second_store() {
     let _ = tape.param(&a, wa);
     let _ = tape.param(&b, wb);
 }
+
+#[test]
+fn a_profiled_tape_counts_and_times_each_op_forward_and_backward() {
+    let plain = Tape::<f64>::new();
+    assert!(plain.profile().is_none(), "a plain tape keeps no profile");
+    let start = std::time::Instant::now();
+    let tape = Tape::<f64>::profiled();
+    let x = tape.var(Tensor::from_f64(&[64, 64], &vec![0.5; 64 * 64]));
+    let w = tape.var(Tensor::from_f64(&[64, 64], &vec![0.25; 64 * 64]));
+    let y = x.matmul(w).relu().matmul(w).sum();
+    let before_backward = tape.profile().expect("profiled");
+    let _ = y.backward();
+    let elapsed = start.elapsed();
+    let p = tape.profile().expect("profiled");
+    let op = |name: &str| p.ops.get(name).copied().unwrap_or_default();
+    assert_eq!(op("MatMul").count, 2);
+    assert_eq!(op("Relu").count, 1);
+    assert_eq!(op("Sum").count, 1);
+    assert_eq!(op("Leaf").count, 2);
+    assert_eq!(before_backward.ops["MatMul"].backward, Default::default());
+    assert!(op("MatMul").backward > Default::default(), "backward timed");
+    assert!(op("MatMul").forward > Default::default(), "forward timed");
+    // Every interval is charged once: the op times add up to less than the wall time around them.
+    assert!(p.total() <= elapsed, "{:?} > {elapsed:?}", p.total());
+    // A no-grad op is recorded as a leaf but charged to its own name.
+    let _guard = tape.no_grad();
+    let _ = x.relu();
+    assert_eq!(tape.profile().unwrap().ops["Relu"].count, 2);
+}

@@ -4,7 +4,7 @@
 use autograd::Result;
 use seqzoo::problem::{problem_type, Session};
 use serde_json::{Map, Value};
-use zoo::train::{Metrics, Observer, TrainSummary, ValRecord};
+use zoo::train::{Metrics, Observer, StepProfile, TrainSummary, ValRecord};
 
 use super::emit;
 
@@ -150,4 +150,56 @@ pub fn json_line(session: &Session, summary: &TrainSummary) -> String {
         map.insert(name.to_string(), number(v));
     }
     Value::Object(map).to_string()
+}
+
+/// The `--profile` table: each op's forward and backward, the gradients' way into the store,
+/// clipping and the update, in ms per training step and as a share of the step, slowest first;
+/// then the validations.
+pub fn profile_table(p: &StepProfile) -> String {
+    let steps = p.steps.max(1) as f64;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3 / steps;
+    let step_total = ms(p.ops.total()) + ms(p.accumulate) + ms(p.clip) + ms(p.update);
+    let share = |v: f64| 100.0 * v / step_total.max(f64::MIN_POSITIVE);
+    let mut rows: Vec<(String, f64, f64)> = p
+        .ops
+        .ops
+        .iter()
+        .map(|(name, t)| {
+            let name = if *name == "Leaf" {
+                "Leaf (inputs, parameters, batches)".to_string()
+            } else {
+                format!("{name} (×{:.0})", t.count as f64 / steps)
+            };
+            (name, ms(t.forward), ms(t.backward))
+        })
+        .collect();
+    rows.sort_by(|a, b| (b.1 + b.2).total_cmp(&(a.1 + a.2)));
+    let mut out = format!(
+        "profile of {} training steps, ms per step\n\n| part | forward | backward | share |\n|---|--:|--:|--:|\n",
+        p.steps
+    );
+    for (name, f, b) in rows {
+        out.push_str(&format!(
+            "| {name} | {f:.3} | {b:.3} | {:.1}% |\n",
+            share(f + b)
+        ));
+    }
+    for (name, v) in [
+        ("gradients into the store".to_string(), ms(p.accumulate)),
+        ("clipping".to_string(), ms(p.clip)),
+        (format!("update ({})", p.optimizer), ms(p.update)),
+    ] {
+        out.push_str(&format!("| {name} | | {v:.3} | {:.1}% |\n", share(v)));
+    }
+    out.push_str(&format!("| step | | {step_total:.3} | 100% |\n"));
+    if p.validations > 0 {
+        let each = p.validation.as_secs_f64() * 1e3 / p.validations as f64;
+        out.push_str(&format!(
+            "\nvalidation: {} passes, {each:.1} ms each ({:.1}% of the time in steps and validations)\n",
+            p.validations,
+            100.0 * p.validation.as_secs_f64()
+                / (p.validation.as_secs_f64() + step_total * steps / 1e3).max(f64::MIN_POSITIVE)
+        ));
+    }
+    out
 }

@@ -13,7 +13,7 @@ use seqzoo::problem::{
 use zoo::train::{Checkpoint, MetricsLog, Progress, SaveEvery, TrainConfig};
 
 use super::interrupt::Interrupt;
-use super::report::{json_line, summary_lines, LinePrinter};
+use super::report::{json_line, profile_table, summary_lines, LinePrinter};
 use super::{bounds, usage_error, Failure};
 
 /// Arguments of `seqzoo train`. Every model and training flag overrides one field of the task's
@@ -91,6 +91,10 @@ pub struct TrainArgs {
     /// The seed of data, initialization and shuffling (default 0).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Time every training step by op (forward and backward), the update and the validations,
+    /// and print the table at the end.
+    #[arg(long)]
+    pub profile: bool,
     /// Write a checkpoint here (atomically) at every validation, on SIGINT/SIGTERM and at the end.
     #[arg(long)]
     pub save: Option<PathBuf>,
@@ -362,6 +366,7 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
                     .into(),
             )),
         };
+    session.trainer.set_profiling(args.profile);
     let mut printer = LinePrinter::new(&session);
     let mut progress = Progress::stderr();
     let mut log = args
@@ -380,6 +385,9 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
         RunEnd::Stopped { step, saved } => return Err(interrupt.failure(step, saved.as_deref())),
     };
     let mut out = summary_lines(&session, &summary);
+    if let Some(profile) = session.trainer.profile() {
+        out.push_str(&profile_table(profile));
+    }
     if let Some(plan) = &plan {
         out.push_str(&format!("saved {}\n", plan.path.display()));
     }

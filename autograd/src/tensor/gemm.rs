@@ -6,7 +6,7 @@ use crate::tensor::packed::{tile, MR, NR};
 use rayon::prelude::*;
 
 /// Products below this many floating-point operations run on one thread.
-pub const PAR_GEMM_MIN_FLOPS: usize = 1 << 21;
+pub const PAR_GEMM_MIN_FLOPS: usize = 1 << 20;
 
 /// `Aᵀ·B` with at most this many columns runs as rank-one updates ([`narrow_tn`]): matrixmultiply
 /// pads n to its kernel width, and packs the tall A, which costs more than the product.

@@ -4,7 +4,7 @@ use super::{Metrics, Objective, Observer, TrainConfig, TrainSummary, ValRecord};
 use autograd::optim::clip_grad_norm;
 use autograd::{Element, Error, Optimizer, ParamStore, Result, Rng, Tape, Tensor};
 use serde::{Deserialize, Serialize};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The stream of the trainer's generator, apart from the caller's `Rng::new(seed)` used for
 /// initialization, so dropout masks do not replay the initial weights' random numbers.
@@ -61,6 +61,30 @@ pub struct Trainer<E: Element> {
     pub(super) state: RunState,
     /// The weights at the best validation, kept only with `restore_best`.
     pub(super) best_weights: Option<Vec<Tensor<E>>>,
+    /// Where this process's steps spent their time, when asked ([`Trainer::set_profiling`]).
+    pub(super) profile: Option<StepProfile>,
+}
+
+/// Where a run's training steps spent their time: each op of the model and loss (forward and
+/// backward), the parameter update, and the validations (a [`Trainer::set_profiling`] run).
+#[derive(Clone, Debug, Default)]
+pub struct StepProfile {
+    /// The optimizer's name.
+    pub optimizer: &'static str,
+    /// Training steps profiled.
+    pub steps: usize,
+    /// The ops of the training steps' tapes.
+    pub ops: autograd::OpProfile,
+    /// Adding each step's gradients into the store.
+    pub accumulate: Duration,
+    /// Gradient clipping.
+    pub clip: Duration,
+    /// The optimizer's update.
+    pub update: Duration,
+    /// Validations run, and their time.
+    pub validations: usize,
+    /// Time validating.
+    pub validation: Duration,
 }
 
 impl<E: Element> Trainer<E> {
@@ -78,7 +102,22 @@ impl<E: Element> Trainer<E> {
             step: 0,
             state: RunState::default(),
             best_weights: None,
+            profile: None,
         })
+    }
+
+    /// Times every training step from now on, by op and phase ([`Trainer::profile`]); off by
+    /// default, as it reads the clock around every op.
+    pub fn set_profiling(&mut self, on: bool) {
+        self.profile = on.then(|| StepProfile {
+            optimizer: self.optimizer.name(),
+            ..StepProfile::default()
+        });
+    }
+
+    /// Where this process's training steps spent their time, if [`Trainer::set_profiling`].
+    pub fn profile(&self) -> Option<&StepProfile> {
+        self.profile.as_ref()
     }
 
     /// The parameters.
@@ -259,7 +298,11 @@ impl<E: Element> Trainer<E> {
         self.store.zero_grad();
         // The tape is dropped before the update so the parameters' storage is not shared with it.
         let (value, grads) = {
-            let tape = Tape::new();
+            let tape = if self.profile.is_some() {
+                Tape::profiled()
+            } else {
+                Tape::new()
+            };
             let loss = objective.loss(&tape, &self.store, self.step, &mut self.rng)?;
             let shape = loss.shape();
             if shape.iter().product::<usize>() != 1 {
@@ -276,15 +319,28 @@ impl<E: Element> Trainer<E> {
                     self.step + 1
                 )));
             }
-            (value, loss.backward())
+            let grads = loss.backward();
+            if let (Some(p), Some(ops)) = (self.profile.as_mut(), tape.profile()) {
+                p.ops.add(&ops);
+                p.steps += 1;
+            }
+            (value, grads)
         };
+        let clock = Instant::now();
         self.store.accumulate(&grads);
         drop(grads);
+        let accumulated = clock.elapsed();
         if let Some(max_norm) = self.config.clip {
             clip_grad_norm(&mut self.store, max_norm, 2.0);
         }
+        let clipped = clock.elapsed();
         self.optimizer.step(&mut self.store);
         self.store.zero_grad();
+        if let Some(p) = self.profile.as_mut() {
+            p.accumulate += accumulated;
+            p.clip += clipped - accumulated;
+            p.update += clock.elapsed() - clipped;
+        }
         self.step += 1;
         self.state.interval_loss_sum += value;
         self.state.interval_steps += 1;
@@ -297,7 +353,12 @@ impl<E: Element> Trainer<E> {
         O: Objective<E> + ?Sized,
         B: Observer + ?Sized,
     {
+        let clock = Instant::now();
         let metrics = objective.validate(&self.store)?;
+        if let Some(p) = self.profile.as_mut() {
+            p.validations += 1;
+            p.validation += clock.elapsed();
+        }
         let Some(val) = metrics.val_loss() else {
             let names: Vec<_> = metrics.iter().map(|(n, _)| n).collect();
             return Err(Error::Config(format!(
