@@ -117,6 +117,22 @@ pub(crate) struct ScanSaved<E> {
     pub(super) c0: Vec<E>,
 }
 
+impl<E: Copy> ScanSaved<E> {
+    /// What a forward scan over `input` keeps: its saved gates and gh, and the initial state when
+    /// backward will need it (`save`).
+    pub(super) fn new(gates: Vec<E>, gh: Vec<E>, input: &ScanIn<'_, E>, save: bool) -> Self {
+        ScanSaved {
+            gates,
+            gh,
+            h0: if save { input.h0.to_vec() } else { Vec::new() },
+            c0: match input.c0 {
+                Some(c) if save => c.to_vec(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
 /// Gradients of one scan's inputs.
 pub(crate) struct ScanGrads<E: Element> {
     pub gx: Tensor<E>,
@@ -222,7 +238,6 @@ fn forward_batch<E: Element>(
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims { b, t, i, h, g, s } = d;
-    let (h0, c0) = (input.h0, input.c0);
     let gh_len = g * h;
     // Every element of these is written by `forward_block` (a padded step copies the state and
     // zeroes its gates), so they are not zero-filled first.
@@ -273,16 +288,7 @@ fn forward_batch<E: Element>(
         gates.set_len(n_gates);
         gh.set_len(n_gh);
     }
-    let saved = ScanSaved {
-        gates,
-        gh,
-        h0: if save { h0.to_vec() } else { Vec::new() },
-        c0: match c0 {
-            Some(c) if save => c.to_vec(),
-            _ => Vec::new(),
-        },
-    };
-    (states, saved)
+    (states, ScanSaved::new(gates, gh, input, save))
 }
 
 /// Every step of the forward scan for one block of batch rows. The state before a step is read

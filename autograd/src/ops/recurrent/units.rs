@@ -180,16 +180,7 @@ pub(crate) fn forward<E: Element>(
         gates.set_len(n_gates);
         gh.set_len(n_gh);
     }
-    let saved = ScanSaved {
-        gates,
-        gh,
-        h0: if save { input.h0.to_vec() } else { Vec::new() },
-        c0: match input.c0 {
-            Some(c) if save => c.to_vec(),
-            _ => Vec::new(),
-        },
-    };
-    (states, saved)
+    (states, ScanSaved::new(gates, gh, input, save))
 }
 
 /// `len` elements from `at` of a shared buffer, as a slice of outputs.
