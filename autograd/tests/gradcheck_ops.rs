@@ -1,8 +1,8 @@
 //! Every `Op` (and every `Unary` function) is gradchecked in f64, with broadcasting and fan-out.
 
 use autograd::{
-    gradcheck, Activation, CellKind, CrossEntropyOptions, GradcheckOptions, RecurrentSpec,
-    RecurrentWeights, Rng, Tape, Tensor, Unary, Var,
+    gradcheck, Activation, CellKind, CrossEntropyOptions, Directions, GradcheckOptions,
+    RecurrentSpec, RecurrentWeights, Rng, Tape, Tensor, Unary, Var,
 };
 use std::collections::BTreeSet;
 
@@ -108,9 +108,11 @@ fn recurrent_pair_case(name: &'static str, cell: CellKind, lengths: Option<Vec<u
         };
         let c = |k: usize| dir(k).get(5).copied();
         v[0].recurrent_pair(
-            [w(0), w(1)],
-            [dir(0)[4], dir(1)[4]],
-            [c(0), c(1)],
+            Directions {
+                w: [w(0), w(1)],
+                h0: [dir(0)[4], dir(1)[4]],
+                c0: [c(0), c(1)],
+            },
             cell,
             lengths.as_deref(),
         )

@@ -5,7 +5,8 @@ use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
 use crate::Ctx;
 use autograd::init::rnn_default;
 use autograd::{
-    Element, Error, ParamId, ParamPath, RecurrentSpec, RecurrentWeights, Result, Rng, Tensor, Var,
+    Directions, Element, Error, ParamId, ParamPath, RecurrentSpec, RecurrentWeights, Result, Rng,
+    Tensor, Var,
 };
 
 /// The parameters of one layer in one direction.
@@ -196,9 +197,11 @@ impl RecurrentLayer {
                 let (f, r) = (layer * 2, layer * 2 + 1);
                 layer_in
                     .recurrent_bidirectional(
-                        [weights(f), weights(r)],
-                        [state_at(h0, f), state_at(h0, r)],
-                        [c_init(f), c_init(r)],
+                        Directions {
+                            w: [weights(f), weights(r)],
+                            h0: [state_at(h0, f), state_at(h0, r)],
+                            c0: [c_init(f), c_init(r)],
+                        },
                         cell,
                         input.lengths,
                     )

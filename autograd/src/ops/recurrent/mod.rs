@@ -41,6 +41,18 @@ pub struct RecurrentWeights<'t, E: Element> {
     pub b_hh: Var<'t, E>,
 }
 
+/// The weights and initial states of both directions of a bidirectional layer: index 0 the
+/// forward direction's, index 1 the reverse one's (`c0` for an LSTM only).
+#[derive(Clone, Copy)]
+pub struct Directions<'t, E: Element> {
+    /// Each direction's weights.
+    pub w: [RecurrentWeights<'t, E>; 2],
+    /// Each direction's initial hidden state `[B, H]`.
+    pub h0: [Var<'t, E>; 2],
+    /// Each direction's initial cell state `[B, H]`.
+    pub c0: [Option<Var<'t, E>>; 2],
+}
+
 /// The inputs and saved state of one recurrent kernel on the tape.
 pub struct Recurrent<E: Element> {
     spec: RecurrentSpec,
@@ -123,8 +135,7 @@ impl<'t, E: Element> Var<'t, E> {
         )
     }
 
-    /// Both directions of a bidirectional layer over `self` `[B, T, I]` (arguments as
-    /// [`Var::recurrent_pair`]): the states `[B, T, S·H]` of the forward and of the reverse
+    /// Both directions of a bidirectional layer over `self` `[B, T, I]`: the states `[B, T, S·H]` of the forward and of the reverse
     /// direction.
     ///
     /// When training on fewer batch rows than two register tiles, one direction alone cannot keep
@@ -135,15 +146,13 @@ impl<'t, E: Element> Var<'t, E> {
     /// either way.
     pub fn recurrent_bidirectional(
         self,
-        w: [RecurrentWeights<'t, E>; 2],
-        h0: [Var<'t, E>; 2],
-        c0: [Option<Var<'t, E>>; 2],
+        dirs: Directions<'t, E>,
         cell: CellKind,
         lengths: Option<&[usize]>,
     ) -> [Var<'t, E>; 2] {
         let training = self.tape().grad_enabled();
         if training && self.dim(0) < 2 * crate::tensor::MR {
-            let both = self.recurrent_pair(w, h0, c0, cell, lengths);
+            let both = self.recurrent_pair(dirs, cell, lengths);
             let (b, t, width) = (both.dim(1), both.dim(2), both.dim(3));
             [0, 1].map(|dir| both.narrow(0, dir, 1).reshape(&[b, t, width]))
         } else {
@@ -154,21 +163,18 @@ impl<'t, E: Element> Var<'t, E> {
                     reverse,
                     lengths: lengths.map(<[usize]>::to_vec),
                 };
-                self.recurrent(w[k], h0[k], c0[k], &spec)
+                self.recurrent(dirs.w[k], dirs.h0[k], dirs.c0[k], &spec)
             })
         }
     }
 
     /// Both directions of a bidirectional layer over `self` `[B, T, I]`, as one op that runs them
-    /// at the same time (one per core): the forward direction with `w[0]` from `h0[0]` (and
-    /// `c0[0]`), the reverse one with `w[1]` from `h0[1]`. Returns `[2, B, T, S·H]`: each
+    /// at the same time (one per core). Returns `[2, B, T, S·H]`: each
     /// direction's states as [`Var::recurrent`] returns them, with the same bits.
     /// [`Var::recurrent_bidirectional`] chooses between this and two [`Var::recurrent`]s.
     pub fn recurrent_pair(
         self,
-        w: [RecurrentWeights<'t, E>; 2],
-        h0: [Var<'t, E>; 2],
-        c0: [Option<Var<'t, E>>; 2],
+        dirs: Directions<'t, E>,
         cell: CellKind,
         lengths: Option<&[usize]>,
     ) -> Var<'t, E> {
@@ -177,6 +183,7 @@ impl<'t, E: Element> Var<'t, E> {
             reverse,
             lengths: lengths.map(<[usize]>::to_vec),
         });
+        let Directions { w, h0, c0 } = dirs;
         let dirs = [0, 1].map(|k| self.checked(w[k], h0[k], c0[k], &specs[k]));
         let run = |k: usize| {
             scan::forward(

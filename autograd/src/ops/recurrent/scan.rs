@@ -1139,9 +1139,11 @@ mod tests {
                 let c = |k: usize| (kind == CellKind::Lstm).then_some(dirs[k][5]);
                 let y = if pair {
                     x.recurrent_pair(
-                        [w(0), w(1)],
-                        [dirs[0][4], dirs[1][4]],
-                        [c(0), c(1)],
+                        super::super::Directions {
+                            w: [w(0), w(1)],
+                            h0: [dirs[0][4], dirs[1][4]],
+                            c0: [c(0), c(1)],
+                        },
                         kind,
                         Some(&lengths),
                     )
