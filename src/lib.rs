@@ -9,5 +9,7 @@ pub use autograd;
 pub use datasets;
 pub use zoo;
 pub mod demo;
+pub mod experiment;
+pub mod plot;
 pub mod problem;
 pub mod recipes;

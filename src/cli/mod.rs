@@ -4,10 +4,12 @@ mod bounds;
 mod data;
 mod demo;
 mod eval;
+mod experiment;
 mod forward;
 mod generate;
 mod inspect;
 mod interrupt;
+mod plot;
 mod report;
 mod train;
 
@@ -44,6 +46,10 @@ enum Command {
     Forward(forward::ForwardArgs),
     /// List a safetensors file's tensors and metadata, and the recurrent layer it holds.
     Inspect(inspect::InspectArgs),
+    /// The lecture's claims as experiments: `list`, or run one (or `all`) and write its page.
+    Experiment(experiment::ExperimentArgs),
+    /// Draw the training and validation curves of metrics logs (`train --log`) as SVG.
+    Plot(plot::PlotArgs),
 }
 
 /// A failed command: the one line to print and the exit code.
@@ -104,6 +110,8 @@ pub fn main() -> ExitCode {
         Some(Command::Data(args)) => data::run(&args),
         Some(Command::Forward(args)) => forward::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::Experiment(args)) => experiment::run(&args),
+        Some(Command::Plot(args)) => plot::run(&args),
     };
     match result {
         Ok(text) => match emit(&text) {

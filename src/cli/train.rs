@@ -7,6 +7,7 @@ use autograd::optim::{OptimConfig, OPTIMIZER_NAMES};
 use autograd::Schedule;
 use clap::Args;
 use datasets::Recipe;
+use seqzoo::plot::{training_curves, LogCurves};
 use seqzoo::problem::{
     recipe_train_config, saved_model, ModelSpec, RunEnd, RunSpec, SavePlan, Session, MODEL_NAMES,
 };
@@ -109,6 +110,9 @@ pub struct TrainArgs {
     /// Append one JSON line per validation to this file.
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// At the end, draw the run's training and validation loss curves into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
     /// Print a JSON summary as the last line of stdout.
     #[arg(long)]
     pub json: bool,
@@ -345,9 +349,9 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
             .save_every
             .map_or(SaveEvery::Validation, |n| SaveEvery::Steps(n.get())),
     });
-    if let Some(plan) = &plan {
-        // Before the data are prepared, so an unwritable path fails at once.
-        autograd::fs::prepare_write(&plan.path).map_err(Failure::runtime)?;
+    // Before the data are prepared, so an unwritable path fails at once.
+    for path in plan.iter().map(|p| &p.path).chain(&args.plot) {
+        autograd::fs::prepare_write(path).map_err(Failure::runtime)?;
     }
     let mut session =
         match (&args.resume, &args.task) {
@@ -390,6 +394,14 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
     }
     if let Some(plan) = &plan {
         out.push_str(&format!("saved {}\n", plan.path.display()));
+    }
+    if let Some(path) = &args.plot {
+        let name = session.config.describe();
+        let curves = LogCurves::from_history(name, session.trainer.history());
+        training_curves(&[curves], None)
+            .and_then(|chart| chart.write(path))
+            .map_err(Failure::runtime)?;
+        out.push_str(&format!("plotted {}\n", path.display()));
     }
     if args.json {
         out.push_str(&json_line(&session, &summary));

@@ -5,3 +5,4 @@
 pub mod cli;
 pub mod edit;
 pub mod fixture;
+pub mod svg;
