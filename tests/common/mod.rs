@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod edit;
+pub mod experiment;
 pub mod fixture;
 pub mod svg;
