@@ -3,7 +3,7 @@
 use seqzoo::experiment::{self, Options, Report};
 
 /// Runs `name` quickly with seed 0, writes it to a temp dir and checks every file it wrote.
-fn quick(name: &str) -> Report {
+pub fn quick(name: &str) -> Report {
     let e = experiment::find(name).unwrap();
     let report = experiment::run(e, &Options::quick(0)).unwrap();
     let dir = tempfile::tempdir().unwrap();
