@@ -102,9 +102,15 @@ impl GradientFlow {
     }
 
     /// [`GradientFlow::first`] / [`GradientFlow::last`]: far below 1, gradients vanish on their way
-    /// back; far above, they explode (or add up over many outputs).
+    /// back; far above, they explode (or add up over many outputs). NaN when the last is 0 (no
+    /// gradient reaches the last step, e.g. a reverse direction read only at its first step).
     pub fn ratio(&self) -> f64 {
-        self.first() / self.last()
+        let ratio = self.first() / self.last();
+        if ratio.is_finite() {
+            ratio
+        } else {
+            f64::NAN
+        }
     }
 
     /// The least-squares slope of `ln ‖∂L/∂h‖` per step, backwards in scan order (from the last

@@ -749,3 +749,184 @@ fn records_do_not_depend_on_how_the_scan_splits_across_threads() {
         assert_eq!(both, one, "{cell:?}");
     }
 }
+
+/// A stacked bidirectional LSTM with dropout and a linear head regressing twice the mean of a
+/// sequence: dropout draws from the trainer's generator, so a diagnostic batch that drew from
+/// it would change the run.
+struct SeqMean {
+    rnn: RecurrentLayer,
+    head: zoo::Linear,
+    val: (Tensor<f32>, Tensor<f32>),
+}
+
+fn mean_batch(seed: u64, n: usize) -> (Tensor<f32>, Tensor<f32>) {
+    let mut rng = Rng::new(seed);
+    let x = uniform(n * 6, 1.0, &mut rng);
+    let y: Vec<f64> = x.chunks(6).map(|c| c.iter().sum::<f64>() / 3.0).collect();
+    (
+        Tensor::from_f64(&[n, 6, 1], &x),
+        Tensor::from_f64(&[n, 1], &y),
+    )
+}
+
+fn seq_mean() -> (SeqMean, autograd::ParamStore<f32>) {
+    let mut store = autograd::ParamStore::new();
+    let mut rng = Rng::new(3);
+    let config = RecurrentConfig {
+        bidirectional: true,
+        ..RecurrentConfig::new(RecurrentKind::Lstm, 1, 8)
+            .layers(2)
+            .dropout(0.3)
+    };
+    let rnn = RecurrentLayer::new(&mut store.path("rnn"), config, &mut rng).expect("config");
+    let head = zoo::Linear::new(&mut store.path("head"), 16, 1, true, &mut rng);
+    let val = mean_batch(99, 16);
+    (SeqMean { rnn, head, val }, store)
+}
+
+impl SeqMean {
+    fn predict<'t>(&self, cx: &Ctx<'_, 't, f32>, x: &Tensor<f32>) -> Var<'t, f32> {
+        let n = x.dim(0);
+        let out = self
+            .rnn
+            .forward(cx, cx.constant(x.clone()), RecurrentInput::default());
+        let last = out.output.narrow(1, 5, 1).reshape(&[n, 16]);
+        self.head.forward(cx, cx.dropout(last, 0.1))
+    }
+}
+
+impl zoo::Objective<f32> for SeqMean {
+    fn loss<'t>(
+        &self,
+        tape: &'t Tape<f32>,
+        store: &autograd::ParamStore<f32>,
+        step: usize,
+        rng: &mut Rng,
+    ) -> autograd::Result<Var<'t, f32>> {
+        let (x, y) = mean_batch(step as u64, 4);
+        Ok(self
+            .predict(&Ctx::train(tape, store, rng), &x)
+            .mse(tape.constant(y)))
+    }
+
+    fn validate(&self, store: &autograd::ParamStore<f32>) -> autograd::Result<zoo::Metrics> {
+        let tape = Tape::new();
+        let pred = self.predict(&Ctx::eval(&tape, store), &self.val.0).value();
+        let m = zoo::train::mse(pred.data(), self.val.1.data())?;
+        Ok(zoo::Metrics::new().with("val_loss", m))
+    }
+}
+
+fn train_config() -> zoo::TrainConfig {
+    zoo::TrainConfig::new(12, "adam", 0.02)
+        .expect("adam")
+        .clip(Some(1.0))
+        .val_every(4)
+        .seed(5)
+}
+
+/// Every weight's bits.
+fn weight_bits(store: &autograd::ParamStore<f32>) -> Vec<Vec<u32>> {
+    store
+        .iter()
+        .map(|(_, p)| p.value.data().iter().map(|v| v.to_bits()).collect())
+        .collect()
+}
+
+/// Each validation's step, train loss and val loss, as bits.
+fn loss_bits(t: &zoo::Trainer<f32>) -> Vec<(usize, u64, u64)> {
+    t.history()
+        .iter()
+        .map(|r| {
+            (
+                r.step,
+                r.train_loss.to_bits(),
+                r.metrics.val_loss().unwrap().to_bits(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diagnosing_validations_add_diag_fields_and_change_no_training_number() {
+    let run = |diagnose: bool, until: usize| {
+        let (model, store) = seq_mean();
+        let mut trainer = zoo::Trainer::new(store, train_config()).expect("trainer");
+        trainer.set_diagnostics(diagnose);
+        trainer.train_until(&model, &mut (), until).expect("train");
+        (model, trainer)
+    };
+    let (_, plain) = run(false, 12);
+    let (model, diag) = run(true, 12);
+    assert!(diag.diagnostics() && !plain.diagnostics());
+    assert_eq!(weight_bits(plain.store()), weight_bits(diag.store()));
+    assert_eq!(loss_bits(&plain), loss_bits(&diag));
+    assert_eq!(diag.history().len(), 3);
+    for (p, d) in plain.history().iter().zip(diag.history()) {
+        assert!(p.diagnostics.is_empty());
+        assert!(!p.to_json_line().contains("diag_"));
+        // Two layers, two directions each.
+        assert_eq!(d.diagnostics.get("diag_layers"), Some(4.0));
+        for name in [
+            "diag_grad_h_first",
+            "diag_grad_h_last",
+            "diag_grad_h_ratio",
+            "diag_saturated",
+        ] {
+            let v = d.diagnostics.get(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(v.is_finite(), "{name} = {v}");
+        }
+        let line: serde_json::Value = serde_json::from_str(&d.to_json_line()).expect("json");
+        assert_eq!(
+            line["diag_l3_saturated"].as_f64(),
+            d.diagnostics.get("diag_l3_saturated")
+        );
+        assert_eq!(line["val_loss"].as_f64(), d.metrics.val_loss());
+    }
+    // The fields are those of the batch of the step just done, on the current weights.
+    let direct = diag.diagnose(&model).expect("diagnose");
+    let json = |m: &zoo::Metrics| serde_json::to_string(m).unwrap();
+    assert_eq!(json(&direct), json(&diag.history()[2].diagnostics));
+}
+
+#[test]
+fn a_diagnosing_run_resumes_bit_identically_and_old_records_still_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ckpt = dir.path().join("half.safetensors");
+    let (model, store) = seq_mean();
+    let mut straight = zoo::Trainer::new(store, train_config()).expect("trainer");
+    straight.set_diagnostics(true);
+    straight.train_until(&model, &mut (), 12).expect("straight");
+
+    let (model1, store) = seq_mean();
+    let mut first = zoo::Trainer::new(store, train_config()).expect("trainer");
+    first.set_diagnostics(true);
+    first.train_until(&model1, &mut (), 6).expect("first part");
+    first
+        .save_checkpoint(&ckpt, &Default::default())
+        .expect("save");
+    let (model2, store) = seq_mean();
+    let mut resumed = zoo::Trainer::resume(&ckpt, store, train_config()).expect("resume");
+    resumed.set_diagnostics(true);
+    resumed
+        .train_until(&model2, &mut (), 12)
+        .expect("second part");
+    assert_eq!(weight_bits(straight.store()), weight_bits(resumed.store()));
+    assert_eq!(loss_bits(&straight), loss_bits(&resumed));
+    // As logged (a ratio over a zero gradient is NaN, which is not equal to itself).
+    let diags = |t: &zoo::Trainer<f32>| -> Vec<String> {
+        t.history()
+            .iter()
+            .map(|r| serde_json::to_string(&r.diagnostics).unwrap())
+            .collect()
+    };
+    assert_eq!(diags(&straight), diags(&resumed));
+
+    // A record written before diagnostics existed reads back with none.
+    let old = r#"{"step":4,"lr":0.01,"train_loss":0.5,"metrics":{"val_loss":0.25},"seconds":1.0}"#;
+    let record: zoo::train::ValRecord = serde_json::from_str(old).expect("an old record");
+    assert!(record.diagnostics.is_empty());
+    assert!(!serde_json::to_string(&record)
+        .unwrap()
+        .contains("diagnostics"));
+}
