@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod alloc;
+pub mod diagnostics;
 pub mod element;
 pub mod error;
 pub mod fs;
@@ -30,6 +31,7 @@ mod subnormal;
 pub mod tape;
 pub mod tensor;
 
+pub use diagnostics::RecurrentRecord;
 pub use element::{DType, Element};
 pub use error::{Error, Result};
 pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckReport};

@@ -1,5 +1,6 @@
 //! The Wengert-list tape, the `Var` handle, no-grad mode and reverse-mode backward.
 
+use crate::diagnostics::RecurrentRecord;
 use crate::element::Element;
 use crate::op::Op;
 use crate::params::{ParamId, ParamStore};
@@ -28,6 +29,8 @@ pub struct Tape<E: Element = f32> {
     store: Cell<Option<u64>>,
     /// The op clock of a profiled tape.
     profiler: RefCell<Option<Profiler>>,
+    /// The recurrent kernels' records of a diagnosing tape.
+    diagnostics: RefCell<Option<Vec<RecurrentRecord>>>,
 }
 
 /// A value on a tape: a cheap `Copy` handle (tape reference + node id) with the op methods.
@@ -64,7 +67,37 @@ impl<E: Element> Tape<E> {
             params: RefCell::new(HashMap::new()),
             store: Cell::new(None),
             profiler: RefCell::new(None),
+            diagnostics: RefCell::new(None),
         }
+    }
+
+    /// An empty tape on which every recurrent kernel records its gradient flow, gate statistics
+    /// and hidden-state norms (see [`crate::diagnostics`] and [`Tape::recurrent_diagnostics`]).
+    pub fn diagnosing() -> Self {
+        let tape = Tape::new();
+        *tape.diagnostics.borrow_mut() = Some(Vec::new());
+        tape
+    }
+
+    /// Whether this is a [`Tape::diagnosing`] tape.
+    pub fn is_diagnosing(&self) -> bool {
+        self.diagnostics.borrow().is_some()
+    }
+
+    /// The records of the recurrent kernels run so far on a [`Tape::diagnosing`] tape, in op
+    /// order (with their backward part once a backward ran through them); `None` for a tape that
+    /// is not diagnosing.
+    pub fn recurrent_diagnostics(&self) -> Option<Vec<RecurrentRecord>> {
+        self.diagnostics.borrow().clone()
+    }
+
+    /// Adds the record `make` gives on a diagnosing tape and returns its index; `None` (and
+    /// nothing made) on any other tape.
+    pub(crate) fn add_record(&self, make: impl FnOnce() -> RecurrentRecord) -> Option<usize> {
+        let mut diagnostics = self.diagnostics.borrow_mut();
+        let records = diagnostics.as_mut()?;
+        records.push(make());
+        Some(records.len() - 1)
     }
 
     /// An empty tape that also times each op, forward and backward (see [`OpProfile`]).
@@ -221,6 +254,7 @@ impl<E: Element> Tape<E> {
             }
             let mut ctx = Backward {
                 nodes: &nodes,
+                diagnostics: &self.diagnostics,
                 out: &node.value,
                 grad: &g,
                 sink: &mut grads,
@@ -242,6 +276,7 @@ impl<E: Element> Tape<E> {
 /// What an op's backward arm sees: its output, the gradient of the output, and the input values.
 pub(crate) struct Backward<'a, E: Element> {
     nodes: &'a [Node<E>],
+    diagnostics: &'a RefCell<Option<Vec<RecurrentRecord>>>,
     /// The op's output value.
     pub(crate) out: &'a Tensor<E>,
     /// The gradient of the loss with respect to the op's output.
@@ -253,6 +288,13 @@ impl<E: Element> Backward<'_, E> {
     /// The forward value of input node `id`.
     pub(crate) fn value(&self, id: NodeId) -> &Tensor<E> {
         &self.nodes[id].value
+    }
+
+    /// Record `index` of a diagnosing tape, to fill in its backward part.
+    pub(crate) fn record(&self, index: usize, fill: impl FnOnce(&mut RecurrentRecord)) {
+        if let Some(records) = self.diagnostics.borrow_mut().as_mut() {
+            fill(&mut records[index]);
+        }
     }
 
     /// Whether input `id` takes a gradient.

@@ -96,6 +96,10 @@ pub struct TrainArgs {
     /// and print the table at the end.
     #[arg(long)]
     pub profile: bool,
+    /// At every validation, also run one training batch on a diagnosing tape (no update) and add
+    /// its gradient flow, gate saturation and hidden norms to the --log lines (`diag_*` fields).
+    #[arg(long)]
+    pub diagnostics: bool,
     /// Write a checkpoint here (atomically) at every validation, on SIGINT/SIGTERM and at the end.
     #[arg(long)]
     pub save: Option<PathBuf>,
@@ -371,6 +375,7 @@ pub fn run(args: &TrainArgs) -> Result<String, Failure> {
             )),
         };
     session.trainer.set_profiling(args.profile);
+    session.trainer.set_diagnostics(args.diagnostics);
     let mut printer = LinePrinter::new(&session);
     let mut progress = Progress::stderr();
     let mut log = args

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod context;
+pub mod diagnostics;
 pub mod embedding;
 pub mod linear;
 pub mod models;
@@ -12,6 +13,7 @@ pub mod train;
 
 pub use autograd;
 pub use context::{Ctx, Mode};
+pub use diagnostics::{GateStats, GradientFlow, LayerDiagnostics};
 pub use embedding::Embedding;
 pub use linear::Linear;
 pub use models::{

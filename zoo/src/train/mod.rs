@@ -79,4 +79,4 @@ pub use objective::Objective;
 pub use observer::Observer;
 pub use progress::Progress;
 pub use report::{TrainSummary, ValRecord};
-pub use trainer::{SaveEvery, StepProfile, Trainer, TRAINER_STREAM};
+pub use trainer::{SaveEvery, StepProfile, Trainer, DIAGNOSTICS_STREAM, TRAINER_STREAM};

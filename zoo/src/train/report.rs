@@ -18,13 +18,17 @@ pub struct ValRecord {
     pub train_loss: f64,
     /// What [`Objective::validate`](super::Objective::validate) returned.
     pub metrics: Metrics,
+    /// The gradient-flow diagnostics of one training batch ([`Trainer::set_diagnostics`](
+    /// super::Trainer::set_diagnostics), [`crate::diagnostics::flat_metrics`]); empty without.
+    #[serde(default, skip_serializing_if = "Metrics::is_empty")]
+    pub diagnostics: Metrics,
     /// Seconds of training so far, over every resumed part of the run.
     pub seconds: f64,
 }
 
 impl ValRecord {
-    /// The record as one flat JSON object, `{"step", "lr", "train_loss", <each metric>, "seconds"}`
-    /// (the line the metrics log writes; NaN as `null`).
+    /// The record as one flat JSON object, `{"step", "lr", "train_loss", <each metric>, <each
+    /// diagnostic>, "seconds"}` (the line the metrics log writes; NaN as `null`).
     pub fn to_json_line(&self) -> String {
         struct Flat<'a>(&'a ValRecord);
         impl Serialize for Flat<'_> {
@@ -34,7 +38,7 @@ impl ValRecord {
                 map.serialize_entry("step", &r.step)?;
                 map.serialize_entry("lr", &finite_or_none(r.lr))?;
                 map.serialize_entry("train_loss", &finite_or_none(r.train_loss))?;
-                for (name, v) in r.metrics.iter() {
+                for (name, v) in r.metrics.iter().chain(r.diagnostics.iter()) {
                     map.serialize_entry(name, &finite_or_none(v))?;
                 }
                 map.serialize_entry("seconds", &finite_or_none(r.seconds))?;

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 /// initialization, so dropout masks do not replay the initial weights' random numbers.
 pub const TRAINER_STREAM: u64 = 0x0074_7261_696e; // "train" in ASCII
 
+/// The stream of the generator of the diagnostic batches ([`Trainer::set_diagnostics`]), apart
+/// from the trainer's so that diagnosing changes no training number.
+pub const DIAGNOSTICS_STREAM: u64 = 0x6469_6167; // "diag" in ASCII
+
 /// When [`Trainer::train_saving`] hands the trainer to its save function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaveEvery {
@@ -63,6 +67,8 @@ pub struct Trainer<E: Element> {
     pub(super) best_weights: Option<Vec<Tensor<E>>>,
     /// Where this process's steps spent their time, when asked ([`Trainer::set_profiling`]).
     pub(super) profile: Option<StepProfile>,
+    /// Whether each validation also diagnoses a training batch ([`Trainer::set_diagnostics`]).
+    pub(super) diagnostics: bool,
 }
 
 /// Where a run's training steps spent their time: each op of the model and loss (forward and
@@ -103,7 +109,38 @@ impl<E: Element> Trainer<E> {
             state: RunState::default(),
             best_weights: None,
             profile: None,
+            diagnostics: false,
         })
+    }
+
+    /// At every validation from now on, also runs one training batch (the one of the step just
+    /// done) on a [`Tape::diagnosing`] tape and adds its gradient flow to the validation record
+    /// ([`ValRecord::diagnostics`], the `diag_*` fields of
+    /// [`crate::diagnostics::flat_metrics`]). The batch's gradients go nowhere (not into the
+    /// store nor the optimizer) and its random draws come from a generator of their own
+    /// ([`DIAGNOSTICS_STREAM`]), so diagnosing changes no training number. Off by default.
+    pub fn set_diagnostics(&mut self, on: bool) {
+        self.diagnostics = on;
+    }
+
+    /// Whether validations diagnose a training batch ([`Trainer::set_diagnostics`]).
+    pub fn diagnostics(&self) -> bool {
+        self.diagnostics
+    }
+
+    /// The flat diagnostics of the training batch of the step just done (step 0's before the
+    /// first step), recorded on a diagnosing tape: forward, backward, and nothing else.
+    pub fn diagnose<O: Objective<E> + ?Sized>(&self, objective: &O) -> Result<Metrics> {
+        let step = self.step.saturating_sub(1);
+        let mut rng = Rng::new(self.config.seed ^ step as u64).fork(DIAGNOSTICS_STREAM);
+        let tape = Tape::diagnosing();
+        let loss = objective.loss(&tape, &self.store, step, &mut rng)?;
+        if loss.shape().iter().product::<usize>() == 1 && loss.requires_grad() {
+            drop(loss.backward());
+        }
+        Ok(crate::diagnostics::flat_metrics(
+            &crate::diagnostics::layers(&tape),
+        ))
     }
 
     /// Times every training step from now on, by op and phase ([`Trainer::profile`]); off by
@@ -353,6 +390,11 @@ impl<E: Element> Trainer<E> {
         O: Objective<E> + ?Sized,
         B: Observer + ?Sized,
     {
+        let diagnostics = if self.diagnostics {
+            self.diagnose(objective)?
+        } else {
+            Metrics::new()
+        };
         let clock = Instant::now();
         let metrics = objective.validate(&self.store)?;
         if let Some(p) = self.profile.as_mut() {
@@ -379,6 +421,7 @@ impl<E: Element> Trainer<E> {
             lr: self.lr_at(self.step.saturating_sub(1)),
             train_loss,
             metrics: metrics.clone(),
+            diagnostics,
             seconds,
         };
         let s = &mut self.state;

@@ -8,6 +8,7 @@ mod units;
 
 pub use cell::{Activation, CellKind};
 
+use crate::diagnostics::{RecordDims, RecurrentRecord};
 use crate::element::Element;
 use crate::op::Op;
 use crate::ops::matmul::{linear_input_grad, linear_weight_grad};
@@ -65,6 +66,8 @@ pub struct Recurrent<E: Element> {
     h0: NodeId,
     c0: Option<NodeId>,
     saved: ScanSaved<E>,
+    /// The index of this kernel's record on a diagnosing tape.
+    diag: Option<usize>,
 }
 
 impl<E: Element> Recurrent<E> {
@@ -129,9 +132,10 @@ impl<'t, E: Element> Var<'t, E> {
         let dir = self.checked(w, h0, c0, spec);
         let Dims { b, t, h, s, .. } = dir.dims;
         let (states, saved) = scan::forward(spec.cell, dir.dims, &dir.scan_in(spec), dir.save);
+        let diag = self.record(spec, dir.dims, &states, &saved);
         self.push(
             Tensor::new(&[b, t, s * h], states),
-            Op::Recurrent(Box::new(self.node(w, h0, c0, spec, dir.dims, saved))),
+            Op::Recurrent(Box::new(self.node(w, h0, c0, spec, dir.dims, saved, diag))),
         )
     }
 
@@ -194,12 +198,14 @@ impl<'t, E: Element> Var<'t, E> {
             )
         };
         let ((mut states, saved0), (states1, saved1)) = rayon::join(|| run(0), || run(1));
+        let [spec0, spec1] = &specs;
+        let diag0 = self.record(spec0, dirs[0].dims, &states, &saved0);
+        let diag1 = self.record(spec1, dirs[1].dims, &states1, &saved1);
         states.extend_from_slice(&states1);
         let Dims { b, t, h, s, .. } = dirs[0].dims;
-        let [spec0, spec1] = &specs;
         let pair = [
-            self.node(w[0], h0[0], c0[0], spec0, dirs[0].dims, saved0),
-            self.node(w[1], h0[1], c0[1], spec1, dirs[1].dims, saved1),
+            self.node(w[0], h0[0], c0[0], spec0, dirs[0].dims, saved0, diag0),
+            self.node(w[1], h0[1], c0[1], spec1, dirs[1].dims, saved1, diag1),
         ];
         self.push(
             Tensor::new(&[2, b, t, s * h], states),
@@ -291,15 +297,45 @@ impl<'t, E: Element> Var<'t, E> {
             );
         }
         let inputs = [self, w_ih, b_ih, w_hh, b_hh, h0];
+        let tape = self.tape();
+        // A diagnosing tape keeps the gates for its gate statistics, with or without backward.
+        let save = tape.is_diagnosing()
+            || tape.grad_enabled() && inputs.iter().chain(&c0).any(|v| v.requires_grad());
         Checked {
             dims: Dims { b, t, i, h, g, s },
-            save: self.tape().grad_enabled() && inputs.iter().chain(&c0).any(|v| v.requires_grad()),
+            save,
             values: [x, wi, bi, wh, bh, h_init],
             c0: c_init,
         }
     }
 
+    /// On a diagnosing tape, the forward part of the diagnostics of a kernel about to be pushed,
+    /// from its states and saved gates; its index among the tape's records.
+    fn record(
+        self,
+        spec: &RecurrentSpec,
+        d: Dims,
+        states: &[E],
+        saved: &ScanSaved<E>,
+    ) -> Option<usize> {
+        let tape = self.tape();
+        tape.add_record(|| {
+            let dims = RecordDims {
+                node: tape.len(),
+                cell: spec.cell,
+                reverse: spec.reverse,
+                lengths: spec.lengths.clone(),
+                b: d.b,
+                t: d.t,
+                i: d.i,
+                h: d.h,
+            };
+            RecurrentRecord::forward(dims, states, &saved.gates)
+        })
+    }
+
     /// The tape's record of one recurrent kernel run over `self`.
+    #[allow(clippy::too_many_arguments)]
     fn node(
         self,
         w: RecurrentWeights<'t, E>,
@@ -308,6 +344,7 @@ impl<'t, E: Element> Var<'t, E> {
         spec: &RecurrentSpec,
         dims: Dims,
         saved: ScanSaved<E>,
+        diag: Option<usize>,
     ) -> Recurrent<E> {
         Recurrent {
             spec: spec.clone(),
@@ -320,6 +357,7 @@ impl<'t, E: Element> Var<'t, E> {
             h0: h0.id(),
             c0: c0.map(|c| c.id()),
             saved,
+            diag,
         }
     }
 
@@ -392,6 +430,7 @@ impl<E: Element> Recurrent<E> {
             w_hh,
             self.spec.lengths.as_deref(),
             self.spec.reverse,
+            self.diag.is_some(),
         )
     }
 
@@ -400,9 +439,16 @@ impl<E: Element> Recurrent<E> {
         let r = self;
         let Dims { b, t, i, h, g, .. } = r.dims;
         let dgx = grads.gx.reshape(&[b * t, g * h]);
-        ctx.give(r.x, |c| {
-            linear_input_grad(&dgx, c.value(r.w_ih)).reshape(&[b, t, i])
-        });
+        let dx = |c: &Backward<'_, E>| linear_input_grad(&dgx, c.value(r.w_ih)).reshape(&[b, t, i]);
+        match r.diag {
+            None => ctx.give(r.x, dx),
+            Some(index) => {
+                // Diagnosing: the input gradient is wanted even when x takes none.
+                let dx = dx(ctx);
+                ctx.record(index, |rec| rec.backward(grads.dh_sq, dx.data()));
+                ctx.give(r.x, |_| dx);
+            }
+        }
         ctx.give(r.w_ih, |c| {
             linear_weight_grad(&dgx, &c.value(r.x).reshape(&[b * t, i]))
         });

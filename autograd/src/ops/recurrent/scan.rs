@@ -15,6 +15,7 @@
 //! each block of rows is one contiguous slice.
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
+use crate::diagnostics::squared_norm;
 use crate::element::Element;
 use crate::simd::{copy_lanes, vectorized};
 use crate::tensor::{column_sums, gemm, gemm_ld, Gemm, PackedGemm, Start, Tensor};
@@ -140,6 +141,8 @@ pub(crate) struct ScanGrads<E: Element> {
     pub b_hh: Tensor<E>,
     pub h0: Tensor<E>,
     pub c0: Option<Tensor<E>>,
+    /// `‖∂L/∂h_t‖²` of each row at each step `[B, T]` (0 at padded steps), when asked; else empty.
+    pub dh_sq: Vec<f64>,
 }
 
 pub(super) fn active(lengths: Option<&[usize]>, row: usize, time: usize) -> bool {
@@ -405,9 +408,12 @@ struct BackwardBlock<'a, E> {
     dgh: &'a mut [Out<E>],
     dh: &'a mut [E],
     dc: &'a mut [E],
+    /// The block's `‖∂L/∂h_t‖²` `[rows, T]`, or empty when not asked.
+    dh_sq: &'a mut [f64],
 }
 
-/// Backpropagates `d_states` `[B, T, S·H]` through the scan.
+/// Backpropagates `d_states` `[B, T, S·H]` through the scan; with `dh_norms`, also keeps each
+/// step's `‖∂L/∂h_t‖²` per row.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<E: Element>(
     kind: CellKind,
@@ -418,12 +424,18 @@ pub(crate) fn backward<E: Element>(
     w_hh: &[E],
     lengths: Option<&[usize]>,
     reverse: bool,
+    dh_norms: bool,
 ) -> ScanGrads<E> {
     let Dims { b, t, h, g, s, .. } = d;
     let gh_len = g * h;
     let lstm = s == 2;
     let mut dh = vec![E::zero(); b * h];
     let mut dc = vec![E::zero(); b * h];
+    let mut dh_sq = if dh_norms {
+        vec![0.0; b * t]
+    } else {
+        Vec::new()
+    };
     // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
     // other cells' equals dgx. Both are written in full by `backward_block` (zeros at padded
     // steps), so they are not zero-filled first.
@@ -453,14 +465,16 @@ pub(crate) fn backward<E: Element>(
         ))
         .zip(blocks(&mut dh, rows * h, count))
         .zip(blocks(&mut dc, rows * h, count))
+        .zip(blocks(&mut dh_sq, rows * t, count))
         .enumerate()
-        .map(|(i, (((dgx, dgh), dh), dc))| BackwardBlock {
+        .map(|(i, ((((dgx, dgh), dh), dc), dh_sq))| BackwardBlock {
             row0: i * rows,
             rows: rows.min(b - i * rows),
             dgx,
             dgh,
             dh,
             dc,
+            dh_sq,
         })
         .collect();
     run_blocks(jobs, |blk| backward_block(&input, blk));
@@ -479,6 +493,7 @@ pub(crate) fn backward<E: Element>(
         b_hh: Tensor::new(&[gh_len], db),
         h0: Tensor::new(&[b, h], dh),
         c0: lstm.then(|| Tensor::new(&[b, h], dc)),
+        dh_sq,
     }
 }
 
@@ -511,10 +526,15 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                     for (acc, &g) in dc_row.iter_mut().zip(&x.d_states[out + h..out + s * h]) {
                         *acc += g;
                     }
+                    let active = active(x.lengths, r0 + row, time);
+                    if !blk.dh_sq.is_empty() && active {
+                        // dh_row is now the whole ∂L/∂h_t: from the output at t, and from t+1.
+                        blk.dh_sq[row * t + time] = squared_norm(dh_row);
+                    }
                     let step_row = &mut dgh_step[row * gh_len..(row + 1) * gh_len];
                     let si = at * gh_len;
                     let local = (row * t + time) * gh_len;
-                    if !active(x.lengths, r0 + row, time) {
+                    if !active {
                         // A padded step passes its state (and gradient) through unchanged.
                         step_row.fill(E::zero());
                         for grad in [&mut *blk.dgx, &mut *blk.dgh] {
