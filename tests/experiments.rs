@@ -38,3 +38,15 @@ fn adding() {
     let report = quick("adding");
     insta::assert_snapshot!(report.snapshot());
 }
+
+#[test]
+fn gradient_flow() {
+    let report = quick("gradient-flow");
+    insta::assert_snapshot!(report.snapshot());
+    // The sweep's ln-change per step never exceeds ln ρ: tanh's slope is at most 1.
+    let sweep = &report.json()["tables"][1]["rows"];
+    for row in sweep.as_array().unwrap() {
+        let (ln_rho, slope) = (row[1].as_f64().unwrap(), row[3].as_f64().unwrap());
+        assert!(slope <= ln_rho + 0.02, "{row}");
+    }
+}

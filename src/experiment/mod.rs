@@ -3,6 +3,7 @@
 //! (`seqzoo experiment NAME`). One experiment per file.
 
 mod adding;
+mod gradient_flow;
 mod report;
 mod training;
 
@@ -67,7 +68,7 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&adding::Adding]
+    vec![&gradient_flow::GradientFlowExperiment, &adding::Adding]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.

@@ -60,6 +60,19 @@ impl Cell {
         }
     }
 
+    /// A training outcome in scientific notation with `decimals` (for values spanning decades).
+    pub fn measured_sci(v: f64, decimals: usize) -> Cell {
+        Cell {
+            shown: if v.is_finite() {
+                format!("{v:.decimals$e}")
+            } else {
+                "–".into()
+            },
+            value: finite(v),
+            stable: false,
+        }
+    }
+
     /// A measured count of steps, or `> budget` when the goal was not reached within it.
     pub fn steps(reached: Option<usize>, budget: usize) -> Cell {
         match reached {

@@ -65,7 +65,11 @@ impl Trial {
         goal: Option<Goal>,
         options: &Options,
     ) -> Result<Trial> {
-        let mut session = Session::new(spec, train)?;
+        Trial::resume(Session::new(spec, train)?, goal, options)
+    }
+
+    /// Trains `session` on to its configured steps, stopping early at `goal` when given.
+    pub fn resume(mut session: Session, goal: Option<Goal>, options: &Options) -> Result<Trial> {
         let mut watch = GoalWatch {
             goal,
             reached_at: None,

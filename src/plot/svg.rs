@@ -3,7 +3,6 @@
 use std::ops::Range;
 
 use autograd::Result;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::{draw_error, LineChart, Scale, Style};
@@ -50,7 +49,8 @@ fn tick(v: &f64) -> String {
     }
 }
 
-/// The chart drawn on a string.
+/// The chart drawn on a string. A log axis is drawn as a linear axis of log10 of the values,
+/// labelled with the values themselves, so that every decade can carry a tick.
 pub(super) fn render(chart: &LineChart) -> Result<String> {
     let segments: Vec<Vec<Vec<(f64, f64)>>> = chart
         .series
@@ -58,29 +58,40 @@ pub(super) fn render(chart: &LineChart) -> Result<String> {
         .map(|s| segments(&s.points, chart.x_scale, chart.y_scale))
         .collect();
     let all = || segments.iter().flatten().flatten();
-    let x = span(all().map(|p| p.0), chart.x_scale)
-        .ok_or_else(|| draw_error(&chart.title, "no series has a point to show"))?;
-    let y = span(all().map(|p| p.1), chart.y_scale)
-        .ok_or_else(|| draw_error(&chart.title, "no series has a point to show"))?;
+    let nothing = || draw_error(&chart.title, "no series has a point to show");
+    let x = span(all().map(|p| p.0)).ok_or_else(nothing)?;
+    let y = span(all().map(|p| p.1)).ok_or_else(nothing)?;
     let mut text = String::new();
-    match (chart.x_scale, chart.y_scale) {
-        (Scale::Linear, Scale::Linear) => draw(&mut text, chart, &segments, x, y),
-        (Scale::Linear, Scale::Log) => draw(&mut text, chart, &segments, x, y.log_scale()),
-        (Scale::Log, Scale::Linear) => draw(&mut text, chart, &segments, x.log_scale(), y),
-        (Scale::Log, Scale::Log) => draw(&mut text, chart, &segments, x.log_scale(), y.log_scale()),
-    }
-    .map_err(|e| draw_error(&chart.title, e))?;
+    draw(&mut text, chart, &segments, x, y).map_err(|e| draw_error(&chart.title, e))?;
     Ok(text)
 }
 
-/// The runs of consecutive points an axis can show (finite, and positive on a log axis).
+/// `v` where a `scale` axis puts it: itself, or its log10.
+fn position(v: f64, scale: Scale) -> f64 {
+    match scale {
+        Scale::Linear => v,
+        Scale::Log => v.log10(),
+    }
+}
+
+/// The label of the tick at position `v` of a `scale` axis.
+fn label(v: f64, scale: Scale) -> String {
+    match scale {
+        Scale::Linear => tick(&v),
+        Scale::Log if v == v.round() && !(-3.0..=4.0).contains(&v) => format!("1e{v:.0}"),
+        Scale::Log => tick(&10f64.powf(v)),
+    }
+}
+
+/// The runs of consecutive points an axis can show (finite, and positive on a log axis), at
+/// their positions.
 fn segments(points: &[(f64, f64)], xs: Scale, ys: Scale) -> Vec<Vec<(f64, f64)>> {
     let shows = |v: f64, s: Scale| v.is_finite() && (s == Scale::Linear || v > 0.0);
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     for &(x, y) in points {
         if shows(x, xs) && shows(y, ys) {
             if let Some(run) = out.last_mut() {
-                run.push((x, y));
+                run.push((position(x, xs), position(y, ys)));
             }
         } else if out.last().is_some_and(|run| !run.is_empty()) {
             out.push(Vec::new());
@@ -90,44 +101,30 @@ fn segments(points: &[(f64, f64)], xs: Scale, ys: Scale) -> Vec<Vec<(f64, f64)>>
     out
 }
 
-/// The axis range of `values`, padded 5% (or a ratio on a log axis); `None` without values.
-fn span(values: impl Iterator<Item = f64>, scale: Scale) -> Option<Range<f64>> {
+/// The axis range of the positions `values`, padded 5%; `None` without values.
+fn span(values: impl Iterator<Item = f64>) -> Option<Range<f64>> {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
     if !lo.is_finite() {
         return None;
     }
-    Some(match scale {
-        Scale::Linear => {
-            let pad = if hi > lo {
-                0.05 * (hi - lo)
-            } else {
-                lo.abs().max(1.0) * 0.5
-            };
-            (lo - pad)..(hi + pad)
-        }
-        Scale::Log => {
-            let ratio = if hi > lo { (hi / lo).powf(0.05) } else { 2.0 };
-            (lo / ratio)..(hi * ratio)
-        }
-    })
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        lo.abs().max(1.0) * 0.5
+    };
+    Some((lo - pad)..(hi + pad))
 }
 
 /// Draws the axes, every series and the legend on `text`.
-fn draw<X, Y>(
+fn draw(
     text: &mut String,
     chart: &LineChart,
     segments: &[Vec<Vec<(f64, f64)>>],
-    x: X,
-    y: Y,
-) -> std::result::Result<(), Box<dyn std::error::Error>>
-where
-    X: AsRangedCoord<Value = f64>,
-    Y: AsRangedCoord<Value = f64>,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
+    x: Range<f64>,
+    y: Range<f64>,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(text, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut plot = ChartBuilder::on(&root)
@@ -143,8 +140,8 @@ where
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 15))
         .light_line_style(WHITE.mix(0.0))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&|v| label(*v, chart.x_scale))
+        .y_label_formatter(&|v| label(*v, chart.y_scale))
         .draw()?;
     let (mut lines, mut references) = (0, 0);
     let mut legend = Vec::new();
@@ -223,9 +220,21 @@ mod tests {
         ];
         assert_eq!(
             segments(&points, Scale::Linear, Scale::Log),
-            vec![vec![(1.0, 1.0)], vec![(3.0, 2.0), (4.0, 3.0)]]
+            vec![
+                vec![(1.0, 0.0)],
+                vec![(3.0, 2f64.log10()), (4.0, 3f64.log10())]
+            ]
         );
         assert_eq!(segments(&points, Scale::Linear, Scale::Linear).len(), 2);
+    }
+
+    #[test]
+    fn log_ticks_show_the_values() {
+        let shown: Vec<String> = [-30.0, -2.0, 0.0, 0.5, 3.0, 6.0]
+            .iter()
+            .map(|&v| label(v, Scale::Log))
+            .collect();
+        assert_eq!(shown, ["1e-30", "0.01", "1", "3.16", "1000", "1e6"]);
     }
 
     #[test]

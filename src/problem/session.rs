@@ -318,6 +318,13 @@ impl Session {
         Ok(RunEnd::Finished(summary))
     }
 
+    /// Every recurrent kernel's diagnostics (gradient flow through time, gates, hidden norms)
+    /// on the training batch of the step just done, without changing the run.
+    pub fn diagnose(&self) -> Result<Vec<zoo::diagnostics::LayerDiagnostics>> {
+        let objective = objective(&self.spec, &self.task, &self.model)?;
+        self.trainer.diagnose_layers(&objective)
+    }
+
     /// The number of trainable weights.
     pub fn num_weights(&self) -> usize {
         self.trainer.store().num_weights()

@@ -131,6 +131,18 @@ impl<E: Element> Trainer<E> {
     /// The flat diagnostics of the training batch of the step just done (step 0's before the
     /// first step), recorded on a diagnosing tape: forward, backward, and nothing else.
     pub fn diagnose<O: Objective<E> + ?Sized>(&self, objective: &O) -> Result<Metrics> {
+        Ok(crate::diagnostics::flat_metrics(
+            &self.diagnose_layers(objective)?,
+        ))
+    }
+
+    /// Every recurrent kernel's diagnostics on the training batch of the step just done (step
+    /// 0's before the first step): forward and backward on a diagnosing tape, and nothing else
+    /// (the store's gradients, the optimizer and the trainer's generator are untouched).
+    pub fn diagnose_layers<O: Objective<E> + ?Sized>(
+        &self,
+        objective: &O,
+    ) -> Result<Vec<crate::diagnostics::LayerDiagnostics>> {
         let step = self.step.saturating_sub(1);
         let mut rng = Rng::new(self.config.seed ^ step as u64).fork(DIAGNOSTICS_STREAM);
         let tape = Tape::diagnosing();
@@ -138,9 +150,7 @@ impl<E: Element> Trainer<E> {
         if loss.shape().iter().product::<usize>() == 1 && loss.requires_grad() {
             drop(loss.backward());
         }
-        Ok(crate::diagnostics::flat_metrics(
-            &crate::diagnostics::layers(&tape),
-        ))
+        Ok(crate::diagnostics::layers(&tape))
     }
 
     /// Times every training step from now on, by op and phase ([`Trainer::profile`]); off by
