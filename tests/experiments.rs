@@ -50,3 +50,54 @@ fn gradient_flow() {
         assert!(slope <= ln_rho + 0.02, "{row}");
     }
 }
+
+#[test]
+fn the_command_writes_the_page_and_prints_every_number_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pages");
+    let printed = common::cli::stdout(&[
+        "experiment",
+        "adding",
+        "--quick",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let last: serde_json::Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
+    assert_eq!(last["experiment"], "adding");
+    assert_eq!(last["quick"], true);
+    let verdict = if last["holds"] == true {
+        "verdict: holds"
+    } else {
+        "verdict: does not hold"
+    };
+    assert!(printed.contains(verdict), "{printed}");
+    for file in [
+        "adding.md",
+        "adding.json",
+        "adding-curves.svg",
+        "adding-lengths.svg",
+    ] {
+        assert!(out.join(file).is_file(), "{file} written");
+    }
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("adding.json")).unwrap()).unwrap();
+    assert_eq!(
+        saved["tables"], last["tables"],
+        "the file holds the printed numbers"
+    );
+}
+
+#[test]
+fn an_unwritable_out_dir_fails_before_any_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let out = blocker.join("pages");
+    let run = common::cli::seqzoo(&["experiment", "adding", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("pages"), "{err}");
+    assert!(!err.contains("experiment adding:"), "no run started: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
