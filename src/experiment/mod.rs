@@ -3,7 +3,12 @@
 //! (`seqzoo experiment NAME`). One experiment per file.
 
 mod adding;
+mod bidirectional;
+mod budget;
+mod copy;
+mod gru_vs_lstm;
 mod report;
+mod step_time;
 mod training;
 
 pub use report::{finite, Cell, Plot, Report, Table, Verdict};
@@ -67,7 +72,12 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&adding::Adding]
+    vec![
+        &adding::Adding,
+        &copy::Copy,
+        &bidirectional::Bidirectional,
+        &gru_vs_lstm::GruVsLstm,
+    ]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.
