@@ -154,7 +154,7 @@ impl Experiment for Bidirectional {
         )
         .fit_y();
         let data = json!({
-            "len": len, "gap": gap, "budget": format!("{budget:?}"), "baseline": super::finite(baseline),
+            "len": len, "gap": gap, "budget": budget, "baseline": super::finite(baseline),
             "runs": runs.iter().map(|r| json!({
                 "name": r.name, "weights": r.weights, "accuracy": super::finite(r.accuracy),
                 "future_accuracy": super::finite(r.future),

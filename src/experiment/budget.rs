@@ -3,6 +3,7 @@
 
 use autograd::optim::OptimConfig;
 use autograd::Result;
+use serde::Serialize;
 use zoo::train::TrainConfig;
 
 use super::{Goal, Options, Trial};
@@ -10,7 +11,7 @@ use crate::plot::{LineChart, Series};
 use crate::problem::{ModelSpec, RunSpec};
 
 /// Adam with gradient-norm clipping at 1 on fresh synthetic batches, the same for every run.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Budget {
     /// Hidden units per direction.
     pub hidden: usize,

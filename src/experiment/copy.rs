@@ -158,7 +158,7 @@ impl Experiment for Copy {
             .with(Series::level("baseline", 1.0, t0, t1))
             .with(Series::level(format!("clear ({CLEAR} ×)"), CLEAR, t0, t1));
         let data = json!({
-            "delays": delays, "budget": format!("{budget:?}"), "clear": CLEAR,
+            "delays": delays, "budget": budget, "clear": CLEAR,
             "runs": runs.iter().map(|r| json!({
                 "t": r.t, "model": r.model, "baseline": r.baseline, "clear_at": r.clear_at,
                 "val_nats": super::finite(r.val_nats), "curve": r.curve,

@@ -215,7 +215,7 @@ impl Experiment for GruVsLstm {
             })
             .collect();
         let data = json!({
-            "budget": format!("{budget:?}"), "relative": RELATIVE, "lighter": LIGHTER,
+            "budget": budget, "relative": RELATIVE, "lighter": LIGHTER,
             "not_slower": NOT_SLOWER,
             "runs": CASES.iter().zip(&runs).map(|(c, [l, g])| json!({
                 "task": c.task, "settings": c.settings, "metric": c.metric, "slack": c.slack,
