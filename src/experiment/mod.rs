@@ -3,8 +3,13 @@
 //! (`seqzoo experiment NAME`). One experiment per file.
 
 mod adding;
+mod bidirectional;
+mod budget;
+mod copy;
 mod gradient_flow;
+mod gru_vs_lstm;
 mod report;
+mod step_time;
 mod training;
 
 pub use report::{finite, Cell, Plot, Report, Table, Verdict};
@@ -68,7 +73,13 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&gradient_flow::GradientFlowExperiment, &adding::Adding]
+    vec![
+        &gradient_flow::GradientFlowExperiment,
+        &adding::Adding,
+        &copy::Copy,
+        &bidirectional::Bidirectional,
+        &gru_vs_lstm::GruVsLstm,
+    ]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.

@@ -25,6 +25,8 @@ pub struct Tally {
     pub predicted: Vec<Vec<usize>>,
     /// Their targets.
     pub expected: Vec<Vec<usize>>,
+    /// `[hits, counted]` of the argmax predictions by target class (index = class).
+    pub by_class: Vec<[usize; 2]>,
 }
 
 impl Tally {
@@ -36,6 +38,31 @@ impl Tally {
     /// The share of hits.
     pub fn accuracy(&self) -> f64 {
         self.hits as f64 / self.total.max(1) as f64
+    }
+
+    /// The share of hits among the predictions whose target is one of `classes` (NaN if none
+    /// was counted).
+    pub fn accuracy_of(&self, classes: &[usize]) -> f64 {
+        let [hits, counted] = classes
+            .iter()
+            .filter_map(|&c| self.by_class.get(c))
+            .fold([0, 0], |[h, n], [ch, cn]| [h + ch, n + cn]);
+        if counted == 0 {
+            f64::NAN
+        } else {
+            hits as f64 / counted as f64
+        }
+    }
+
+    /// Counts one argmax prediction of `target` (`hit` when it was right).
+    pub fn count(&mut self, target: usize, hit: bool) {
+        self.total += 1;
+        self.hits += usize::from(hit);
+        if self.by_class.len() <= target {
+            self.by_class.resize(target + 1, [0, 0]);
+        }
+        self.by_class[target][0] += usize::from(hit);
+        self.by_class[target][1] += 1;
     }
 
     /// `val_loss` and, when the task has one, its `baseline`, then the problem's own metrics.
@@ -143,11 +170,27 @@ pub fn classify<'t>(
         let v = logits.value();
         let classes = v.shape()[1];
         for (row, &y) in v.data().chunks(classes).zip(targets) {
-            if y != IGNORE_INDEX {
-                t.total += 1;
-                t.hits += usize::from(zoo::models::argmax(row) as i64 == y);
+            if let Ok(target) = usize::try_from(y) {
+                t.count(target, zoo::models::argmax(row) as i64 == y);
             }
         }
     }
     loss
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_of_counts_only_the_given_target_classes() {
+        let mut t = Tally::default();
+        for (target, hit) in [(1, true), (1, true), (2, false), (3, true), (2, true)] {
+            t.count(target, hit);
+        }
+        assert_eq!(t.accuracy(), 0.8);
+        assert_eq!(t.accuracy_of(&[2, 3]), 2.0 / 3.0);
+        assert_eq!(t.accuracy_of(&[1]), 1.0);
+        assert!(t.accuracy_of(&[0, 7]).is_nan());
+    }
 }

@@ -57,6 +57,20 @@ impl<'a> TaskObjective<'a> {
             order: RefCell::new(None),
         })
     }
+
+    /// What a validation pass of the weights in `store` counts (loss, hits by class), before
+    /// it becomes metrics.
+    pub fn tally(&self, store: &ParamStore<f32>) -> Result<Tally> {
+        let mut tally = Tally::default();
+        for batch in &self.val {
+            let tape = Tape::new();
+            let _no_grad = tape.no_grad();
+            let cx = Ctx::eval(&tape, store);
+            self.problem
+                .loss(&cx, self.model, batch, 1.0, Some(&mut tally))?;
+        }
+        Ok(tally)
+    }
 }
 
 impl Objective<f32> for TaskObjective<'_> {
@@ -81,14 +95,6 @@ impl Objective<f32> for TaskObjective<'_> {
     }
 
     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {
-        let mut tally = Tally::default();
-        for batch in &self.val {
-            let tape = Tape::new();
-            let _no_grad = tape.no_grad();
-            let cx = Ctx::eval(&tape, store);
-            self.problem
-                .loss(&cx, self.model, batch, 1.0, Some(&mut tally))?;
-        }
-        self.problem.metrics(self.task, &tally)
+        self.problem.metrics(self.task, &self.tally(store)?)
     }
 }
