@@ -3,7 +3,11 @@
 //! (`seqzoo experiment NAME`). One experiment per file.
 
 mod adding;
+mod captioning;
+mod encoder_decoder;
 mod report;
+mod seq2seq;
+mod teacher_forcing;
 mod training;
 
 pub use report::{finite, Cell, Plot, Report, Table, Verdict};
@@ -67,7 +71,12 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&adding::Adding]
+    vec![
+        &adding::Adding,
+        &teacher_forcing::TeacherForcing,
+        &encoder_decoder::EncoderDecoder,
+        &captioning::Captioning,
+    ]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.
