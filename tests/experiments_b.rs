@@ -13,3 +13,22 @@ fn teacher_forcing() {
     assert_eq!(runs.len(), 4, "three ratios and the schedule");
     assert!(runs.iter().all(|r| r["forced_loss"].is_number()));
 }
+
+#[test]
+fn encoder_decoder() {
+    let report = quick("encoder-decoder");
+    insta::assert_snapshot!(report.snapshot());
+    let runs = report.data["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 6, "three tasks, with and without attention");
+}
+
+#[test]
+fn captioning() {
+    let report = quick("captioning");
+    insta::assert_snapshot!(report.snapshot());
+    let runs = report.data["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3, "two conditionings and the baseline");
+    assert!(runs
+        .iter()
+        .all(|r| r["samples"].as_array().is_some_and(|s| s.len() == 3)));
+}

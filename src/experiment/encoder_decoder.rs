@@ -65,12 +65,18 @@ impl Experiment for EncoderDecoder {
     fn run(&self, options: &Options) -> Result<Report> {
         let variants: Vec<Variant> =
             options.pick(vec![PLAIN, ATTENTION], vec![PLAIN, STACKED, ATTENTION]);
-        let steps = options.pick(400, 1200);
-        let val_every = options.pick(100, 100);
+        let budget = |task: &str| {
+            if task == "dates" {
+                options.pick((600, 100), (1500, 100))
+            } else {
+                options.pick((4000, 500), (8000, 500))
+            }
+        };
         let val_size = options.pick(300, 1000);
-        let hidden = options.pick(48, 64);
+        let hidden = 64;
         let mut runs = Vec::new();
         for task in TASKS {
+            let (steps, val_every) = budget(task);
             for &variant in &variants {
                 let setup = Seq2SeqSetup {
                     task,
@@ -99,14 +105,17 @@ impl Experiment for EncoderDecoder {
                 .find(|r| r.task == task && r.variant.label == label)
                 .map(|r| &r.result)
         };
+        let ((dates_steps, dates_every), (addition_steps, addition_every)) =
+            (budget("dates"), budget("addition"));
         let mut header = vec!["task".to_string()];
         header.extend(variants.iter().map(|v| format!("{} exact", v.label)));
         header.extend(variants.iter().map(|v| format!("{} tokens", v.label)));
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let mut table = Table::new(
             format!(
-                "After {steps} steps: greedy decoding on {val_size} validation examples, the \
-                 fraction written exactly (exact) and of target tokens right (tokens)."
+                "Greedy decoding on {val_size} validation examples after {dates_steps} steps \
+                 (dates) or {addition_steps} steps (addition): the fraction written exactly \
+                 (exact) and of target tokens right (tokens)."
             ),
             &header,
         );
@@ -154,7 +163,9 @@ impl Experiment for EncoderDecoder {
             }
         }
         let data = json!({
-            "tasks": TASKS, "steps": steps, "val_every": val_every, "val_size": val_size,
+            "tasks": TASKS, "dates_steps": dates_steps, "addition_steps": addition_steps,
+            "dates_val_every": dates_every, "addition_val_every": addition_every,
+            "val_size": val_size,
             "hidden": hidden, "batch": BATCH, "lr": LR, "margin": MARGIN,
             "runs": runs.iter().map(|r| {
                 let mut v = r.result.to_json();
@@ -177,8 +188,9 @@ impl Experiment for EncoderDecoder {
                  (two numbers of up to 3 digits and a plus sign → their sum) and the same with \
                  the source reversed. GRU encoder and decoder of {hidden} units per layer, \
                  embeddings of 32, full teacher forcing; Adam at {LR} with a cosine decay, \
-                 clipping at 1, batches of {BATCH}, {steps} steps, validation every \
-                 {val_every} steps on {val_size} examples. Variants: {}. Seed {}.",
+                 clipping at 1, batches of {BATCH}; {dates_steps} steps on dates (validation \
+                 every {dates_every}) and {addition_steps} on addition (validation every \
+                 {addition_every}), on {val_size} examples. Variants: {}. Seed {}.",
                 variants
                     .iter()
                     .map(|v| v.label)
