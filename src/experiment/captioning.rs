@@ -146,7 +146,7 @@ impl Experiment for Captioning {
             "training step",
             "validation loss (nats per word)",
         )
-        .fit_y();
+        .log_y();
         for r in &runs {
             curves = curves.with(Series::line(r.label, r.curve.clone()));
         }

@@ -144,7 +144,7 @@ impl Experiment for EncoderDecoder {
             "exact match (fraction of examples)",
         );
         let mut addition = LineChart::new(
-            "Addition (plain and reversed source): exact match during training",
+            "Addition, plain and reversed source: exact match during training",
             "training step",
             "exact match (fraction of examples)",
         );
@@ -153,11 +153,10 @@ impl Experiment for EncoderDecoder {
             if r.task == "dates" {
                 dates = dates.with(Series::line(r.variant.label, curve));
             } else {
-                let name = format!("{}, {}", r.task, r.variant.label);
                 let series = if r.task == "addition" {
-                    Series::line(name, curve)
+                    Series::line(format!("plain, {}", r.variant.label), curve)
                 } else {
-                    Series::dashed(name, curve)
+                    Series::dashed(format!("reversed, {}", r.variant.label), curve)
                 };
                 addition = addition.with(series);
             }
