@@ -54,6 +54,36 @@ pub enum Conditioning {
 }
 
 impl Conditioning {
+    /// Every conditioning with its name (`--conditioning`).
+    pub const NAMES: [(&'static str, Conditioning); 3] = [
+        ("initial-state", Conditioning::InitialState),
+        ("every-step", Conditioning::EveryStep),
+        ("none", Conditioning::None),
+    ];
+
+    /// The conditioning called `name`, or an `Error::Config` listing the names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, c)| c)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+                config_error(format!(
+                    "unknown conditioning '{name}'; conditionings: {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// The conditioning's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("initial-state", |(n, _)| n)
+    }
+
     /// The model's context mode (none for [`Conditioning::None`]).
     pub fn mode(self) -> Option<ContextMode> {
         match self {
@@ -222,8 +252,9 @@ impl ModelConfig {
         }
         if spec.conditioning != Conditioning::default() && !problem.takes_context() {
             return Err(config_error(format!(
-                "conditioning {:?} applies to conditioned generation; {} is a {} task",
-                spec.conditioning,
+                "--conditioning {} applies to conditioned generation (captioning); {} is a {} \
+                 task",
+                spec.conditioning.name(),
                 task.name,
                 task.problem.name()
             )));
@@ -310,6 +341,12 @@ mod tests {
         assert_eq!(spec.conditioning, Conditioning::InitialState);
         assert_eq!(Conditioning::EveryStep.mode(), Some(ContextMode::EveryStep));
         assert_eq!(Conditioning::None.mode(), None);
+        for (name, c) in Conditioning::NAMES {
+            assert_eq!(Conditioning::from_name(name).unwrap(), c);
+            assert_eq!(c.name(), name);
+        }
+        let err = Conditioning::from_name("sideways").unwrap_err();
+        assert!(err.to_string().contains("every-step"), "{err}");
     }
 
     #[test]
