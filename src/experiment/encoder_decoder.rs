@@ -12,7 +12,7 @@ use crate::problem::{ModelSpec, TeacherForcingSchedule};
 /// Encoder-decoder variants on the dates and addition tasks.
 pub struct EncoderDecoder;
 
-/// The tasks, with a short description for the setup.
+/// The tasks, by `seqzoo data list` name.
 const TASKS: [&str; 3] = ["dates", "addition", "addition-reversed"];
 
 /// How much higher (fraction of examples) an improvement's exact match must be to count.
