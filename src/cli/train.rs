@@ -9,7 +9,8 @@ use clap::Args;
 use datasets::Recipe;
 use seqzoo::plot::{training_curves, LogCurves};
 use seqzoo::problem::{
-    recipe_train_config, saved_model, ModelSpec, RunEnd, RunSpec, SavePlan, Session, MODEL_NAMES,
+    recipe_train_config, saved_model, Conditioning, ModelSpec, RunEnd, RunSpec, SavePlan, Session,
+    MODEL_NAMES,
 };
 use zoo::train::{Checkpoint, MetricsLog, Progress, SaveEvery, TrainConfig};
 
@@ -52,6 +53,10 @@ pub struct TrainArgs {
     /// Attention over the encoder outputs (seq2seq tasks); `--attention false` turns it off.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub attention: Option<bool>,
+    /// Captioning: how the scene conditions the generator: initial-state (the default),
+    /// every-step, or none (an unconditioned baseline).
+    #[arg(long)]
+    pub conditioning: Option<String>,
     /// Seq2seq: probability of feeding the true previous token while training.
     #[arg(long)]
     pub teacher_forcing: Option<f64>,
@@ -233,7 +238,7 @@ impl TrainArgs {
             Schedule::Cosine { .. } => "cosine",
             _ => "another schedule",
         };
-        let checks: [(&str, Option<String>, String); 19] = [
+        let checks: [(&str, Option<String>, String); 20] = [
             ("--task", self.task.clone(), spec.task.clone()),
             (
                 "--column",
@@ -256,6 +261,11 @@ impl TrainArgs {
             ("--dropout", shown(self.dropout), text(&m.dropout)),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
+            (
+                "--conditioning",
+                self.conditioning.clone(),
+                m.conditioning.name().to_string(),
+            ),
             (
                 "--teacher-forcing",
                 shown(self.teacher_forcing),
@@ -341,7 +351,12 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
         None => recipe.steps,
     };
     let config = args.train_config(&recipe, steps)?;
-    Session::with_task(spec.with_recipe(&recipe), data, config).map_err(Failure::from_error)
+    let mut spec = spec.with_recipe(&recipe);
+    if let Some(name) = &args.conditioning {
+        spec.model.conditioning =
+            Conditioning::from_name(name).map_err(|e| usage_error(e.to_string()))?;
+    }
+    Session::with_task(spec, data, config).map_err(Failure::from_error)
 }
 
 /// Builds (or resumes) the session, trains, saves, and reports.

@@ -5,11 +5,15 @@
 mod adding;
 mod bidirectional;
 mod budget;
+mod captioning;
 mod copy;
+mod encoder_decoder;
 mod gradient_flow;
 mod gru_vs_lstm;
 mod report;
+mod seq2seq;
 mod step_time;
+mod teacher_forcing;
 mod training;
 
 pub use report::{finite, Cell, Plot, Report, Table, Verdict};
@@ -74,9 +78,12 @@ pub trait Experiment: Sync {
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
     vec![
+        &teacher_forcing::TeacherForcing,
         &gradient_flow::GradientFlowExperiment,
         &adding::Adding,
         &copy::Copy,
+        &captioning::Captioning,
+        &encoder_decoder::EncoderDecoder,
         &bidirectional::Bidirectional,
         &gru_vs_lstm::GruVsLstm,
     ]

@@ -1,11 +1,12 @@
 //! Conditioned generation: a token sequence written from a context vector that sets the
-//! language model's initial state (captioning), judged in nats per token.
+//! language model's initial state or joins its input at every step (captioning), judged in nats
+//! per token; without a context it is the unconditioned baseline.
 
 use autograd::{Error, Result, Rng, Tensor, Var};
 use datasets::task::{InputKind, OutputKind, TaskData};
 use datasets::text::{BOS, EOS};
 use datasets::{Batch, BatchInput, BatchTarget, Dataset, Input, Target};
-use zoo::models::{ContextConfig, ContextMode, LanguageModelConfig, LmInput};
+use zoo::models::{ContextConfig, ContextMode, LanguageModel, LanguageModelConfig, LmInput};
 use zoo::train::Metrics;
 use zoo::Ctx;
 
@@ -13,6 +14,11 @@ use super::language_model::{nats_metrics, vocab};
 use super::loss::{classify, flatten, Tally};
 use super::model::{config_error, Model, ModelConfig, ModelSpec};
 use super::{GenerateRequest, ProblemType, Trained};
+
+/// Whether `model` reads the context (the unconditioned baseline does not).
+fn conditioned(model: &LanguageModel) -> bool {
+    model.config().context.is_some()
+}
 
 /// Generation conditioned on a vector (`val_nats`, `val_bpc`).
 pub struct ConditionedGeneration;
@@ -33,15 +39,22 @@ impl ProblemType for ConditionedGeneration {
                 task.name
             )));
         };
+        let mode = spec.conditioning.mode();
+        let every_step = if mode == Some(ContextMode::EveryStep) {
+            width
+        } else {
+            0
+        };
         Ok(ModelConfig::LanguageModel(LanguageModelConfig {
             vocab,
             embedding: spec.embedding,
-            rnn: spec.rnn(spec.embedding, false)?,
-            context: Some(ContextConfig {
-                size: width,
-                mode: ContextMode::InitialState,
-            }),
+            rnn: spec.rnn(spec.embedding + every_step, false)?,
+            context: mode.map(|mode| ContextConfig { size: width, mode }),
         }))
+    }
+
+    fn takes_context(&self) -> bool {
+        true
     }
 
     fn loss<'t>(
@@ -63,7 +76,7 @@ impl ProblemType for ConditionedGeneration {
         let lengths =
             (inputs.lengths.iter().any(|&l| l < inputs.steps)).then_some(&inputs.lengths[..]);
         let input = LmInput {
-            context: Some(cx.constant(context.clone())),
+            context: conditioned(m).then(|| cx.constant(context.clone())),
             lengths,
             ..Default::default()
         };
@@ -103,7 +116,7 @@ impl ProblemType for ConditionedGeneration {
             &[BOS],
             request.len,
             request.sampling,
-            Some(&context),
+            conditioned(lm).then_some(&context),
             Some(EOS),
             &mut Rng::new(request.seed),
         );

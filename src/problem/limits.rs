@@ -73,5 +73,8 @@ pub fn check_saved_run(
             ),
         ));
     }
+    spec.teacher_forcing_schedule
+        .validate()
+        .map_err(|e| Error::format(path, format!("checkpoint {e}")))?;
     Ok(())
 }

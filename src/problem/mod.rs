@@ -16,15 +16,17 @@ mod seq2seq;
 mod session;
 mod source;
 mod tagging;
+mod teacher_forcing;
 
 pub use loss::Tally;
-pub use model::{Model, ModelConfig, ModelSpec, MODEL_NAMES};
+pub use model::{Conditioning, Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;
 pub use session::{
     recipe_train_config, saved_fitted, saved_model, saved_source, RunEnd, RunSpec, SavePlan,
     Session, Trained, NORMALIZER_KEY, RUN_KEY, VOCAB_KEY,
 };
 pub use source::{SourceFile, SOURCE_KEY};
+pub use teacher_forcing::TeacherForcingSchedule;
 
 use autograd::{Error, Result, Var};
 use datasets::task::{Problem, TaskData};
@@ -56,6 +58,11 @@ pub trait ProblemType: Sync {
 
     /// Whether `--attention` applies (sequence-to-sequence only).
     fn takes_attention(&self) -> bool {
+        false
+    }
+
+    /// Whether a conditioning other than the default applies (conditioned generation only).
+    fn takes_context(&self) -> bool {
         false
     }
 

@@ -7,8 +7,8 @@ use datasets::task::{InputKind, TaskData};
 use datasets::Recipe;
 use serde::{Deserialize, Serialize};
 use zoo::models::{
-    LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel, SequenceModelConfig,
-    WindowMlp, WindowMlpConfig,
+    ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel,
+    SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
 use zoo::{RecurrentConfig, RecurrentKind};
 
@@ -34,6 +34,64 @@ pub struct ModelSpec {
     pub embedding: usize,
     /// Attention in sequence-to-sequence models.
     pub attention: bool,
+    /// How a conditioned generator (captioning) reads its context vector (the initial state in
+    /// runs saved before this setting existed).
+    #[serde(default)]
+    pub conditioning: Conditioning,
+}
+
+/// How a conditioned generator takes its context vector, or whether it ignores it (a baseline).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Conditioning {
+    /// The context sets the initial state.
+    #[default]
+    InitialState,
+    /// The context is an extra input at every step.
+    EveryStep,
+    /// No context: an unconditioned language model of the same sentences.
+    None,
+}
+
+impl Conditioning {
+    /// Every conditioning with its name (`--conditioning`).
+    pub const NAMES: [(&'static str, Conditioning); 3] = [
+        ("initial-state", Conditioning::InitialState),
+        ("every-step", Conditioning::EveryStep),
+        ("none", Conditioning::None),
+    ];
+
+    /// The conditioning called `name`, or an `Error::Config` listing the names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, c)| c)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+                config_error(format!(
+                    "unknown conditioning '{name}'; conditionings: {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// The conditioning's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("initial-state", |(n, _)| n)
+    }
+
+    /// The model's context mode (none for [`Conditioning::None`]).
+    pub fn mode(self) -> Option<ContextMode> {
+        match self {
+            Conditioning::InitialState => Some(ContextMode::InitialState),
+            Conditioning::EveryStep => Some(ContextMode::EveryStep),
+            Conditioning::None => None,
+        }
+    }
 }
 
 impl Default for ModelSpec {
@@ -47,6 +105,7 @@ impl Default for ModelSpec {
             dropout: 0.0,
             embedding: 32,
             attention: false,
+            conditioning: Conditioning::InitialState,
         }
     }
 }
@@ -62,6 +121,7 @@ impl From<&Recipe> for ModelSpec {
             dropout: r.dropout,
             embedding: r.embedding,
             attention: r.attention,
+            conditioning: Conditioning::default(),
         }
     }
 }
@@ -190,6 +250,15 @@ impl ModelConfig {
                 task.problem.name()
             )));
         }
+        if spec.conditioning != Conditioning::default() && !problem.takes_context() {
+            return Err(config_error(format!(
+                "--conditioning {} applies to conditioned generation (captioning); {} is a {} \
+                 task",
+                spec.conditioning.name(),
+                task.name,
+                task.problem.name()
+            )));
+        }
         problem.model_config(task, spec)
     }
 
@@ -261,6 +330,56 @@ mod tests {
         assert_eq!(
             serde_json::from_value::<ModelConfig>(json).unwrap(),
             read[1]
+        );
+    }
+
+    #[test]
+    fn a_model_spec_saved_before_conditioning_existed_conditions_the_initial_state() {
+        let mut json = serde_json::to_value(ModelSpec::default()).unwrap();
+        json.as_object_mut().unwrap().remove("conditioning");
+        let spec: ModelSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(spec.conditioning, Conditioning::InitialState);
+        assert_eq!(Conditioning::EveryStep.mode(), Some(ContextMode::EveryStep));
+        assert_eq!(Conditioning::None.mode(), None);
+        for (name, c) in Conditioning::NAMES {
+            assert_eq!(Conditioning::from_name(name).unwrap(), c);
+            assert_eq!(c.name(), name);
+        }
+        let err = Conditioning::from_name("sideways").unwrap_err();
+        assert!(err.to_string().contains("every-step"), "{err}");
+    }
+
+    #[test]
+    fn conditioning_applies_to_captioning_only_and_chooses_the_context_mode() {
+        let spec = |conditioning| ModelSpec {
+            conditioning,
+            ..ModelSpec::default()
+        };
+        let task = |name: &str| {
+            crate::problem::RunSpec {
+                train_size: 8,
+                val_size: 8,
+                ..crate::problem::RunSpec::new(name, ModelSpec::default())
+            }
+            .prepare_task()
+            .unwrap()
+        };
+        let err =
+            ModelConfig::for_task(&task("dates"), &spec(Conditioning::EveryStep)).unwrap_err();
+        assert!(err.to_string().contains("conditioning"), "{err}");
+        let captioning = task("captioning");
+        let context = |c| match ModelConfig::for_task(&captioning, &spec(c)).unwrap() {
+            ModelConfig::LanguageModel(lm) => (lm.context.map(|x| x.mode), lm.rnn.input_size),
+            other => panic!("built {other:?}"),
+        };
+        assert_eq!(context(Conditioning::None), (None, 32));
+        assert_eq!(
+            context(Conditioning::EveryStep),
+            (Some(ContextMode::EveryStep), 32 + 24)
+        );
+        assert_eq!(
+            context(Conditioning::InitialState),
+            (Some(ContextMode::InitialState), 32)
         );
     }
 }

@@ -11,6 +11,7 @@ use zoo::Ctx;
 
 use super::loss::Tally;
 use super::model::Model;
+use super::teacher_forcing::TeacherForcingSchedule;
 use super::{problem_type, ProblemType};
 
 /// Rows per validation batch.
@@ -24,6 +25,7 @@ pub struct TaskObjective<'a> {
     batcher: Batcher,
     val: Vec<Batch>,
     teacher_forcing: f64,
+    schedule: TeacherForcingSchedule,
     /// The current epoch's order of the training examples, drawn once per epoch.
     order: RefCell<Option<(u64, Vec<usize>)>>,
 }
@@ -54,6 +56,7 @@ impl<'a> TaskObjective<'a> {
             batcher,
             val,
             teacher_forcing,
+            schedule: TeacherForcingSchedule::Constant,
             order: RefCell::new(None),
         })
     }
@@ -70,6 +73,13 @@ impl<'a> TaskObjective<'a> {
                 .loss(&cx, self.model, batch, 1.0, Some(&mut tally))?;
         }
         Ok(tally)
+    }
+
+    /// The objective with the teacher-forcing ratio changing over training as `schedule` says
+    /// (an `Error::Config` naming the setting when the schedule is invalid).
+    pub fn scheduled(self, schedule: TeacherForcingSchedule) -> Result<Self> {
+        schedule.validate()?;
+        Ok(TaskObjective { schedule, ..self })
     }
 }
 
@@ -90,8 +100,8 @@ impl Objective<f32> for TaskObjective<'_> {
         let epoch_order = &order.as_ref().expect("drawn above").1;
         let batch = self.batcher.batch_of(train, epoch_order, index)?;
         let cx = Ctx::train(tape, store, rng);
-        self.problem
-            .loss(&cx, self.model, &batch, self.teacher_forcing, None)
+        let ratio = self.schedule.ratio(self.teacher_forcing, step);
+        self.problem.loss(&cx, self.model, &batch, ratio, None)
     }
 
     fn validate(&self, store: &ParamStore<f32>) -> Result<Metrics> {

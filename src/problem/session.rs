@@ -20,6 +20,7 @@ use super::limits::check_saved_run;
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
 use super::source::{SourceFile, SOURCE_KEY};
+use super::teacher_forcing::TeacherForcingSchedule;
 use super::{problem_type, GenerateRequest};
 
 /// Checkpoint metadata key of the [`RunSpec`] (JSON).
@@ -48,6 +49,10 @@ pub struct RunSpec {
     pub batch: usize,
     /// Seq2seq: the probability of feeding the true previous token while training.
     pub teacher_forcing: f64,
+    /// Seq2seq: how the teacher-forcing ratio changes over training (constant in runs saved
+    /// before schedules existed).
+    #[serde(default)]
+    pub teacher_forcing_schedule: TeacherForcingSchedule,
     /// The model the user chose.
     pub model: ModelSpec,
 }
@@ -65,6 +70,7 @@ impl RunSpec {
             val_size: 1_000,
             batch: 32,
             teacher_forcing: 1.0,
+            teacher_forcing_schedule: TeacherForcingSchedule::Constant,
             model,
         }
     }
@@ -362,7 +368,8 @@ fn objective<'a>(
     task: &'a TaskData,
     model: &'a Model,
 ) -> Result<TaskObjective<'a>> {
-    TaskObjective::new(task, model, spec.batch, spec.seed, spec.teacher_forcing)
+    TaskObjective::new(task, model, spec.batch, spec.seed, spec.teacher_forcing)?
+        .scheduled(spec.teacher_forcing_schedule)
 }
 
 /// `value` as JSON for checkpoint metadata, or an error naming `what`.
