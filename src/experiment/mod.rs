@@ -3,8 +3,10 @@
 //! (`seqzoo experiment NAME`). One experiment per file.
 
 mod adding;
+mod forecast;
 mod report;
 mod training;
+mod window;
 
 pub use report::{finite, Cell, Plot, Report, Table, Verdict};
 pub use training::{curve, Goal, Trial};
@@ -67,7 +69,7 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&adding::Adding]
+    vec![&adding::Adding, &window::Window]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.
