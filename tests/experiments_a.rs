@@ -11,3 +11,10 @@ fn window_quick_run() {
     insta::assert_snapshot!(report.snapshot());
     assert!(report.verdict.holds, "{}", report.verdict.because);
 }
+
+#[test]
+fn clipping_quick_run() {
+    let report = quick("clipping");
+    insta::assert_snapshot!(report.snapshot());
+    assert!(report.verdict.holds, "{}", report.verdict.because);
+}

@@ -1,9 +1,9 @@
-//! Forecasting runs shared by the series experiments: one model trained on a built-in series with
-//! Adam, clipping at 1, batches of 32.
+//! Forecasting runs shared by the series experiments: one model trained on a built-in series in
+//! batches of 32.
 
 use autograd::optim::OptimConfig;
 use autograd::Result;
-use zoo::train::TrainConfig;
+use zoo::train::{Observer, TrainConfig};
 
 use super::{Options, Trial};
 use crate::problem::{ModelSpec, RunSpec};
@@ -22,8 +22,12 @@ pub struct ForecastRun<'a> {
     pub steps: usize,
     /// Validate every this many steps.
     pub val_every: usize,
-    /// The Adam learning rate.
+    /// The optimizer's `--optimizer` name.
+    pub optimizer: &'a str,
+    /// Its learning rate.
     pub lr: f64,
+    /// The global gradient-norm clip, if any.
+    pub clip: Option<f64>,
 }
 
 /// Examples per batch of every forecasting run.
@@ -32,6 +36,11 @@ pub const BATCH: usize = 32;
 impl ForecastRun<'_> {
     /// Trains the run with the experiment's seed.
     pub fn train(&self, options: &Options) -> Result<Trial> {
+        self.train_observed(options, &mut ())
+    }
+
+    /// [`ForecastRun::train`], reporting the run's events to `extra` too.
+    pub fn train_observed(&self, options: &Options, extra: &mut dyn Observer) -> Result<Trial> {
         let spec = RunSpec {
             settings: self.settings.clone(),
             seed: options.seed,
@@ -47,12 +56,12 @@ impl ForecastRun<'_> {
         };
         let train = TrainConfig {
             steps: self.steps,
-            optimizer: OptimConfig::from_name("adam")?.with_lr(self.lr),
-            clip: Some(1.0),
+            optimizer: OptimConfig::from_name(self.optimizer)?.with_lr(self.lr),
+            clip: self.clip,
             val_every: self.val_every,
             seed: options.seed,
             ..TrainConfig::default()
         };
-        Trial::run(spec, train, None, options)
+        Trial::run_observed(spec, train, None, options, extra)
     }
 }

@@ -3,6 +3,7 @@
 //! (`seqzoo experiment NAME`). One experiment per file.
 
 mod adding;
+mod clipping;
 mod forecast;
 mod report;
 mod training;
@@ -69,7 +70,7 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&adding::Adding, &window::Window]
+    vec![&adding::Adding, &window::Window, &clipping::Clipping]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.

@@ -65,13 +65,24 @@ impl Trial {
         goal: Option<Goal>,
         options: &Options,
     ) -> Result<Trial> {
+        Trial::run_observed(spec, train, goal, options, &mut ())
+    }
+
+    /// [`Trial::run`], reporting the run's events to `extra` too.
+    pub fn run_observed(
+        spec: RunSpec,
+        train: TrainConfig,
+        goal: Option<Goal>,
+        options: &Options,
+        extra: &mut dyn Observer,
+    ) -> Result<Trial> {
         let mut session = Session::new(spec, train)?;
         let mut watch = GoalWatch {
             goal,
             reached_at: None,
             progress: options.progress.then(Progress::stderr),
         };
-        let summary = session.run(&mut watch)?;
+        let summary = session.run(&mut (&mut watch, extra))?;
         Ok(Trial {
             session,
             summary,

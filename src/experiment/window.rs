@@ -67,7 +67,9 @@ impl Experiment for Window {
                     hidden,
                     steps,
                     val_every,
+                    optimizer: "adam",
                     lr,
+                    clip: Some(1.0),
                 }
                 .train(options)?;
                 runs.push(LagRun {
