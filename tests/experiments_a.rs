@@ -18,3 +18,10 @@ fn clipping_quick_run() {
     insta::assert_snapshot!(report.snapshot());
     assert!(report.verdict.holds, "{}", report.verdict.because);
 }
+
+#[test]
+fn population_quick_run() {
+    let report = quick("population");
+    insta::assert_snapshot!(report.snapshot());
+    assert!(report.verdict.holds, "{}", report.verdict.because);
+}

@@ -5,7 +5,9 @@
 mod adding;
 mod clipping;
 mod forecast;
+mod population;
 mod report;
+mod rollout;
 mod training;
 mod window;
 
@@ -70,7 +72,12 @@ pub trait Experiment: Sync {
 
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
-    vec![&adding::Adding, &window::Window, &clipping::Clipping]
+    vec![
+        &adding::Adding,
+        &window::Window,
+        &population::Population,
+        &clipping::Clipping,
+    ]
 }
 
 /// The experiment named `name`, or an `Error::Config` listing the names.

@@ -17,6 +17,7 @@ mod session;
 mod source;
 mod tagging;
 
+pub use forecasting::predict_next;
 pub use loss::Tally;
 pub use model::{Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;
