@@ -7,6 +7,7 @@ use autograd::{Error, Result};
 
 use crate::dataset::Dataset;
 use crate::params::Params;
+use crate::series::echo::EchoSeries;
 use crate::series::forecast_task::{CsvFileTask, SeriesTask};
 use crate::series::logistic_growth::LogisticGrowthSeries;
 use crate::series::logistic_map::LogisticMapSeries;
@@ -45,6 +46,7 @@ pub static TASKS: &[&dyn Task] = &[
     &SeriesTask(LogisticMapSeries),
     &SeriesTask(MackeyGlassSeries),
     &SeriesTask(SinesSeries),
+    &SeriesTask(EchoSeries),
     &CorpusTask,
 ];
 

@@ -140,7 +140,7 @@ impl Experiment for GradientFlowExperiment {
             let mut s = session(model, steps, options.seed)?;
             let before = Flow::of(&s)?;
             let goal = Goal::below("val_mse", SOLVED_MSE);
-            let trial = Trial::resume(s, Some(goal), options)?;
+            let trial = Trial::resume(s, Some(goal), options, &mut ())?;
             s = trial.session;
             let after = Flow::of(&s)?;
             let mse = trial.summary.last_val.get("val_mse").unwrap_or(f64::NAN);

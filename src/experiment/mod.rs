@@ -6,15 +6,20 @@ mod adding;
 mod bidirectional;
 mod budget;
 mod captioning;
+mod clipping;
 mod copy;
 mod encoder_decoder;
+mod forecast;
 mod gradient_flow;
 mod gru_vs_lstm;
+mod population;
 mod report;
+mod rollout;
 mod seq2seq;
 mod step_time;
 mod teacher_forcing;
 mod training;
+mod window;
 
 pub use report::{finite, Cell, Plot, Report, Table, Verdict};
 pub use training::{curve, Goal, Trial};
@@ -78,8 +83,11 @@ pub trait Experiment: Sync {
 /// Every experiment, in the order `list` shows them.
 pub fn all() -> Vec<&'static dyn Experiment> {
     vec![
+        &window::Window,
+        &population::Population,
         &teacher_forcing::TeacherForcing,
         &gradient_flow::GradientFlowExperiment,
+        &clipping::Clipping,
         &adding::Adding,
         &copy::Copy,
         &captioning::Captioning,

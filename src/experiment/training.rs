@@ -65,17 +65,34 @@ impl Trial {
         goal: Option<Goal>,
         options: &Options,
     ) -> Result<Trial> {
-        Trial::resume(Session::new(spec, train)?, goal, options)
+        Trial::run_observed(spec, train, goal, options, &mut ())
     }
 
-    /// Trains `session` on to its configured steps, stopping early at `goal` when given.
-    pub fn resume(mut session: Session, goal: Option<Goal>, options: &Options) -> Result<Trial> {
+    /// [`Trial::run`], reporting the run's events to `extra` too.
+    pub fn run_observed(
+        spec: RunSpec,
+        train: TrainConfig,
+        goal: Option<Goal>,
+        options: &Options,
+        extra: &mut dyn Observer,
+    ) -> Result<Trial> {
+        Trial::resume(Session::new(spec, train)?, goal, options, extra)
+    }
+
+    /// Trains `session` on to its configured steps, stopping early at `goal` when given and
+    /// reporting the run's events to `extra` too.
+    pub fn resume(
+        mut session: Session,
+        goal: Option<Goal>,
+        options: &Options,
+        extra: &mut dyn Observer,
+    ) -> Result<Trial> {
         let mut watch = GoalWatch {
             goal,
             reached_at: None,
             progress: options.progress.then(Progress::stderr),
         };
-        let summary = session.run(&mut watch)?;
+        let summary = session.run(&mut (&mut watch, extra))?;
         Ok(Trial {
             session,
             summary,

@@ -1,9 +1,10 @@
 //! Forecasting: the next values of a series from a window of past ones, by a recurrent network or
 //! the fixed-window MLP, judged in the series' own units against persistence and the mean.
 
-use autograd::{Result, Var};
+use autograd::{Error, ParamStore, Result, Tape, Tensor, Var};
 use datasets::task::{InputKind, TaskData};
 use datasets::{Batch, BatchTarget};
+use zoo::models::SequenceInput;
 use zoo::models::WindowMlpConfig;
 use zoo::train::Metrics;
 use zoo::Ctx;
@@ -78,4 +79,40 @@ impl ProblemType for Forecasting {
         }
         s + &baseline_line(task, metrics)
     }
+}
+
+/// The first forecast value of `model` (weights in `store`) for each window of `windows`, all of
+/// one length and in the model's normalized units; an error for a model that is not a
+/// forecaster.
+pub fn predict_next(
+    model: &Model,
+    store: &ParamStore<f32>,
+    windows: &[Vec<f64>],
+) -> Result<Vec<f64>> {
+    let b = windows.len();
+    let k = windows.first().map_or(0, Vec::len);
+    if b == 0 || k == 0 || windows.iter().any(|w| w.len() != k) {
+        return Err(Error::Data(format!(
+            "forecasting needs windows of one non-zero length; got {b} windows of {k}"
+        )));
+    }
+    let data: Vec<f32> = windows.iter().flatten().map(|&v| v as f32).collect();
+    let tape = Tape::new();
+    let _no_grad = tape.no_grad();
+    let cx = Ctx::eval(&tape, store);
+    let out = match model {
+        Model::WindowMlp(m) => m.forward(&cx, cx.constant(Tensor::new(&[b, k], data))),
+        Model::Sequence(m) => {
+            let x = SequenceInput::Steps(cx.constant(Tensor::new(&[b, k, 1], data)));
+            m.forward(&cx, x, None)
+        }
+        _ => {
+            return Err(Error::Data(
+                "only the window MLP and sequence models forecast a series".into(),
+            ))
+        }
+    }
+    .value();
+    let per = out.numel() / b;
+    Ok(out.data().iter().step_by(per).map(|&v| v as f64).collect())
 }

@@ -18,6 +18,7 @@ mod source;
 mod tagging;
 mod teacher_forcing;
 
+pub use forecasting::predict_next;
 pub use loss::Tally;
 pub use model::{Conditioning, Model, ModelConfig, ModelSpec, MODEL_NAMES};
 pub use objective::TaskObjective;

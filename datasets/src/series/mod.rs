@@ -1,8 +1,10 @@
-//! Time series: generators (logistic growth, logistic map, Mackey-Glass, sine mixtures), a CSV
-//! loader, windowing, normalization fitted on the training split, and forecasting baselines.
+//! Time series: generators (logistic growth, logistic map, Mackey-Glass, sine mixtures, a lagged
+//! echo), a CSV loader, windowing, normalization fitted on the training split, and forecasting
+//! baselines.
 
 pub mod baselines;
 pub mod csv;
+pub mod echo;
 pub mod forecast_task;
 pub mod logistic_growth;
 pub mod logistic_map;

@@ -12,6 +12,15 @@ pub trait Observer {
     /// Step `step` (counted from 1) finished with training loss `loss` at learning rate `lr`.
     fn step(&mut self, _step: usize, _loss: f64, _lr: f64) {}
 
+    /// Whether [`Observer::gradient`] should be called on runs without clipping too (where the
+    /// norm costs an extra pass over the gradients); runs with clipping always report it.
+    fn wants_gradient_norm(&self) -> bool {
+        false
+    }
+
+    /// Step `step` (counted from 1) had gradients of global L2 norm `norm`, before clipping.
+    fn gradient(&mut self, _step: usize, _norm: f64) {}
+
     /// A validation finished; an error (e.g. the log cannot be written) stops the run.
     fn validation(&mut self, _record: &ValRecord) -> Result<()> {
         Ok(())
@@ -35,6 +44,12 @@ impl<O: Observer + ?Sized> Observer for &mut O {
     fn step(&mut self, step: usize, loss: f64, lr: f64) {
         (**self).step(step, loss, lr);
     }
+    fn wants_gradient_norm(&self) -> bool {
+        (**self).wants_gradient_norm()
+    }
+    fn gradient(&mut self, step: usize, norm: f64) {
+        (**self).gradient(step, norm);
+    }
     fn validation(&mut self, record: &ValRecord) -> Result<()> {
         (**self).validation(record)
     }
@@ -55,6 +70,14 @@ impl<O: Observer> Observer for Option<O> {
     fn step(&mut self, step: usize, loss: f64, lr: f64) {
         if let Some(o) = self {
             o.step(step, loss, lr);
+        }
+    }
+    fn wants_gradient_norm(&self) -> bool {
+        self.as_ref().is_some_and(|o| o.wants_gradient_norm())
+    }
+    fn gradient(&mut self, step: usize, norm: f64) {
+        if let Some(o) = self {
+            o.gradient(step, norm);
         }
     }
     fn validation(&mut self, record: &ValRecord) -> Result<()> {
@@ -78,6 +101,13 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn step(&mut self, step: usize, loss: f64, lr: f64) {
         self.0.step(step, loss, lr);
         self.1.step(step, loss, lr);
+    }
+    fn wants_gradient_norm(&self) -> bool {
+        self.0.wants_gradient_norm() || self.1.wants_gradient_norm()
+    }
+    fn gradient(&mut self, step: usize, norm: f64) {
+        self.0.gradient(step, norm);
+        self.1.gradient(step, norm);
     }
     fn validation(&mut self, record: &ValRecord) -> Result<()> {
         self.0.validation(record)?;

@@ -1,7 +1,7 @@
 //! `Trainer`: the generic loop — loss, backward, clip, schedule, step; validation, early stopping.
 
 use super::{Metrics, Objective, Observer, TrainConfig, TrainSummary, ValRecord};
-use autograd::optim::clip_grad_norm;
+use autograd::optim::{clip_grad_norm, grad_norm};
 use autograd::{Element, Error, Optimizer, ParamStore, Result, Rng, Tape, Tensor};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -266,8 +266,11 @@ impl<E: Element> Trainer<E> {
                 }
                 let lr = self.lr_at(self.step);
                 self.optimizer.set_lr(lr);
-                let loss = self.train_step(objective)?;
+                let (loss, norm) = self.train_step(objective, observer.wants_gradient_norm())?;
                 observer.step(self.step, loss, lr);
+                if let Some(norm) = norm {
+                    observer.gradient(self.step, norm);
+                }
                 let val_every = self.config.val_every;
                 let validates = val_every > 0 && self.step.is_multiple_of(val_every);
                 if validates {
@@ -340,8 +343,13 @@ impl<E: Element> Trainer<E> {
         self.config.schedule.lr_at(self.config.optimizer.lr(), step)
     }
 
-    /// One optimizer step: zero grads, loss, backward into the store, clip, update.
-    fn train_step<O: Objective<E> + ?Sized>(&mut self, objective: &O) -> Result<f64> {
+    /// One optimizer step: zero grads, loss, backward into the store, clip, update; the loss and
+    /// the gradients' global norm before clipping (when clipping, or when `norm` asks for it).
+    fn train_step<O: Objective<E> + ?Sized>(
+        &mut self,
+        objective: &O,
+        norm: bool,
+    ) -> Result<(f64, Option<f64>)> {
         self.store.zero_grad();
         // The tape is dropped before the update so the parameters' storage is not shared with it.
         let (value, grads) = {
@@ -377,9 +385,10 @@ impl<E: Element> Trainer<E> {
         self.store.accumulate(&grads);
         drop(grads);
         let accumulated = clock.elapsed();
-        if let Some(max_norm) = self.config.clip {
-            clip_grad_norm(&mut self.store, max_norm, 2.0);
-        }
+        let norm = match self.config.clip {
+            Some(max_norm) => Some(clip_grad_norm(&mut self.store, max_norm, 2.0)),
+            None => norm.then(|| grad_norm(&self.store, 2.0)),
+        };
         let clipped = clock.elapsed();
         self.optimizer.step(&mut self.store);
         self.store.zero_grad();
@@ -391,7 +400,7 @@ impl<E: Element> Trainer<E> {
         self.step += 1;
         self.state.interval_loss_sum += value;
         self.state.interval_steps += 1;
-        Ok(value)
+        Ok((value, norm))
     }
 
     /// Validates at the current step, updates best / early-stopping state and reports the record.
