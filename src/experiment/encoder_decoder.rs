@@ -12,8 +12,61 @@ use crate::problem::{ModelSpec, TeacherForcingSchedule};
 /// Encoder-decoder variants on the dates and addition tasks.
 pub struct EncoderDecoder;
 
-/// The tasks, by `seqzoo data list` name.
-const TASKS: [&str; 3] = ["dates", "addition", "addition-reversed"];
+/// Which chart a task's curves are drawn on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chart {
+    /// The dates chart.
+    Dates,
+    /// The addition chart, plain and reversed source together.
+    Addition,
+}
+
+/// A task of the experiment: its name, its budget, and how its curves are drawn.
+#[derive(Clone, Copy, Debug)]
+struct TaskSetting {
+    /// The task, by `seqzoo data list` name.
+    task: &'static str,
+    /// (steps, validate every) of a quick run.
+    quick: (usize, usize),
+    /// (steps, validate every) of a full run.
+    full: (usize, usize),
+    /// The chart of its curves.
+    chart: Chart,
+    /// The prefix of its curves' names and whether they are dashed, on a shared chart.
+    legend: Option<(&'static str, bool)>,
+}
+
+impl TaskSetting {
+    /// (steps, validate every) of a run with `options`.
+    fn budget(&self, options: &Options) -> (usize, usize) {
+        options.pick(self.quick, self.full)
+    }
+}
+
+/// The tasks, in table order.
+const TASKS: [TaskSetting; 3] = [
+    TaskSetting {
+        task: "dates",
+        quick: (600, 100),
+        full: (1500, 100),
+        chart: Chart::Dates,
+        legend: None,
+    },
+    TaskSetting {
+        task: "addition",
+        quick: (4000, 500),
+        full: (8000, 500),
+        chart: Chart::Addition,
+        legend: Some(("plain", false)),
+    },
+    TaskSetting {
+        task: "addition-reversed",
+        quick: (4000, 500),
+        full: (8000, 500),
+        chart: Chart::Addition,
+        legend: Some(("reversed", true)),
+    },
+];
 
 /// How much higher (fraction of examples) an improvement's exact match must be to count.
 const MARGIN: f64 = 0.05;
@@ -48,6 +101,7 @@ const ATTENTION: Variant = Variant {
 /// One (task, variant) run.
 struct Run {
     task: &'static str,
+    setting: TaskSetting,
     variant: Variant,
     result: Seq2SeqResult,
 }
@@ -65,18 +119,12 @@ impl Experiment for EncoderDecoder {
     fn run(&self, options: &Options) -> Result<Report> {
         let variants: Vec<Variant> =
             options.pick(vec![PLAIN, ATTENTION], vec![PLAIN, STACKED, ATTENTION]);
-        let budget = |task: &str| {
-            if task == "dates" {
-                options.pick((600, 100), (1500, 100))
-            } else {
-                options.pick((4000, 500), (8000, 500))
-            }
-        };
         let val_size = options.pick(300, 1000);
         let hidden = 64;
         let mut runs = Vec::new();
-        for task in TASKS {
-            let (steps, val_every) = budget(task);
+        for setting in &TASKS {
+            let task = setting.task;
+            let (steps, val_every) = setting.budget(options);
             for &variant in &variants {
                 let setup = Seq2SeqSetup {
                     task,
@@ -95,6 +143,7 @@ impl Experiment for EncoderDecoder {
                 };
                 runs.push(Run {
                     task,
+                    setting: *setting,
                     variant,
                     result: setup.train(options)?,
                 });
@@ -106,7 +155,7 @@ impl Experiment for EncoderDecoder {
                 .map(|r| &r.result)
         };
         let ((dates_steps, dates_every), (addition_steps, addition_every)) =
-            (budget("dates"), budget("addition"));
+            (TASKS[0].budget(options), TASKS[1].budget(options));
         let mut header = vec!["task".to_string()];
         header.extend(variants.iter().map(|v| format!("{} exact", v.label)));
         header.extend(variants.iter().map(|v| format!("{} tokens", v.label)));
@@ -119,7 +168,7 @@ impl Experiment for EncoderDecoder {
             ),
             &header,
         );
-        for task in TASKS {
+        for task in TASKS.map(|t| t.task) {
             let mut row = vec![Cell::text(task)];
             for v in &variants {
                 row.push(Cell::measured(
@@ -150,19 +199,22 @@ impl Experiment for EncoderDecoder {
         );
         for r in &runs {
             let curve = r.result.exact_curve.clone();
-            if r.task == "dates" {
-                dates = dates.with(Series::line(r.variant.label, curve));
-            } else {
-                let series = if r.task == "addition" {
-                    Series::line(format!("plain, {}", r.variant.label), curve)
-                } else {
-                    Series::dashed(format!("reversed, {}", r.variant.label), curve)
-                };
-                addition = addition.with(series);
+            let series = match r.setting.legend {
+                None => Series::line(r.variant.label, curve),
+                Some((prefix, false)) => {
+                    Series::line(format!("{prefix}, {}", r.variant.label), curve)
+                }
+                Some((prefix, true)) => {
+                    Series::dashed(format!("{prefix}, {}", r.variant.label), curve)
+                }
+            };
+            match r.setting.chart {
+                Chart::Dates => dates = dates.with(series),
+                Chart::Addition => addition = addition.with(series),
             }
         }
         let data = json!({
-            "tasks": TASKS, "dates_steps": dates_steps, "addition_steps": addition_steps,
+            "tasks": TASKS.map(|t| t.task), "dates_steps": dates_steps, "addition_steps": addition_steps,
             "dates_val_every": dates_every, "addition_val_every": addition_every,
             "val_size": val_size,
             "hidden": hidden, "batch": BATCH, "lr": LR, "margin": MARGIN,
@@ -220,14 +272,15 @@ impl Experiment for EncoderDecoder {
 /// Holds when attention raises exact match by at least [`MARGIN`] on every task; the sentence
 /// also gives the reversal comparison (without attention) and, in full runs, stacking.
 fn verdict(exact: &dyn Fn(&str, Variant) -> f64, quick: bool) -> Verdict {
-    let gains: Vec<String> = TASKS
+    let tasks = TASKS.map(|t| t.task);
+    let gains: Vec<String> = tasks
         .iter()
         .map(|t| format!("{t} {:.3} → {:.3}", exact(t, PLAIN), exact(t, ATTENTION)))
         .collect();
-    let holds = TASKS
+    let holds = tasks
         .iter()
         .all(|t| exact(t, ATTENTION) >= exact(t, PLAIN) + MARGIN);
-    let (plain, reversed) = (exact("addition", PLAIN), exact("addition-reversed", PLAIN));
+    let (plain, reversed) = (exact(tasks[1], PLAIN), exact(tasks[2], PLAIN));
     let reversal = if reversed >= plain + MARGIN {
         "helps"
     } else {
@@ -239,7 +292,7 @@ fn verdict(exact: &dyn Fn(&str, Variant) -> f64, quick: bool) -> Verdict {
         gains.join(", ")
     );
     if !quick {
-        let stacking: Vec<String> = TASKS
+        let stacking: Vec<String> = tasks
             .iter()
             .map(|t| format!("{t} {:.3} → {:.3}", exact(t, PLAIN), exact(t, STACKED)))
             .collect();

@@ -52,6 +52,17 @@ fn tick(v: &f64) -> String {
 /// The chart drawn on a string. A log axis is drawn as a linear axis of log10 of the values,
 /// labelled with the values themselves, so that every decade can carry a tick.
 pub(super) fn render(chart: &LineChart) -> Result<String> {
+    let chart = &LineChart {
+        x_scale: worth_logging(
+            chart.x_scale,
+            chart.series.iter().flat_map(|s| &s.points).map(|p| p.0),
+        ),
+        y_scale: worth_logging(
+            chart.y_scale,
+            chart.series.iter().flat_map(|s| &s.points).map(|p| p.1),
+        ),
+        ..chart.clone()
+    };
     let segments: Vec<Vec<Vec<(f64, f64)>>> = chart
         .series
         .iter()
@@ -65,6 +76,24 @@ pub(super) fn render(chart: &LineChart) -> Result<String> {
     draw(&mut text, chart, &segments, x, y).map_err(|e| draw_error(&chart.title, e))?;
     Ok(text)
 }
+
+/// `scale`, but linear when the positive finite `values` span less than [`LOG_MIN_SPAN`]: a log
+/// axis over less than about a decade and a half only gets ticks at odd values.
+fn worth_logging(scale: Scale, values: impl Iterator<Item = f64>) -> Scale {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if scale == Scale::Log && lo.is_finite() && hi / lo < LOG_MIN_SPAN {
+        Scale::Linear
+    } else {
+        scale
+    }
+}
+
+/// The smallest ratio of largest to smallest value a log axis is drawn for.
+const LOG_MIN_SPAN: f64 = 30.0;
 
 /// `v` where a `scale` axis puts it: itself, or its log10.
 fn position(v: f64, scale: Scale) -> f64 {
@@ -235,6 +264,20 @@ mod tests {
             .map(|&v| label(v, Scale::Log))
             .collect();
         assert_eq!(shown, ["1e-30", "0.01", "1", "3.16", "1000", "1e6"]);
+    }
+
+    #[test]
+    fn a_log_axis_over_less_than_a_decade_and_a_half_is_drawn_linear() {
+        let near = [0.2, 1.4];
+        assert_eq!(worth_logging(Scale::Log, near.into_iter()), Scale::Linear);
+        assert_eq!(
+            worth_logging(Scale::Log, [1e-3, 0.2].into_iter()),
+            Scale::Log
+        );
+        assert_eq!(
+            worth_logging(Scale::Linear, [1e-9, 1.0].into_iter()),
+            Scale::Linear
+        );
     }
 
     #[test]
