@@ -1,15 +1,13 @@
 //! `adding`: gated networks carry two numbers across a long gap; the simple recurrent network
 //! does not. Steps to solve the adding problem at growing lengths, as in the papers' tables.
 
-use autograd::optim::OptimConfig;
 use autograd::Result;
 use serde_json::json;
-use zoo::train::TrainConfig;
 
-use super::{Cell, Experiment, Goal, Options, Plot, Report, Table, Trial, Verdict};
+use super::budget::Budget;
+use super::{Cell, Experiment, Goal, Options, Plot, Report, Table, Verdict};
 use crate::demo::SOLVED_MSE;
 use crate::plot::{LineChart, Series};
-use crate::problem::{ModelSpec, RunSpec};
 
 /// The adding problem at growing lengths for the SRN, the LSTM and the GRU.
 pub struct Adding;
@@ -40,34 +38,20 @@ impl Experiment for Adding {
         let steps = options.pick(1500, 5000);
         let val_every = options.pick(50, 100);
         let (hidden, batch, lr) = (32, 32, 0.01);
+        let budget = Budget {
+            hidden,
+            batch,
+            lr,
+            steps,
+            val_every,
+            val_size: options.pick(500, 1000),
+        };
         let mut runs = Vec::new();
         for &t in lengths {
             for model in MODELS {
-                let spec = RunSpec {
-                    settings: vec![format!("t={t}")],
-                    seed: options.seed,
-                    train_size: steps * batch,
-                    val_size: options.pick(500, 1000),
-                    batch,
-                    ..RunSpec::new(
-                        "adding",
-                        ModelSpec {
-                            model: model.into(),
-                            hidden,
-                            ..ModelSpec::default()
-                        },
-                    )
-                };
-                let train = TrainConfig {
-                    steps,
-                    optimizer: OptimConfig::from_name("adam")?.with_lr(lr),
-                    clip: Some(1.0),
-                    val_every,
-                    seed: options.seed,
-                    ..TrainConfig::default()
-                };
                 let goal = Goal::below("val_mse", SOLVED_MSE);
-                let trial = Trial::run(spec, train, Some(goal), options)?;
+                let settings = [format!("t={t}")];
+                let trial = budget.train("adding", &settings, model, false, Some(goal), options)?;
                 runs.push(LengthRun {
                     t,
                     model,

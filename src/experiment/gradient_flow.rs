@@ -2,16 +2,15 @@
 //! at initialization and after training on the adding problem, and through SRNs whose recurrent
 //! weights have a chosen spectral radius.
 
-use autograd::optim::OptimConfig;
 use autograd::{init, Error, Result, Rng};
 use serde_json::json;
 use zoo::diagnostics::GradientFlow;
-use zoo::train::TrainConfig;
 
+use super::budget::Budget;
 use super::{finite, Cell, Experiment, Goal, Options, Plot, Report, Table, Trial, Verdict};
 use crate::demo::SOLVED_MSE;
 use crate::plot::{LineChart, Series};
-use crate::problem::{ModelSpec, RunSpec, Session};
+use crate::problem::Session;
 
 /// Gradient norms against the distance they travelled back in time.
 pub struct GradientFlowExperiment;
@@ -66,32 +65,17 @@ impl Flow {
 }
 
 /// The session of `model` on the adding problem of length [`T`] trained for `steps` steps.
-fn session(model: &str, steps: usize, seed: u64) -> Result<Session> {
-    let batch = 32;
-    let spec = RunSpec {
-        settings: vec![format!("t={T}")],
-        seed,
-        train_size: steps.max(1) * batch,
-        val_size: 500,
-        batch,
-        ..RunSpec::new(
-            "adding",
-            ModelSpec {
-                model: model.into(),
-                hidden: HIDDEN,
-                ..ModelSpec::default()
-            },
-        )
-    };
-    let train = TrainConfig {
+fn session(model: &str, steps: usize, options: &Options) -> Result<Session> {
+    let budget = Budget {
+        hidden: HIDDEN,
+        batch: 32,
+        lr: 0.01,
         steps: steps.max(1),
-        optimizer: OptimConfig::from_name("adam")?.with_lr(0.01),
-        clip: Some(1.0),
         val_every: 100,
-        seed,
-        ..TrainConfig::default()
+        val_size: 500,
     };
-    Session::new(spec, train)
+    let spec = budget.spec("adding", &[format!("t={T}")], model, false, options);
+    Session::new(spec, budget.config(options)?)
 }
 
 /// Sets the SRN's recurrent weight to an orthogonal matrix times `radius`, so every eigenvalue
@@ -137,7 +121,7 @@ impl Experiment for GradientFlowExperiment {
             ],
         );
         for model in MODELS {
-            let mut s = session(model, steps, options.seed)?;
+            let mut s = session(model, steps, options)?;
             let before = Flow::of(&s)?;
             let goal = Goal::below("val_mse", SOLVED_MSE);
             let trial = Trial::resume(s, Some(goal), options, &mut ())?;
@@ -176,7 +160,7 @@ impl Experiment for GradientFlowExperiment {
         );
         let mut radius_flows = Vec::new();
         for rho in RADII {
-            let mut s = session("srn", 1, options.seed)?;
+            let mut s = session("srn", 1, options)?;
             set_radius(&mut s, rho, options.seed)?;
             let flow = Flow::of(&s)?;
             sweep.push(vec![
