@@ -182,3 +182,33 @@ fn a_run_spec_whose_task_no_longer_fits_the_model_is_refused() {
         assert!(err.contains("does not fit task corpus"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_saved_teacher_forcing_schedule_or_conditioning_out_of_range_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "run", |spec| {
+        spec["teacher_forcing_schedule"] = json!({"kind": "linear", "steps": 0})
+    });
+    all_refuse(&ckpt, "teacher forcing decay steps 0 is out of range");
+    // One past u64::MAX wraps nothing: it does not parse as a step count.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata_text(&ckpt, "run", |text| {
+        text.replace(
+            "\"teacher_forcing_schedule\":{\"kind\":\"constant\"}",
+            "\"teacher_forcing_schedule\":{\"kind\":\"linear\",\"steps\":18446744073709551616}",
+        )
+    });
+    all_refuse(&ckpt, "metadata 'run'");
+    // The largest count is a schedule that never gets far from its start: it loads.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "run", |spec| {
+        spec["teacher_forcing_schedule"] = json!({"kind": "linear", "steps": u64::MAX})
+    });
+    stdout(&["eval", ckpt.to_str().unwrap()]);
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "run", |spec| {
+        spec["model"]["conditioning"] = json!("sideways")
+    });
+    all_refuse(&ckpt, "metadata 'run'");
+}

@@ -344,6 +344,8 @@ fn every_size_flag_and_setting_is_bounded_and_the_error_names_it() {
         ("adding", "t=1000000000000", "100000"),
         ("tagging", "gap=18446744073709551615", "100000"),
         ("mackey-glass", "tau=1e12", "10000"),
+        ("echo", "d=18446744073709551615", "10000"),
+        ("echo", "d=18446744073709551616", "10000"),
     ] {
         let key = setting.split('=').next().unwrap();
         usage_failure_names(
@@ -361,6 +363,17 @@ fn every_size_flag_and_setting_is_bounded_and_the_error_names_it() {
         ],
         &["'window=", "100000"],
     );
+    for (setting, named) in [
+        ("d=0", "lag d"),
+        ("phi=1", "phi"),
+        ("phi=nan", "phi"),
+        ("phi=-1e309", "phi"),
+    ] {
+        usage_failure_names(
+            &["train", "--task", "echo", "--set", setting],
+            &[named, "echo"],
+        );
+    }
     usage_failure_names(
         &["data", "adding", "--n", "100000000000"],
         &["--n", "100000"],

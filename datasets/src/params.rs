@@ -68,12 +68,16 @@ impl Params {
     }
 
     /// The value of `key` as [`Params::get`] gives it, and an error naming the key and `max` when
-    /// it is above `max` (or not comparable, as NaN).
+    /// it is above `max` (or not comparable, as NaN) or does not parse (as a count past the
+    /// largest integer).
     pub fn get_at_most<T>(&self, key: &'static str, default: T, max: T) -> Result<T>
     where
         T: FromStr + PartialOrd + std::fmt::Display,
     {
-        let value = self.get(key, default)?;
+        let value = self.get(key, default).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{m}; {key} must be at most {max}")),
+            other => other,
+        })?;
         // Incomparable (NaN) is refused as above the bound.
         if !matches!(
             value.partial_cmp(&max),
