@@ -89,6 +89,8 @@ pub(crate) struct RecordDims {
     pub t: usize,
     pub i: usize,
     pub h: usize,
+    /// The width of the hidden state: P with a projection, else H.
+    pub p: usize,
 }
 
 impl RecurrentRecord {
@@ -100,8 +102,12 @@ impl RecurrentRecord {
     /// The forward part of a record, from the kernel's states `[B, T, S·H]` and saved gates
     /// `[B, T, G·H]`.
     pub(crate) fn forward<E: Element>(d: RecordDims, states: &[E], gates: &[E]) -> Self {
-        let RecordDims { b, t, h, cell, .. } = d;
-        let (g, s) = (cell.gates(), cell.states());
+        let RecordDims {
+            b, t, h, p, cell, ..
+        } = d;
+        let g = cell.gates();
+        // Each state row: h (P wide), then c (H wide) for an LSTM.
+        let width = p + (cell.states() - 1) * h;
         let mut rec = RecurrentRecord {
             node: d.node,
             cell,
@@ -124,7 +130,7 @@ impl RecurrentRecord {
                     continue;
                 }
                 let at = row * t + time;
-                rec.h_sq[at] = squared_norm(&states[at * s * h..at * s * h + h]);
+                rec.h_sq[at] = squared_norm(&states[at * width..at * width + p]);
                 rec.gate_count += h as u64;
                 let row_gates = &gates[at * g * h..(at + 1) * g * h];
                 for (gate, values) in row_gates.chunks_exact(h).enumerate() {

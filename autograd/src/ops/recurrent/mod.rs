@@ -3,6 +3,7 @@
 //! loop in `scan.rs`.
 
 mod cell;
+mod projection;
 mod scan;
 mod units;
 
@@ -29,17 +30,21 @@ pub struct RecurrentSpec {
 }
 
 /// The weights of one recurrent kernel, named and shaped as PyTorch's: `w_ih` `[G·H, I]`, `b_ih`
-/// `[G·H]`, `w_hh` `[G·H, H]`, `b_hh` `[G·H]`, gates in PyTorch's order.
+/// `[G·H]`, `w_hh` `[G·H, P]`, `b_hh` `[G·H]`, gates in PyTorch's order; for an LSTM with
+/// projections (`nn.LSTM(proj_size=P)`) also `w_hr` `[P, H]`, else P = H.
 #[derive(Clone, Copy)]
 pub struct RecurrentWeights<'t, E: Element> {
     /// Input-to-hidden weight `[G·H, I]`.
     pub w_ih: Var<'t, E>,
     /// Input-to-hidden bias `[G·H]`.
     pub b_ih: Var<'t, E>,
-    /// Hidden-to-hidden weight `[G·H, H]`.
+    /// Hidden-to-hidden weight `[G·H, P]`.
     pub w_hh: Var<'t, E>,
     /// Hidden-to-hidden bias `[G·H]`.
     pub b_hh: Var<'t, E>,
+    /// Projection of the hidden state `[P, H]` with 0 < P < H (LSTM only; PyTorch's `weight_hr`):
+    /// h_t = W_hr·(o_t ⊙ tanh c_t). `None` for no projection.
+    pub w_hr: Option<Var<'t, E>>,
 }
 
 /// The weights and initial states of both directions of a bidirectional layer: index 0 the
@@ -48,7 +53,7 @@ pub struct RecurrentWeights<'t, E: Element> {
 pub struct Directions<'t, E: Element> {
     /// Each direction's weights.
     pub w: [RecurrentWeights<'t, E>; 2],
-    /// Each direction's initial hidden state `[B, H]`.
+    /// Each direction's initial hidden state `[B, P]` (P = H without projection).
     pub h0: [Var<'t, E>; 2],
     /// Each direction's initial cell state `[B, H]`.
     pub c0: [Option<Var<'t, E>>; 2],
@@ -63,6 +68,7 @@ pub struct Recurrent<E: Element> {
     b_ih: NodeId,
     w_hh: NodeId,
     b_hh: NodeId,
+    w_hr: Option<NodeId>,
     h0: NodeId,
     c0: Option<NodeId>,
     saved: ScanSaved<E>,
@@ -71,11 +77,12 @@ pub struct Recurrent<E: Element> {
 }
 
 impl<E: Element> Recurrent<E> {
-    /// The input node ids (x, w_ih, b_ih, w_hh, b_hh, h0, then c0 if any).
+    /// The input node ids (x, w_ih, b_ih, w_hh, b_hh, h0, then c0 and w_hr if any).
     pub(crate) fn inputs(&self) -> Vec<NodeId> {
         [self.x, self.w_ih, self.b_ih, self.w_hh, self.b_hh, self.h0]
             .into_iter()
             .chain(self.c0)
+            .chain(self.w_hr)
             .collect()
     }
 
@@ -86,12 +93,13 @@ impl<E: Element> Recurrent<E> {
 }
 
 /// One recurrent kernel's inputs, checked: its sizes, whether backward will need what the forward
-/// saves, and the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0).
+/// saves, and the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0; w_hr).
 struct Checked<E: Element> {
     dims: Dims,
     save: bool,
     values: [Tensor<E>; 6],
     c0: Option<Tensor<E>>,
+    w_hr: Option<Tensor<E>>,
 }
 
 impl<E: Element> Checked<E> {
@@ -106,6 +114,7 @@ impl<E: Element> Checked<E> {
             b_hh: b_hh.data(),
             h0: h0.data(),
             c0: self.c0.as_ref().map(|c| c.data()),
+            w_hr: self.w_hr.as_ref().map(|w| w.data()),
             lengths: spec.lengths.as_deref(),
             reverse: spec.reverse,
         }
@@ -114,14 +123,16 @@ impl<E: Element> Checked<E> {
 
 impl<'t, E: Element> Var<'t, E> {
     /// Runs a recurrent cell over every step of `self`, the input sequence `[B, T, I]`, from `h0`
-    /// (and `c0` for an LSTM) `[B, H]`, with the weights `w` in PyTorch's layout and gate order.
+    /// `[B, P]` (and `c0` `[B, H]` for an LSTM), with the weights `w` in PyTorch's layout and gate
+    /// order (P = H unless `w.w_hr` projects the hidden state).
     ///
     /// Each step projects its input (`W_ih·x + b_ih`) and the previous state (`W_hh·h + b_hh`),
     /// then applies the gates; the projection of the inputs is made step by step inside the scan,
     /// never stored for the whole sequence.
     ///
-    /// Returns the state after every step, `[B, T, S·H]`: h, then c for an LSTM. Steps at or past a
-    /// sequence's length carry the state unchanged, so the last processed step holds `h_n`.
+    /// Returns the state after every step, `[B, T, S·H]`: h, then c for an LSTM (`[B, T, P + H]`
+    /// with a projection). Steps at or past a sequence's length carry the state unchanged, so the
+    /// last processed step holds `h_n`.
     pub fn recurrent(
         self,
         w: RecurrentWeights<'t, E>,
@@ -130,11 +141,11 @@ impl<'t, E: Element> Var<'t, E> {
         spec: &RecurrentSpec,
     ) -> Var<'t, E> {
         let dir = self.checked(w, h0, c0, spec);
-        let Dims { b, t, h, s, .. } = dir.dims;
+        let Dims { b, t, .. } = dir.dims;
         let (states, saved) = scan::forward(spec.cell, dir.dims, &dir.scan_in(spec), dir.save);
         let diag = self.record(spec, dir.dims, &states, &saved);
         self.push(
-            Tensor::new(&[b, t, s * h], states),
+            Tensor::new(&[b, t, dir.dims.width()], states),
             Op::Recurrent(Box::new(self.node(w, h0, c0, spec, dir.dims, saved, diag))),
         )
     }
@@ -197,18 +208,23 @@ impl<'t, E: Element> Var<'t, E> {
                 dirs[k].save,
             )
         };
+        assert_eq!(
+            dirs[0].dims.width(),
+            dirs[1].dims.width(),
+            "recurrent: the two directions' states differ in width"
+        );
         let ((mut states, saved0), (states1, saved1)) = rayon::join(|| run(0), || run(1));
         let [spec0, spec1] = &specs;
         let diag0 = self.record(spec0, dirs[0].dims, &states, &saved0);
         let diag1 = self.record(spec1, dirs[1].dims, &states1, &saved1);
         states.extend_from_slice(&states1);
-        let Dims { b, t, h, s, .. } = dirs[0].dims;
+        let Dims { b, t, .. } = dirs[0].dims;
         let pair = [
             self.node(w[0], h0[0], c0[0], spec0, dirs[0].dims, saved0, diag0),
             self.node(w[1], h0[1], c0[1], spec1, dirs[1].dims, saved1, diag1),
         ];
         self.push(
-            Tensor::new(&[2, b, t, s * h], states),
+            Tensor::new(&[2, b, t, dirs[0].dims.width()], states),
             Op::RecurrentPair(Box::new(pair)),
         )
     }
@@ -227,20 +243,41 @@ impl<'t, E: Element> Var<'t, E> {
             b_ih,
             w_hh,
             b_hh,
+            w_hr,
         } = w;
         same_tape("recurrent", &[self, w_ih, b_ih, w_hh, b_hh, h0]);
         let (x, wi, bi) = (self.value(), w_ih.value(), b_ih.value());
         let (wh, bh, h_init) = (w_hh.value(), b_hh.value(), h0.value());
         let cell = spec.cell;
         let (g, s) = (cell.gates(), cell.states());
+        let w_proj = w_hr.map(|w| {
+            same_tape("recurrent", &[self, w]);
+            w.value()
+        });
+        // The hidden size H and the width P of the hidden state: W_hr's `[P, H]`, else W_hh's.
+        let (h, p) = match &w_proj {
+            Some(wr) => {
+                assert!(
+                    cell == CellKind::Lstm
+                        && wr.rank() == 2
+                        && 0 < wr.dim(0)
+                        && wr.dim(0) < wr.dim(1),
+                    "recurrent: weight_hr of shape {:?} for a {} cell (an LSTM's [P, H], 0 < P < H)",
+                    wr.shape(),
+                    cell.torch_name()
+                );
+                (wr.dim(1), wr.dim(0))
+            }
+            None => (wh.dim(1), wh.dim(1)),
+        };
         assert!(
-            wh.rank() == 2 && wh.dim(0) == g * wh.dim(1),
-            "recurrent: weight_hh of shape {:?} does not fit a {} cell ({}·H rows, H columns)",
+            wh.rank() == 2 && wh.dim(0) == g * h && wh.dim(1) == p,
+            "recurrent: weight_hh of shape {:?} does not fit a {} cell ({}·H rows, {} columns)",
             wh.shape(),
             cell.torch_name(),
-            g
+            g,
+            if w_proj.is_some() { "P" } else { "H" }
         );
-        let h = wh.dim(1);
         assert!(
             h > 0,
             "recurrent: weight_hh of shape {:?} has hidden size 0",
@@ -270,8 +307,8 @@ impl<'t, E: Element> Var<'t, E> {
             );
         }
         assert!(
-            h_init.shape() == [b, h],
-            "recurrent: h0 {:?} for [B, H] = [{b}, {h}]",
+            h_init.shape() == [b, p],
+            "recurrent: h0 {:?} for [B, P] = [{b}, {p}]",
             h_init.shape()
         );
         let c_init = c0.map(|c| {
@@ -300,12 +337,26 @@ impl<'t, E: Element> Var<'t, E> {
         let tape = self.tape();
         // A diagnosing tape keeps the gates for its gate statistics, with or without backward.
         let save = tape.is_diagnosing()
-            || tape.grad_enabled() && inputs.iter().chain(&c0).any(|v| v.requires_grad());
+            || tape.grad_enabled()
+                && inputs
+                    .iter()
+                    .chain(&c0)
+                    .chain(&w_hr)
+                    .any(|v| v.requires_grad());
         Checked {
-            dims: Dims { b, t, i, h, g, s },
+            dims: Dims {
+                b,
+                t,
+                i,
+                h,
+                g,
+                s,
+                p,
+            },
             save,
             values: [x, wi, bi, wh, bh, h_init],
             c0: c_init,
+            w_hr: w_proj,
         }
     }
 
@@ -329,6 +380,7 @@ impl<'t, E: Element> Var<'t, E> {
                 t: d.t,
                 i: d.i,
                 h: d.h,
+                p: d.p,
             };
             RecurrentRecord::forward(dims, states, &saved.gates)
         })
@@ -354,6 +406,7 @@ impl<'t, E: Element> Var<'t, E> {
             b_ih: w.b_ih.id(),
             w_hh: w.w_hh.id(),
             b_hh: w.b_hh.id(),
+            w_hr: w.w_hr.map(|w| w.id()),
             h0: h0.id(),
             c0: c0.map(|c| c.id()),
             saved,
@@ -362,7 +415,8 @@ impl<'t, E: Element> Var<'t, E> {
     }
 
     /// One step of a recurrent cell: `self` is the input `[B, I]`; returns `[B, S·H]` (h, then c
-    /// for an LSTM). The same kernel as [`Var::recurrent`] with one step.
+    /// for an LSTM; `[B, P + H]` with a projection). The same kernel as [`Var::recurrent`] with one
+    /// step.
     pub fn recurrent_step(
         self,
         w: RecurrentWeights<'t, E>,
@@ -388,7 +442,13 @@ pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, r: &Recurrent<E>) 
     if !r.inputs().iter().any(|&i| ctx.needs(i)) {
         return;
     }
-    let grads = r.scan_backward(ctx.value(r.w_hh).data(), ctx.out.data(), ctx.grad.data());
+    let w_hr = r.w_hr.map(|w| ctx.value(w).data());
+    let grads = r.scan_backward(
+        ctx.value(r.w_hh).data(),
+        w_hr,
+        ctx.out.data(),
+        ctx.grad.data(),
+    );
     r.give(ctx, grads);
 }
 
@@ -409,9 +469,11 @@ pub(crate) fn backward_pair<E: Element>(ctx: &mut Backward<'_, E>, pair: &[Recur
             ctx.grad.data().split_at(half),
         );
         let (w_fwd, w_rev) = (ctx.value(fwd.w_hh).data(), ctx.value(rev.w_hh).data());
+        let proj = |r: &Recurrent<E>| r.w_hr.map(|w| ctx.value(w).data());
+        let (proj_fwd, proj_rev) = (proj(fwd), proj(rev));
         rayon::join(
-            || fwd.scan_backward(w_fwd, out.0, grad.0),
-            || rev.scan_backward(w_rev, out.1, grad.1),
+            || fwd.scan_backward(w_fwd, proj_fwd, out.0, grad.0),
+            || rev.scan_backward(w_rev, proj_rev, out.1, grad.1),
         )
     };
     fwd.give(ctx, g_fwd);
@@ -420,7 +482,13 @@ pub(crate) fn backward_pair<E: Element>(ctx: &mut Backward<'_, E>, pair: &[Recur
 
 impl<E: Element> Recurrent<E> {
     /// The scan's backward, from this kernel's output `states` and their gradient `d_states`.
-    fn scan_backward(&self, w_hh: &[E], states: &[E], d_states: &[E]) -> scan::ScanGrads<E> {
+    fn scan_backward(
+        &self,
+        w_hh: &[E],
+        w_hr: Option<&[E]>,
+        states: &[E],
+        d_states: &[E],
+    ) -> scan::ScanGrads<E> {
         scan::backward(
             self.spec.cell,
             self.dims,
@@ -428,6 +496,7 @@ impl<E: Element> Recurrent<E> {
             &self.saved,
             d_states,
             w_hh,
+            w_hr,
             self.spec.lengths.as_deref(),
             self.spec.reverse,
             self.diag.is_some(),
@@ -465,6 +534,9 @@ impl<E: Element> Recurrent<E> {
         ctx.give(r.h0, |_| grads.h0);
         if let (Some(c0), Some(g)) = (r.c0, grads.c0) {
             ctx.give(c0, |_| g);
+        }
+        if let (Some(w_hr), Some(g)) = (r.w_hr, grads.w_hr) {
+            ctx.give(w_hr, |_| g);
         }
     }
 }

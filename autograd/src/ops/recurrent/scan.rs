@@ -15,6 +15,7 @@
 //! each block of rows is one contiguous slice.
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
+use super::projection::{self, Projection};
 use crate::diagnostics::squared_norm;
 use crate::element::Element;
 use crate::simd::{copy_lanes, vectorized};
@@ -33,6 +34,8 @@ pub(crate) struct Dims {
     pub h: usize,
     pub g: usize,
     pub s: usize,
+    /// The width of the hidden state: P for an LSTMP (0 < P < H), else H.
+    pub p: usize,
 }
 
 impl Dims {
@@ -45,11 +48,21 @@ impl Dims {
         }
     }
 
+    /// Values per step of the states: h (P wide), then c (H wide) for an LSTM.
+    pub(crate) fn width(&self) -> usize {
+        self.p + (self.s - 1) * self.h
+    }
+
+    /// Whether the hidden state is a projection of the cell output (an LSTMP).
+    pub(crate) fn projected(&self) -> bool {
+        self.p != self.h
+    }
+
     /// Batch rows per block: the whole batch on one thread for small scans, else an even share
     /// for each rayon thread.
     fn block_rows(&self) -> usize {
         let threads = rayon::current_num_threads();
-        if threads > 1 && self.b * self.t * self.g * self.h * self.h >= PAR_SCAN_MIN_WORK {
+        if threads > 1 && self.b * self.t * self.g * self.h * self.p >= PAR_SCAN_MIN_WORK {
             self.b.div_ceil(threads).max(1)
         } else {
             self.b.max(1)
@@ -112,19 +125,29 @@ pub(crate) struct ScanSaved<E> {
     pub(super) gates: Vec<E>,
     /// Recurrent projections `[B, T, G·H]` (GRU only; the reset gate multiplies its n part).
     pub(super) gh: Vec<E>,
-    /// Initial hidden state `[B, H]`.
+    /// An LSTMP's cell outputs r = o ⊙ tanh c `[B, T, H]`, before their projection onto h (zeros
+    /// at padded steps); empty otherwise.
+    pub(super) r: Vec<E>,
+    /// Initial hidden state `[B, P]`.
     pub(super) h0: Vec<E>,
     /// Initial cell state `[B, H]` (LSTM only).
     pub(super) c0: Vec<E>,
 }
 
 impl<E: Copy> ScanSaved<E> {
-    /// What a forward scan over `input` keeps: its saved gates and gh, and the initial state when
-    /// backward will need it (`save`).
-    pub(super) fn new(gates: Vec<E>, gh: Vec<E>, input: &ScanIn<'_, E>, save: bool) -> Self {
+    /// What a forward scan over `input` keeps: its saved gates, gh and r, and the initial state
+    /// when backward will need it (`save`).
+    pub(super) fn new(
+        gates: Vec<E>,
+        gh: Vec<E>,
+        r: Vec<E>,
+        input: &ScanIn<'_, E>,
+        save: bool,
+    ) -> Self {
         ScanSaved {
             gates,
             gh,
+            r,
             h0: if save { input.h0.to_vec() } else { Vec::new() },
             c0: match input.c0 {
                 Some(c) if save => c.to_vec(),
@@ -141,6 +164,8 @@ pub(crate) struct ScanGrads<E: Element> {
     pub b_hh: Tensor<E>,
     pub h0: Tensor<E>,
     pub c0: Option<Tensor<E>>,
+    /// An LSTMP's `[P, H]`.
+    pub w_hr: Option<Tensor<E>>,
     /// `‖∂L/∂h_t‖²` of each row at each step `[B, T]` (0 at padded steps), when asked; else empty.
     pub dh_sq: Vec<f64>,
 }
@@ -184,14 +209,16 @@ pub(crate) struct ScanIn<'a, E> {
     pub w_ih: &'a [E],
     /// `[G·H]`.
     pub b_ih: &'a [E],
-    /// `[G·H, H]`.
+    /// `[G·H, P]`.
     pub w_hh: &'a [E],
     /// `[G·H]`.
     pub b_hh: &'a [E],
-    /// Initial hidden state `[B, H]`.
+    /// Initial hidden state `[B, P]`.
     pub h0: &'a [E],
     /// Initial cell state `[B, H]` (LSTM only).
     pub c0: Option<&'a [E]>,
+    /// The projection `[P, H]` of an LSTMP's hidden state.
+    pub w_hr: Option<&'a [E]>,
     /// True length of each sequence.
     pub lengths: Option<&'a [usize]>,
     /// Run from the last step to the first.
@@ -199,13 +226,14 @@ pub(crate) struct ScanIn<'a, E> {
 }
 
 /// The read-only inputs of a forward scan, shared by all blocks: the scan's inputs and both
-/// weights packed.
+/// weights packed (and the projection's, for an LSTMP).
 struct ForwardIn<'a, E> {
     kind: CellKind,
     d: Dims,
     input: &'a ScanIn<'a, E>,
     proj: &'a PackedGemm<E>,
     rec: &'a PackedGemm<E>,
+    out_proj: Option<&'a Projection<E>>,
 }
 
 /// One block of batch rows of a forward scan: its share of the outputs (empty when not kept).
@@ -215,10 +243,11 @@ struct ForwardBlock<'a, E> {
     states: &'a mut [Out<E>],
     gates: &'a mut [Out<E>],
     gh: &'a mut [Out<E>],
+    r: &'a mut [Out<E>],
 }
 
-/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
-/// what backward needs when `save`.
+/// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM;
+/// `[B, T, P + H]` for an LSTMP), and what backward needs when `save`.
 pub(crate) fn forward<E: Element>(
     kind: CellKind,
     d: Dims,
@@ -240,34 +269,40 @@ fn forward_batch<E: Element>(
     input: &ScanIn<'_, E>,
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
-    let Dims { b, t, i, h, g, s } = d;
-    let gh_len = g * h;
+    let Dims {
+        b, t, i, h, g, p, ..
+    } = d;
+    let (gh_len, width) = (g * h, d.width());
     // Every element of these is written by `forward_block` (a padded step copies the state and
     // zeroes its gates), so they are not zero-filled first.
-    let n_states = b * t * s * h;
+    let n_states = b * t * width;
     // Without backward (no_grad, or no input needs a gradient) nothing is saved, and each block
     // keeps the gates of one row in a scratch row.
     let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
     let (n_gates, n_gh) = (kept(gh_len, true), kept(gh_len, kind == CellKind::Gru));
-    let (mut states, mut gates, mut gh) = (
+    let n_r = kept(h, d.projected());
+    let (mut states, mut gates, mut gh, mut r) = (
         Vec::with_capacity(n_states),
         Vec::with_capacity(n_gates),
         Vec::with_capacity(n_gh),
+        Vec::with_capacity(n_r),
     );
-    // gx = b_ih + x·W_ihᵀ and gh = b_hh + h·W_hhᵀ, with W_ihᵀ `[I, G·H]` and W_hhᵀ `[H, G·H]`
+    // gx = b_ih + x·W_ihᵀ and gh = b_hh + h·W_hhᵀ, with W_ihᵀ `[I, G·H]` and W_hhᵀ `[P, G·H]`
     // packed once for all steps and blocks.
     let proj = PackedGemm::new(input.w_ih, i, gh_len, true);
-    let rec = PackedGemm::new(input.w_hh, h, gh_len, true);
+    let rec = PackedGemm::new(input.w_hh, p, gh_len, true);
+    let out_proj = input.w_hr.map(|w| Projection::forward(w, p, h));
     let shared = ForwardIn {
         kind,
         d,
         input,
         proj: &proj,
         rec: &rec,
+        out_proj: out_proj.as_ref(),
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
-    let jobs: Vec<_> = blocks(unwritten(&mut states, n_states), rows * t * s * h, count)
+    let jobs: Vec<_> = blocks(unwritten(&mut states, n_states), rows * t * width, count)
         .into_iter()
         .zip(blocks(
             unwritten(&mut gates, n_gates),
@@ -275,33 +310,48 @@ fn forward_batch<E: Element>(
             count,
         ))
         .zip(blocks(unwritten(&mut gh, n_gh), rows * t * gh_len, count))
+        .zip(blocks(unwritten(&mut r, n_r), rows * t * h, count))
         .enumerate()
-        .map(|(i, ((states, gates), gh))| ForwardBlock {
+        .map(|(i, (((states, gates), gh), r))| ForwardBlock {
             row0: i * rows,
             rows: rows.min(b - i * rows),
             states,
             gates,
             gh,
+            r,
         })
         .collect();
-    run_blocks(jobs, |blk| forward_block(&shared, blk));
+    // The projection's work is compiled into its own copy of the step loop, so that without it
+    // the loop is the plain one.
+    run_blocks(jobs, |blk| match shared.out_proj {
+        None => forward_block::<E, false>(&shared, blk),
+        Some(_) => forward_block::<E, true>(&shared, blk),
+    });
     // SAFETY: `forward_block` wrote every element of each block, and the blocks cover the buffers.
     unsafe {
         states.set_len(n_states);
         gates.set_len(n_gates);
         gh.set_len(n_gh);
+        r.set_len(n_r);
     }
-    (states, ScanSaved::new(gates, gh, input, save))
+    (states, ScanSaved::new(gates, gh, r, input, save))
 }
 
 /// Every step of the forward scan for one block of batch rows. The state before a step is read
-/// where it lies: the initial state, or the previous step's output in `states`.
-fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
-    let Dims { t, i, h, g, s, .. } = x.d;
+/// where it lies: the initial state, or the previous step's output in `states`. `PROJECTED`: an
+/// LSTMP, whose cell output r = o ⊙ tanh c goes to a scratch block that one GEMM per step projects
+/// onto h.
+fn forward_block<E: Element, const PROJECTED: bool>(
+    x: &ForwardIn<'_, E>,
+    blk: ForwardBlock<'_, E>,
+) {
+    let Dims {
+        t, i, h, g, s, p, ..
+    } = x.d;
     let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
-    let (sh, row_len) = (s * h, t * s * h);
+    let (width, row_len) = (x.d.width(), t * x.d.width());
     let input = x.input;
-    let h0 = &input.h0[r0 * h..(r0 + rows) * h];
+    let h0 = &input.h0[r0 * p..(r0 + rows) * p];
     let c0 = input.c0.map_or(&[][..], |c| &c[r0 * h..(r0 + rows) * h]);
     let (mut gx, mut gh) = (
         vec![E::zero(); rows * gh_len],
@@ -316,6 +366,16 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     } else {
         Vec::new()
     };
+    // An LSTMP's cell outputs r `[rows, H]` and their projections `[rows, P]`, for every row of
+    // the block (zeros before the first step: every element is initialized).
+    let (mut r_step, mut h_step) = if PROJECTED {
+        (
+            vec![Out::new(E::zero()); rows * h],
+            vec![E::zero(); rows * p],
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     for step in 0..t {
         let time = x.d.time(step, input.reverse);
         let prev_time = x.d.prev_time(step, input.reverse);
@@ -326,7 +386,7 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
         x.proj
             .multiply_serial(rows, x_t, t * i, &mut gx, gh_len, b_ih);
         x.rec
-            .multiply_serial(rows, &h_carry, h, &mut gh, gh_len, Start::Row(input.b_hh));
+            .multiply_serial(rows, &h_carry, p, &mut gh, gh_len, Start::Row(input.b_hh));
         // The gate math of every row in one call compiled for the vector unit (a call per row
         // costs as much as a row's math at small H).
         vectorized(
@@ -335,25 +395,29 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                 for row in 0..rows {
                     let (prev, cur) = prev_and_cur(
                         blk.states,
-                        prev_time.map(|p| row * row_len + p * sh),
-                        row * row_len + time * sh,
-                        sh,
+                        prev_time.map(|at| row * row_len + at * width),
+                        row * row_len + time * width,
+                        width,
                     );
                     let (h_prev, c_prev) = match prev {
                         // SAFETY: the previous step wrote this row's state.
-                        Some(p) => unsafe { written(p) }.split_at(h),
-                        None if lstm => (&h0[row * h..(row + 1) * h], &c0[row * h..(row + 1) * h]),
-                        None => (&h0[row * h..(row + 1) * h], &[][..]),
+                        Some(prev) => unsafe { written(prev) }.split_at(p),
+                        None if lstm => (&h0[row * p..(row + 1) * p], &c0[row * h..(row + 1) * h]),
+                        None => (&h0[row * p..(row + 1) * p], &[][..]),
                     };
                     let kept = row * t + time;
                     if !active(input.lengths, r0 + row, time) {
                         // A padded step carries the state through unchanged (its saved gates are zeros).
-                        let (h_out, c_out) = cur.split_at_mut(h);
+                        let (h_out, c_out) = cur.split_at_mut(p);
                         write_all(h_out, h_prev);
                         write_all(c_out, c_prev);
-                        for saved in [&mut *blk.gates, &mut *blk.gh] {
+                        for (saved, n) in [
+                            (&mut *blk.gates, gh_len),
+                            (&mut *blk.gh, gh_len),
+                            (&mut *blk.r, h),
+                        ] {
                             if !saved.is_empty() {
-                                write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
+                                write_zeros(&mut saved[kept * n..(kept + 1) * n]);
                             }
                         }
                         continue;
@@ -362,7 +426,7 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                     if !blk.gh.is_empty() {
                         write_all(&mut blk.gh[kept * gh_len..(kept + 1) * gh_len], gh_row);
                     }
-                    let (h_out, c_out) = cur.split_at_mut(h);
+                    let (h_out, c_out) = cur.split_at_mut(p);
                     let gates = if blk.gates.is_empty() {
                         &mut scratch[..]
                     } else {
@@ -373,18 +437,40 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                         gh: gh_row,
                         h_prev,
                         c_prev,
-                        h: h_out,
+                        // An LSTMP's cell output is projected onto h after every row's.
+                        h: if PROJECTED {
+                            &mut r_step[row * h..(row + 1) * h]
+                        } else {
+                            h_out
+                        },
                         c: c_out,
                         gates,
                     };
                     x.kind.forward_row(r);
-                    // SAFETY: `forward_row` just wrote this step's state.
-                    copy_lanes(&mut h_carry[row * h..(row + 1) * h], unsafe {
-                        written(&cur[..h])
-                    });
+                    if !PROJECTED {
+                        // SAFETY: `forward_row` just wrote this step's state.
+                        copy_lanes(&mut h_carry[row * h..(row + 1) * h], unsafe {
+                            written(&cur[..h])
+                        });
+                    }
                 }
             },
         );
+        if let (true, Some(out_proj)) = (PROJECTED, x.out_proj) {
+            // SAFETY: every element of `r_step` was initialized (zeros, then the cell outputs).
+            let r_rows = unsafe { written(&r_step) };
+            out_proj.apply(rows, r_rows, h, &mut h_step);
+            for row in (0..rows).filter(|&row| active(input.lengths, r0 + row, time)) {
+                let (h_new, r_row) = (&h_step[row * p..(row + 1) * p], &r_rows[row * h..]);
+                let at = row * row_len + time * width;
+                write_all(&mut blk.states[at..at + p], h_new);
+                copy_lanes(&mut h_carry[row * p..(row + 1) * p], h_new);
+                if !blk.r.is_empty() {
+                    let kept = (row * t + time) * h;
+                    write_all(&mut blk.r[kept..kept + h], &r_row[..h]);
+                }
+            }
+        }
     }
 }
 
@@ -393,6 +479,8 @@ struct BackwardIn<'a, E> {
     kind: CellKind,
     d: Dims,
     back: &'a PackedGemm<E>,
+    /// An LSTMP's W_hr, packed for dr = dh·W_hr.
+    out_proj: Option<&'a Projection<E>>,
     states: &'a [E],
     saved: &'a ScanSaved<E>,
     d_states: &'a [E],
@@ -408,12 +496,15 @@ struct BackwardBlock<'a, E> {
     dgh: &'a mut [Out<E>],
     dh: &'a mut [E],
     dc: &'a mut [E],
+    /// An LSTMP's `∂L/∂h_t` at every step `[rows, T, P]` (zeros at padded steps), for dW_hr; empty
+    /// otherwise.
+    dh_all: &'a mut [Out<E>],
     /// The block's `‖∂L/∂h_t‖²` `[rows, T]`, or empty when not asked.
     dh_sq: &'a mut [f64],
 }
 
-/// Backpropagates `d_states` `[B, T, S·H]` through the scan; with `dh_norms`, also keeps each
-/// step's `‖∂L/∂h_t‖²` per row.
+/// Backpropagates `d_states` `[B, T, S·H]` (`[B, T, P + H]` for an LSTMP) through the scan; with
+/// `dh_norms`, also keeps each step's `‖∂L/∂h_t‖²` per row.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<E: Element>(
     kind: CellKind,
@@ -422,14 +513,17 @@ pub(crate) fn backward<E: Element>(
     saved: &ScanSaved<E>,
     d_states: &[E],
     w_hh: &[E],
+    w_hr: Option<&[E]>,
     lengths: Option<&[usize]>,
     reverse: bool,
     dh_norms: bool,
 ) -> ScanGrads<E> {
-    let Dims { b, t, h, g, s, .. } = d;
+    let Dims {
+        b, t, h, g, s, p, ..
+    } = d;
     let gh_len = g * h;
     let lstm = s == 2;
-    let mut dh = vec![E::zero(); b * h];
+    let mut dh = vec![E::zero(); b * p];
     let mut dc = vec![E::zero(); b * h];
     let mut dh_sq = if dh_norms {
         vec![0.0; b * t]
@@ -438,16 +532,23 @@ pub(crate) fn backward<E: Element>(
     };
     // The gradient of the recurrent projection, batch-first: its own buffer only for the GRU, the
     // other cells' equals dgx. Both are written in full by `backward_block` (zeros at padded
-    // steps), so they are not zero-filled first.
+    // steps), so they are not zero-filled first; so is an LSTMP's dh at every step.
     let n_dgx = b * t * gh_len;
     let n_dgh = if kind.separate_dgh() { n_dgx } else { 0 };
-    let (mut dgx, mut dgh_own) = (Vec::with_capacity(n_dgx), Vec::with_capacity(n_dgh));
-    // dh_prev += dgh·W_hh, with W_hh `[G·H, H]` packed once for all steps and blocks.
-    let back = PackedGemm::new(w_hh, gh_len, h, false);
+    let n_dh_all = if d.projected() { b * t * p } else { 0 };
+    let (mut dgx, mut dgh_own, mut dh_all) = (
+        Vec::with_capacity(n_dgx),
+        Vec::with_capacity(n_dgh),
+        Vec::with_capacity(n_dh_all),
+    );
+    // dh_prev += dgh·W_hh, with W_hh `[G·H, P]` packed once for all steps and blocks.
+    let back = PackedGemm::new(w_hh, gh_len, p, false);
+    let out_proj = w_hr.map(|w| Projection::backward(w, p, h));
     let input = BackwardIn {
         kind,
         d,
         back: &back,
+        out_proj: out_proj.as_ref(),
         states,
         saved,
         d_states,
@@ -463,69 +564,113 @@ pub(crate) fn backward<E: Element>(
             rows * t * gh_len,
             count,
         ))
-        .zip(blocks(&mut dh, rows * h, count))
+        .zip(blocks(&mut dh, rows * p, count))
         .zip(blocks(&mut dc, rows * h, count))
+        .zip(blocks(
+            unwritten(&mut dh_all, n_dh_all),
+            rows * t * p,
+            count,
+        ))
         .zip(blocks(&mut dh_sq, rows * t, count))
         .enumerate()
-        .map(|(i, ((((dgx, dgh), dh), dc), dh_sq))| BackwardBlock {
-            row0: i * rows,
-            rows: rows.min(b - i * rows),
-            dgx,
-            dgh,
-            dh,
-            dc,
-            dh_sq,
-        })
+        .map(
+            |(i, (((((dgx, dgh), dh), dc), dh_all), dh_sq))| BackwardBlock {
+                row0: i * rows,
+                rows: rows.min(b - i * rows),
+                dgx,
+                dgh,
+                dh,
+                dc,
+                dh_all,
+                dh_sq,
+            },
+        )
         .collect();
-    run_blocks(jobs, |blk| backward_block(&input, blk));
+    // As the forward: the projection's work in its own copy of the step loop.
+    run_blocks(jobs, |blk| match input.out_proj {
+        None => backward_block::<E, false>(&input, blk),
+        Some(_) => backward_block::<E, true>(&input, blk),
+    });
     // SAFETY: `backward_block` wrote every element of each block, and the blocks cover the buffers.
     unsafe {
         dgx.set_len(n_dgx);
         dgh_own.set_len(n_dgh);
+        dh_all.set_len(n_dh_all);
     }
     // dW_hh = Σ dghᵀ·h_prev over all rows and steps; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
     let dw = weight_grad(d, dgh, states, saved, reverse);
     let db = column_sums(dgh, gh_len);
+    // dW_hr = Σ dhᵀ·r over all rows and steps.
+    let dw_hr = d
+        .projected()
+        .then(|| Tensor::new(&[p, h], projection::weight_grad(&dh_all, &saved.r, p, h)));
     ScanGrads {
         gx: Tensor::new(&[b, t, gh_len], dgx),
-        w_hh: Tensor::new(&[gh_len, h], dw),
+        w_hh: Tensor::new(&[gh_len, p], dw),
         b_hh: Tensor::new(&[gh_len], db),
-        h0: Tensor::new(&[b, h], dh),
+        h0: Tensor::new(&[b, p], dh),
         c0: lstm.then(|| Tensor::new(&[b, h], dc)),
+        w_hr: dw_hr,
         dh_sq,
     }
 }
 
-/// Every step of the backward scan for one block of batch rows.
-fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) {
-    let Dims { t, h, g, s, .. } = x.d;
+/// Every step of the backward scan for one block of batch rows. `PROJECTED`: an LSTMP, whose
+/// whole dh at each step is first kept (for dW_hr) and taken back through the projection,
+/// dr = dh·W_hr, for the gate math.
+fn backward_block<E: Element, const PROJECTED: bool>(
+    x: &BackwardIn<'_, E>,
+    blk: BackwardBlock<'_, E>,
+) {
+    let Dims { t, h, g, s, p, .. } = x.d;
     let (gh_len, lstm, r0, rows) = (g * h, s == 2, blk.row0, blk.rows);
+    let width = x.d.width();
     let saved = x.saved;
     // This step's dgh, rows side by side: the GEMM's left operand (as the forward's carry).
     let mut dgh_step = vec![E::zero(); rows * gh_len];
+    // An LSTMP's dr = dh·W_hr `[rows, H]`, the gradient of the cell outputs.
+    let mut dr = if PROJECTED {
+        vec![E::zero(); rows * h]
+    } else {
+        Vec::new()
+    };
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
+        if let (true, Some(out_proj)) = (PROJECTED, x.out_proj) {
+            for (row, dh_row) in blk.dh.chunks_exact_mut(p).enumerate() {
+                let at = (r0 + row) * t + time;
+                let out = at * width;
+                add_grad(dh_row, &x.d_states[out..out + p]);
+                let active = active(x.lengths, r0 + row, time);
+                let local = (row * t + time) * p;
+                let kept = &mut blk.dh_all[local..local + p];
+                if active {
+                    write_all(kept, dh_row);
+                } else {
+                    write_zeros(kept);
+                }
+            }
+            out_proj.apply(rows, blk.dh, p, &mut dr);
+        }
         // Every row's gate gradients in one call compiled for the vector unit (as the forward).
         vectorized(
             #[inline(always)]
             || {
                 for (row, (dh_row, dc_row)) in blk
                     .dh
-                    .chunks_exact_mut(h)
+                    .chunks_exact_mut(p)
                     .zip(blk.dc.chunks_exact_mut(h))
                     .enumerate()
                 {
                     let at = (r0 + row) * t + time;
-                    let out = at * s * h;
+                    let out = at * width;
                     let dc_row = if lstm { dc_row } else { &mut dc_row[..0] };
-                    for (acc, &g) in dh_row.iter_mut().zip(&x.d_states[out..out + h]) {
-                        *acc += g;
+                    if !PROJECTED {
+                        add_grad(dh_row, &x.d_states[out..out + p]);
                     }
-                    for (acc, &g) in dc_row.iter_mut().zip(&x.d_states[out + h..out + s * h]) {
-                        *acc += g;
-                    }
+                    add_grad(dc_row, &x.d_states[out + p..out + width]);
                     let active = active(x.lengths, r0 + row, time);
                     if !blk.dh_sq.is_empty() && active {
                         // dh_row is now the whole ∂L/∂h_t: from the output at t, and from t+1.
@@ -545,14 +690,14 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         continue;
                     }
                     let (h_prev, c_prev) = match prev_time {
-                        Some(p) => {
-                            let pi = ((r0 + row) * t + p) * s * h;
-                            x.states[pi..pi + s * h].split_at(h)
+                        Some(prev) => {
+                            let pi = ((r0 + row) * t + prev) * width;
+                            x.states[pi..pi + width].split_at(p)
                         }
                         None => {
-                            let i = (r0 + row) * h;
-                            let c0 = if lstm { &saved.c0[i..i + h] } else { &[][..] };
-                            (&saved.h0[i..i + h], c0)
+                            let (i, ic) = ((r0 + row) * p, (r0 + row) * h);
+                            let c0 = if lstm { &saved.c0[ic..ic + h] } else { &[][..] };
+                            (&saved.h0[i..i + p], c0)
                         }
                     };
                     let r = RowBackward {
@@ -564,9 +709,16 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         },
                         h_prev,
                         c_prev,
-                        h: &x.states[out..out + h],
-                        c: &x.states[out + h..out + s * h],
-                        dh: dh_row,
+                        h: &x.states[out..out + p],
+                        c: &x.states[out + p..out + width],
+                        // An LSTMP's cell output takes dh through the projection; h_prev reaches
+                        // h only through W_hh, so its direct part is zero.
+                        dh: if PROJECTED {
+                            dh_row.fill(E::zero());
+                            &mut dr[row * h..(row + 1) * h]
+                        } else {
+                            dh_row
+                        },
                         dc: dc_row,
                         dgx: &mut blk.dgx[local..local + gh_len],
                         dgh: if blk.dgh.is_empty() {
@@ -588,7 +740,15 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
         );
         // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
         x.back
-            .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate);
+            .multiply_serial(rows, &dgh_step, gh_len, blk.dh, p, Start::Accumulate);
+    }
+}
+
+/// Adds the gradient `g` reaching a state from the scan's output into `acc`.
+#[inline(always)]
+fn add_grad<E: Element>(acc: &mut [E], g: &[E]) {
+    for (acc, &g) in acc.iter_mut().zip(g) {
+        *acc += g;
     }
 }
 
@@ -606,13 +766,13 @@ fn weight_grad<E: Element>(
     saved: &ScanSaved<E>,
     reverse: bool,
 ) -> Vec<E> {
-    let Dims { b, t, h, g, s, .. } = d;
-    let (gh_len, rows) = (g * h, b * t);
-    let mut dw = vec![E::zero(); gh_len * h];
+    let Dims { b, t, h, g, p, .. } = d;
+    let (gh_len, rows, width) = (g * h, b * t, d.width());
+    let mut dw = vec![E::zero(); gh_len * p];
     let product = |k| Gemm {
         m: gh_len,
         k,
-        n: h,
+        n: p,
         ta: true,
         tb: false,
     };
@@ -620,20 +780,20 @@ fn weight_grad<E: Element>(
     // reverse, with kk+1.
     let (a0, b0) = if reverse { (0, 1) } else { (1, 0) };
     if rows > 1 {
-        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * s * h..]);
+        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * width..]);
         gemm_ld(
             product(rows - 1),
             E::one(),
             a,
             gh_len,
             bm,
-            s * h,
+            width,
             E::zero(),
             &mut dw,
         );
     }
     let mut firsts = Vec::with_capacity(b * gh_len);
-    let mut fix = Vec::with_capacity(b * h);
+    let mut fix = Vec::with_capacity(b * p);
     for r in 0..b {
         let kk = if reverse { r * t + t - 1 } else { r * t };
         firsts.extend_from_slice(&dgh[kk * gh_len..(kk + 1) * gh_len]);
@@ -643,9 +803,9 @@ fn weight_grad<E: Element>(
         } else {
             kk.checked_sub(1)
         };
-        let h0 = &saved.h0[r * h..(r + 1) * h];
+        let h0 = &saved.h0[r * p..(r + 1) * p];
         match paired {
-            Some(p) => fix.extend(h0.iter().zip(&states[p * s * h..]).map(|(&a, &n)| a - n)),
+            Some(at) => fix.extend(h0.iter().zip(&states[at * width..]).map(|(&a, &n)| a - n)),
             None => fix.extend_from_slice(h0),
         }
     }
@@ -660,28 +820,45 @@ mod tests {
     use crate::rng::Rng;
     use crate::tape::{Tape, Var};
 
-    /// The sizes of a test scan: batch, steps, input features, hidden size.
+    /// The sizes of a test scan: batch, steps, input features, hidden size, and an LSTMP's
+    /// projected size.
     #[derive(Clone, Copy, Debug)]
     struct Size {
         b: usize,
         t: usize,
         i: usize,
         h: usize,
+        proj: Option<usize>,
     }
 
-    /// The shapes of x `[B, T, I]`, w_ih, b_ih, w_hh, b_hh, h0, c0 (c0 used by the LSTM only).
-    fn shapes(kind: CellKind, sz: Size) -> [Vec<usize>; 7] {
-        let Size { b, t, i, h } = sz;
+    impl Size {
+        /// The width of the hidden state: P, or H without a projection.
+        fn p(&self) -> usize {
+            self.proj.unwrap_or(self.h)
+        }
+
+        /// Values per step of the states of `kind`.
+        fn width(&self, kind: CellKind) -> usize {
+            self.p() + (kind.states() - 1) * self.h
+        }
+    }
+
+    /// The shapes of x `[B, T, I]`, w_ih, b_ih, w_hh, b_hh, h0, c0 (c0 used by the LSTM only),
+    /// and w_hr `[P, H]` with a projection.
+    fn shapes(kind: CellKind, sz: Size) -> Vec<Vec<usize>> {
+        let (Size { b, t, i, h, proj }, p) = (sz, sz.p());
         let gh = kind.gates() * h;
-        [
+        let mut all = vec![
             vec![b, t, i],
             vec![gh, i],
             vec![gh],
-            vec![gh, h],
+            vec![gh, p],
             vec![gh],
+            vec![b, p],
             vec![b, h],
-            vec![b, h],
-        ]
+        ];
+        all.extend(proj.map(|p| vec![p, h]));
+        all
     }
 
     /// Values in [-1, 1) for each of [`shapes`].
@@ -698,8 +875,9 @@ mod tests {
         1.0 / (1.0 + (-x).exp())
     }
 
-    /// The states `[B, T, S·H]` by PyTorch's equations, one row, step and unit at a time: a padded
-    /// step (at or past the row's length) carries the state through.
+    /// The states `[B, T, S·H]` (`[B, T, P + H]` for an LSTMP) by PyTorch's equations, one row,
+    /// step and unit at a time: a padded step (at or past the row's length) carries the state
+    /// through.
     fn reference(
         kind: CellKind,
         sz: Size,
@@ -707,12 +885,12 @@ mod tests {
         lengths: Option<&[usize]>,
         reverse: bool,
     ) -> Vec<f64> {
-        let Size { b, t, i, h } = sz;
+        let (Size { b, t, i, h, .. }, p, width) = (sz, sz.p(), sz.width(kind));
         let (x, w_ih, b_ih, w_hh, b_hh) = (&v[0], &v[1], &v[2], &v[3], &v[4]);
         let (g, s) = (kind.gates(), kind.states());
-        let mut out = vec![0.0; b * t * s * h];
+        let mut out = vec![0.0; b * t * width];
         for row in 0..b {
-            let mut hs = v[5][row * h..(row + 1) * h].to_vec();
+            let mut hs = v[5][row * p..(row + 1) * p].to_vec();
             let mut cs = if s == 2 {
                 v[6][row * h..(row + 1) * h].to_vec()
             } else {
@@ -726,8 +904,10 @@ mod tests {
                         .map(|r| b_ih[r] + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>())
                         .collect();
                     let gh: Vec<f64> = (0..g * h)
-                        .map(|r| b_hh[r] + (0..h).map(|c| w_hh[r * h + c] * hs[c]).sum::<f64>())
+                        .map(|r| b_hh[r] + (0..p).map(|c| w_hh[r * p + c] * hs[c]).sum::<f64>())
                         .collect();
+                    // An LSTMP's cell outputs o ⊙ tanh c, before h = W_hr·r.
+                    let mut cell_out = vec![0.0; h];
                     for u in 0..h {
                         let at = |gate: usize| gate * h + u;
                         match kind {
@@ -738,7 +918,10 @@ mod tests {
                                 let (ig, fg) = (sigmoid(pre(0)), sigmoid(pre(1)));
                                 let (gg, og) = (pre(2).tanh(), sigmoid(pre(3)));
                                 cs[u] = fg * cs[u] + ig * gg;
-                                hs[u] = og * cs[u].tanh();
+                                match sz.proj {
+                                    Some(_) => cell_out[u] = og * cs[u].tanh(),
+                                    None => hs[u] = og * cs[u].tanh(),
+                                }
                             }
                             CellKind::Gru => {
                                 let r = sigmoid(gx[at(0)] + gh[at(0)]);
@@ -748,10 +931,16 @@ mod tests {
                             }
                         }
                     }
+                    if sz.proj.is_some() {
+                        let w_hr = &v[7];
+                        hs = (0..p)
+                            .map(|q| (0..h).map(|u| w_hr[q * h + u] * cell_out[u]).sum())
+                            .collect();
+                    }
                 }
-                let at = (row * t + time) * s * h;
-                out[at..at + h].copy_from_slice(&hs);
-                out[at + h..at + s * h].copy_from_slice(&cs);
+                let at = (row * t + time) * width;
+                out[at..at + p].copy_from_slice(&hs);
+                out[at + p..at + width].copy_from_slice(&cs);
             }
         }
         out
@@ -768,7 +957,7 @@ mod tests {
         seed: Option<&[f64]>,
         save: bool,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
-        let Size { b, t, h, .. } = sz;
+        let Size { b, t, .. } = sz;
         let shapes = shapes(kind, sz);
         let tape = Tape::<E>::new();
         let vars: Vec<_> = shapes
@@ -781,6 +970,7 @@ mod tests {
             b_ih: vars[2],
             w_hh: vars[3],
             b_hh: vars[4],
+            w_hr: vars.get(7).copied(),
         };
         let c0 = (kind == CellKind::Lstm).then_some(vars[6]);
         let _off = (!save).then(|| tape.no_grad());
@@ -788,9 +978,13 @@ mod tests {
         let Some(seed) = seed else {
             return (y.value().to_f64_vec(), Vec::new());
         };
-        let s = kind.states();
-        let grads = y.backward_with(&Tensor::from_f64(&[b, t, s * h], seed));
-        let n = if kind == CellKind::Lstm { 7 } else { 6 };
+        let grads = y.backward_with(&Tensor::from_f64(&[b, t, sz.width(kind)], seed));
+        // x, the weights, h0, c0 for an LSTM and w_hr for an LSTMP.
+        let n = if kind == CellKind::Lstm {
+            vars.len()
+        } else {
+            6
+        };
         let dv = vars[..n]
             .iter()
             .map(|&x| grads.wrt(x).to_f64_vec())
@@ -899,6 +1093,7 @@ mod tests {
             t: 4,
             i: 2,
             h: 3,
+            proj: None,
         };
         for (c, &kind) in CELLS.iter().enumerate() {
             let v = inputs(kind, sz, 10 + c as u64);
@@ -925,6 +1120,7 @@ mod tests {
             t: 3,
             i: 2,
             h: 2,
+            proj: None,
         };
         for (c, &kind) in CELLS.iter().enumerate() {
             let v = inputs(kind, sz, 20 + c as u64);
@@ -946,6 +1142,41 @@ mod tests {
     }
 
     #[test]
+    fn miri_lstmp_matches_the_reference_and_central_differences() {
+        // nn.LSTM(proj_size=2) with H = 3: h_t = W_hr·(o ⊙ tanh c_t), the states [h (P), c (H)].
+        let kind = CellKind::Lstm;
+        let sz = Size {
+            b: 3,
+            t: 4,
+            i: 2,
+            h: 3,
+            proj: Some(2),
+        };
+        let v = inputs(kind, sz, 80);
+        assert_eq!(v.len(), 8, "x, w_ih, b_ih, w_hh, b_hh, h0, c0, w_hr");
+        let n_out = sz.b * sz.t * sz.width(kind);
+        let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+        for (reverse, lengths) in [
+            (false, None),
+            (true, Some(vec![4, 0, 2])),
+            (false, Some(vec![1, 3, 4])),
+        ] {
+            let sp = spec(kind, reverse, lengths);
+            let what = format!("LSTMP {sp:?}");
+            let want = reference(kind, sz, &v, sp.lengths.as_deref(), reverse);
+            let (states, got) = kernel::<f64>(kind, sz, &v, &sp, Some(&seed), true);
+            assert_close(&states, &want, 1e-12, &what);
+            // Not saving (no tape), in f32.
+            let (states, _) = kernel::<f32>(kind, sz, &v, &sp, None, false);
+            assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
+            // Every input's gradient, w_hr's included.
+            assert_eq!(got.len(), 8, "{what}: gradients");
+            let loss = |v: &[Vec<f64>]| reference_loss(kind, sz, v, &sp, &seed);
+            check_grads(loss, &v, &got, &what);
+        }
+    }
+
+    #[test]
     fn miri_bidirectional_layer_gradients_add_up_over_both_directions() {
         // A bidirectional layer: one scan each way over the same input, outputs side by side.
         let sz = Size {
@@ -953,6 +1184,7 @@ mod tests {
             t: 3,
             i: 2,
             h: 2,
+            proj: None,
         };
         for (c, &kind) in CELLS.iter().enumerate() {
             let (vf, vb) = (
@@ -979,6 +1211,7 @@ mod tests {
                     b_ih: p[1],
                     w_hh: p[2],
                     b_hh: p[3],
+                    w_hr: None,
                 };
                 let c0 = (kind == CellKind::Lstm).then_some(p[5]);
                 let sp = spec(kind, reverse, lengths.clone());
@@ -1036,32 +1269,37 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)]
     fn blocks_across_threads_give_the_bits_of_one_thread() {
-        // b·t·g·h² ≥ PAR_SCAN_MIN_WORK on two threads splits the batch into blocks of 3 and 2
-        // rows, each writing its own part of the outputs through the scan's unwritten buffers.
-        let sz = Size {
-            b: 5,
-            t: 52,
-            i: 2,
-            h: 16,
-        };
-        let kind = CellKind::Lstm;
-        assert!(sz.b * sz.t * kind.gates() * sz.h * sz.h >= PAR_SCAN_MIN_WORK);
-        let v = inputs(kind, sz, 50);
-        let sp = spec(kind, false, Some(vec![52, 1, 30, 0, 51]));
-        let n_out = sz.b * sz.t * kind.states() * sz.h;
-        let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a rayon pool");
-            pool.install(|| kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true))
-        };
-        let (one, two) = (run(1), run(2));
-        assert_eq!(one.0, two.0, "states");
-        assert_eq!(one.1, two.1, "gradients");
-        let want = reference(kind, sz, &v, sp.lengths.as_deref(), false);
-        assert_close(&two.0, &want, 1e-4, "f32 states against the f64 reference");
+        // b·t·g·h·p ≥ PAR_SCAN_MIN_WORK on two threads splits the batch into blocks of 3 and 2
+        // rows, each writing its own part of the outputs through the scan's unwritten buffers:
+        // an LSTM, and an LSTMP (P = 8 of H = 16, over twice the steps).
+        for (t, proj) in [(52, None), (104, Some(8))] {
+            let sz = Size {
+                b: 5,
+                t,
+                i: 2,
+                h: 16,
+                proj,
+            };
+            let kind = CellKind::Lstm;
+            assert!(sz.b * sz.t * kind.gates() * sz.h * sz.p() >= PAR_SCAN_MIN_WORK);
+            let v = inputs(kind, sz, 50);
+            let sp = spec(kind, false, Some(vec![t, 1, 30, 0, t - 1]));
+            let n_out = sz.b * sz.t * sz.width(kind);
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a rayon pool");
+                pool.install(|| kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true))
+            };
+            let (one, two) = (run(1), run(2));
+            assert_eq!(one.0, two.0, "states, projection {proj:?}");
+            assert_eq!(one.1, two.1, "gradients, projection {proj:?}");
+            let want = reference(kind, sz, &v, sp.lengths.as_deref(), false);
+            let what = format!("f32 states against the f64 reference, projection {proj:?}");
+            assert_close(&two.0, &want, 1e-4, &what);
+        }
     }
 
     // Spawns a thread and spins at a barrier per step: under Miri that is minutes, so it runs
@@ -1075,6 +1313,7 @@ mod tests {
             t: 9,
             i: 5,
             h: 72,
+            proj: None,
         };
         let d = |kind: CellKind| Dims {
             b: sz.b,
@@ -1083,6 +1322,7 @@ mod tests {
             h: sz.h,
             g: kind.gates(),
             s: kind.states(),
+            p: sz.h,
         };
         for kind in [
             CellKind::Lstm,
@@ -1128,15 +1368,18 @@ mod tests {
             t: 5,
             i: 2,
             h: 4,
+            proj: None,
         };
-        for kind in [
-            CellKind::Lstm,
-            CellKind::Gru,
-            CellKind::Elman(Activation::Tanh),
+        for (kind, proj) in [
+            (CellKind::Lstm, None),
+            (CellKind::Lstm, Some(3)),
+            (CellKind::Gru, None),
+            (CellKind::Elman(Activation::Tanh), None),
         ] {
+            let sz = Size { proj, ..sz };
             let (v_fwd, v_rev) = (inputs(kind, sz, 70), inputs(kind, sz, 71));
             let lengths = vec![5, 2, 0];
-            let n_out = 2 * sz.b * sz.t * kind.states() * sz.h;
+            let n_out = 2 * sz.b * sz.t * sz.width(kind);
             let seed: Vec<f64> = (0..n_out).map(|k| ((k % 7) as f64 - 3.0) * 0.3).collect();
             let run = |pair: bool| {
                 let tape = Tape::<f64>::new();
@@ -1145,7 +1388,7 @@ mod tests {
                 let dirs: Vec<Vec<Var<'_, f64>>> = [&v_fwd, &v_rev]
                     .iter()
                     .map(|v| {
-                        (1..7)
+                        (1..shapes.len())
                             .map(|k| tape.var(Tensor::from_f64(&shapes[k], &v[k])))
                             .collect()
                     })
@@ -1155,6 +1398,7 @@ mod tests {
                     b_ih: dirs[k][1],
                     w_hh: dirs[k][2],
                     b_hh: dirs[k][3],
+                    w_hr: dirs[k].get(6).copied(),
                 };
                 let c = |k: usize| (kind == CellKind::Lstm).then_some(dirs[k][5]);
                 let y = if pair {
@@ -1175,7 +1419,12 @@ mod tests {
                     Var::stack(&[one(0, false), one(1, true)], 0)
                 };
                 let grads = y.backward_with(&Tensor::from_f64(&y.shape(), &seed));
-                let n = if kind == CellKind::Lstm { 6 } else { 5 };
+                // The weights, h0, and c0 and w_hr when used.
+                let n = if kind == CellKind::Lstm {
+                    shapes.len() - 1
+                } else {
+                    5
+                };
                 let all: Vec<Vec<f64>> = std::iter::once(x)
                     .chain(dirs.iter().flat_map(|d| d[..n].to_vec()))
                     .map(|v| grads.wrt(v).to_f64_vec())
@@ -1190,9 +1439,9 @@ mod tests {
                     .install(|| run(pair))
             };
             let alone = on(1, false);
-            assert_eq!(alone.0, vec![2, sz.b, sz.t, kind.states() * sz.h]);
-            assert_eq!(on(1, true), alone, "{kind:?} on one thread");
-            assert_eq!(on(2, true), alone, "{kind:?} on two threads");
+            assert_eq!(alone.0, vec![2, sz.b, sz.t, sz.width(kind)]);
+            assert_eq!(on(1, true), alone, "{kind:?} {proj:?} on one thread");
+            assert_eq!(on(2, true), alone, "{kind:?} {proj:?} on two threads");
         }
     }
 }

@@ -31,7 +31,8 @@ fn shares(h: usize, parts: usize) -> Vec<Range<usize>> {
 }
 
 /// Whether the scan of these sizes runs split by units on `threads` threads: a batch too small to
-/// give each thread a full register tile of rows, and units enough to share.
+/// give each thread a full register tile of rows, and units enough to share (never an LSTMP,
+/// whose projection needs every unit's output before the next step's h).
 ///
 /// Only from outside the rayon pool: the first share runs on the calling thread and waits at
 /// every step for the others, which run on the pool's threads. A caller inside the pool would hold
@@ -44,6 +45,7 @@ pub(crate) fn wanted(d: Dims, threads: usize) -> bool {
         && d.b < 2 * crate::tensor::MR
         && d.h >= 64
         && d.t > 1
+        && !d.projected()
 }
 
 /// One thread's share: its units, and the rows of the weights and biases of their gates, gate by
@@ -180,7 +182,7 @@ pub(crate) fn forward<E: Element>(
         gates.set_len(n_gates);
         gh.set_len(n_gh);
     }
-    (states, ScanSaved::new(gates, gh, input, save))
+    (states, ScanSaved::new(gates, gh, Vec::new(), input, save))
 }
 
 /// `len` elements from `at` of a shared buffer, as a slice of outputs.
@@ -202,7 +204,9 @@ fn share_steps<E: Element>(
     barrier: &SpinBarrier,
     save: bool,
 ) {
-    let Dims { b, t, i, h, g, s } = d;
+    let Dims {
+        b, t, i, h, g, s, ..
+    } = d;
     let (u0, w) = (share.units.start, share.units.len());
     let (gh_len, gw, sh) = (g * h, g * w, s * h);
     let lstm = s == 2;
