@@ -48,6 +48,7 @@ pub fn train(args: &TrainArgs) -> Result<(), Failure> {
     }
     all(&[
         ("--hidden", args.hidden, MAX_HIDDEN),
+        ("--proj-size", args.proj_size, MAX_HIDDEN - 1),
         ("--layers", args.layers, MAX_LAYERS),
         ("--embedding", args.embedding, MAX_EMBEDDING),
         ("--train-size", args.train_size, MAX_TRAIN_SIZE),

@@ -69,8 +69,9 @@ fn run_in<E: Element>(
         ));
     }
     let (b, t) = (x.dim(0), x.dim(1));
-    let state_shape = [cfg.directions() * cfg.num_layers, b, cfg.hidden_size];
-    let state = |name: &str| -> Result<Option<Tensor<E>>, Failure> {
+    // h0 is `[D·L, B, P]` (P = H without projection), c0 `[D·L, B, H]`.
+    let state = |name: &str, width: usize| -> Result<Option<Tensor<E>>, Failure> {
+        let state_shape = [cfg.directions() * cfg.num_layers, b, width];
         if io.entry(name).is_none() {
             return Ok(None);
         }
@@ -86,7 +87,10 @@ fn run_in<E: Element>(
         }
         Ok(Some(v))
     };
-    let (h0, c0) = (state("h0")?, state("c0")?);
+    let (h0, c0) = (
+        state("h0", cfg.real_hidden_size())?,
+        state("c0", cfg.hidden_size)?,
+    );
     if c0.is_some() && cfg.kind != zoo::RecurrentKind::Lstm {
         return Err(bad_input(
             args,

@@ -44,11 +44,15 @@ pub fn run(args: &InspectArgs) -> Result<String, Failure> {
         Ok(cfg) => {
             let _ = writeln!(
                 out,
-                "architecture: {} ({}), input_size {}, hidden_size {}, {} layer(s), {}",
+                "architecture: {} ({}), input_size {}, hidden_size {}{}, {} layer(s), {}",
                 cfg.kind.cell().torch_name(),
                 cfg.kind.name(),
                 cfg.input_size,
                 cfg.hidden_size,
+                match cfg.proj_size {
+                    0 => String::new(),
+                    p => format!(", proj_size {p}"),
+                },
                 cfg.num_layers,
                 if cfg.bidirectional {
                     "bidirectional"

@@ -47,6 +47,10 @@ pub struct TrainArgs {
     /// Dropout between stacked layers (training only).
     #[arg(long)]
     pub dropout: Option<f64>,
+    /// LSTM only: project each layer's hidden state to P < --hidden features (PyTorch's
+    /// `nn.LSTM(proj_size=P)`); 0 for none.
+    #[arg(long, value_name = "P")]
+    pub proj_size: Option<usize>,
     /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
@@ -238,7 +242,7 @@ impl TrainArgs {
             Schedule::Cosine { .. } => "cosine",
             _ => "another schedule",
         };
-        let checks: [(&str, Option<String>, String); 20] = [
+        let checks: [(&str, Option<String>, String); 21] = [
             ("--task", self.task.clone(), spec.task.clone()),
             (
                 "--column",
@@ -259,6 +263,7 @@ impl TrainArgs {
                 text(&m.bidirectional),
             ),
             ("--dropout", shown(self.dropout), text(&m.dropout)),
+            ("--proj-size", shown(self.proj_size), text(&m.proj_size)),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
             (
@@ -352,6 +357,9 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
     };
     let config = args.train_config(&recipe, steps)?;
     let mut spec = spec.with_recipe(&recipe);
+    if let Some(p) = args.proj_size {
+        spec.model.proj_size = p;
+    }
     if let Some(name) = &args.conditioning {
         spec.model.conditioning =
             Conditioning::from_name(name).map_err(|e| usage_error(e.to_string()))?;

@@ -31,6 +31,7 @@ fn sizes(
 ) -> Vec<(&'static str, usize, usize, usize)> {
     let mut sizes = vec![
         ("hidden", spec.model.hidden, 1, MAX_HIDDEN),
+        ("proj_size", spec.model.proj_size, 0, MAX_HIDDEN - 1),
         ("layers", spec.model.layers, 1, MAX_LAYERS),
         ("embedding", spec.model.embedding, 1, MAX_EMBEDDING),
         ("train_size", spec.train_size, 0, MAX_TRAIN_SIZE),

@@ -38,6 +38,10 @@ pub struct ModelSpec {
     /// runs saved before this setting existed).
     #[serde(default)]
     pub conditioning: Conditioning,
+    /// An LSTM's projected hidden size P < `hidden` (`nn.LSTM(proj_size=P)`); 0 for none (as in
+    /// runs saved before this setting existed).
+    #[serde(default)]
+    pub proj_size: usize,
 }
 
 /// How a conditioned generator takes its context vector, or whether it ignores it (a baseline).
@@ -106,6 +110,7 @@ impl Default for ModelSpec {
             embedding: 32,
             attention: false,
             conditioning: Conditioning::InitialState,
+            proj_size: 0,
         }
     }
 }
@@ -122,6 +127,7 @@ impl From<&Recipe> for ModelSpec {
             embedding: r.embedding,
             attention: r.attention,
             conditioning: Conditioning::default(),
+            proj_size: 0,
         }
     }
 }
@@ -176,7 +182,26 @@ impl ModelSpec {
         Ok(RecurrentConfig::new(self.kind()?, input, self.hidden)
             .layers(self.layers)
             .bidirectional(bidirectional)
-            .dropout(self.dropout))
+            .dropout(self.dropout)
+            .proj_size(self.proj_size))
+    }
+
+    /// An error naming `--proj-size` unless it is 0, or below `--hidden` on an LSTM.
+    fn check_proj_size(&self) -> Result<()> {
+        let p = self.proj_size;
+        if p > 0 && self.model != "lstm" {
+            return Err(config_error(format!(
+                "--proj-size {p} applies to the lstm only; the model is {}",
+                self.model
+            )));
+        }
+        if p >= self.hidden && p > 0 {
+            return Err(config_error(format!(
+                "--proj-size {p} must be less than --hidden {} (0 for no projection)",
+                self.hidden
+            )));
+        }
+        Ok(())
     }
 
     /// An error unless the model reads left to right: `what` (a language model, a caption
@@ -259,14 +284,43 @@ impl ModelConfig {
                 task.problem.name()
             )));
         }
-        problem.model_config(task, spec)
+        spec.check_proj_size()?;
+        let config = problem.model_config(task, spec)?;
+        if spec.proj_size > 0 && config.rnn().is_none_or(|r| r.proj_size != spec.proj_size) {
+            return Err(config_error(format!(
+                "--proj-size applies to models on one recurrent layer (sequence and language \
+                 models); {} builds a {}",
+                task.name,
+                config.describe()
+            )));
+        }
+        Ok(config)
+    }
+
+    /// The recurrent layer the model is built on, if it has one of its own (sequence and
+    /// language models).
+    pub fn rnn(&self) -> Option<&RecurrentConfig> {
+        match self {
+            ModelConfig::Sequence(c) => Some(&c.rnn),
+            ModelConfig::LanguageModel(c) => Some(&c.rnn),
+            ModelConfig::Seq2Seq(_) | ModelConfig::WindowMlp(_) => None,
+        }
     }
 
     /// A short description such as `lstm 1x64` for tables.
     pub fn describe(&self) -> String {
         let rnn = |r: &RecurrentConfig| {
             let bi = if r.bidirectional { " bi" } else { "" };
-            format!("{}{bi} {}x{}", r.kind.name(), r.num_layers, r.hidden_size)
+            let proj = match r.proj_size {
+                0 => String::new(),
+                p => format!(" proj {p}"),
+            };
+            format!(
+                "{}{bi} {}x{}{proj}",
+                r.kind.name(),
+                r.num_layers,
+                r.hidden_size
+            )
         };
         match self {
             ModelConfig::Sequence(c) => rnn(&c.rnn),

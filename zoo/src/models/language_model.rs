@@ -167,7 +167,11 @@ impl LanguageModel {
         })?;
         let embedding = Embedding::new(&mut path.path("embedding"), c.vocab, c.embedding, rng);
         let rnn = RecurrentLayer::new(&mut path.path("rnn"), c.rnn.clone(), rng)?;
-        let states = c.rnn.num_layers * c.rnn.hidden_size;
+        // h0 is `[L, B, P]` (P = H without projection), c0 `[L, B, H]`.
+        let (states_h, states_c) = (
+            c.rnn.num_layers * c.rnn.real_hidden_size(),
+            c.rnn.num_layers * c.rnn.hidden_size,
+        );
         let (mut init_h, mut init_c) = (None, None);
         if let Some(ctx) = c
             .context
@@ -177,7 +181,7 @@ impl LanguageModel {
             init_h = Some(Linear::new(
                 &mut path.path("init_h"),
                 ctx.size,
-                states,
+                states_h,
                 true,
                 rng,
             ));
@@ -185,7 +189,7 @@ impl LanguageModel {
                 init_c = Some(Linear::new(
                     &mut path.path("init_c"),
                     ctx.size,
-                    states,
+                    states_c,
                     true,
                     rng,
                 ));
@@ -193,7 +197,7 @@ impl LanguageModel {
         }
         let head = Linear::new(
             &mut path.path("head"),
-            c.rnn.hidden_size,
+            c.rnn.real_hidden_size(),
             c.vocab,
             true,
             rng,
@@ -279,20 +283,19 @@ impl LanguageModel {
         Some(config.mode)
     }
 
-    /// `h0 = tanh(init_h(context))` (and `c0 = tanh(init_c(context))`), reshaped to `[L, B, H]`.
+    /// `h0 = tanh(init_h(context))` (and `c0 = tanh(init_c(context))`), reshaped to `[L, B, P]`
+    /// (and `[L, B, H]`).
     fn initial_state<'t, E: Element>(
         &self,
         cx: &Ctx<'_, 't, E>,
         context: Var<'t, E>,
     ) -> State<'t, E> {
-        let (b, l, h) = (
-            context.dim(0),
-            self.config.rnn.num_layers,
-            self.config.rnn.hidden_size,
-        );
+        let (b, l) = (context.dim(0), self.config.rnn.num_layers);
         let to_layers = |linear: &Linear| {
             let v = linear.forward(cx, context).tanh();
-            v.reshape(&[b, l, h]).transpose(0, 1)
+            // The linear's outputs are L states side by side.
+            let width = v.dim(1) / l;
+            v.reshape(&[b, l, width]).transpose(0, 1)
         };
         let init_h = self
             .init_h

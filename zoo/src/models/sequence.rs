@@ -60,7 +60,7 @@ impl SequenceModel {
         let features = if c.per_step {
             c.rnn.output_size()
         } else {
-            c.rnn.directions() * c.rnn.hidden_size
+            c.rnn.directions() * c.rnn.real_hidden_size()
         };
         let head = Linear::new(&mut path.path("head"), features, c.outputs, true, rng);
         Ok(SequenceModel {

@@ -91,6 +91,10 @@ pub struct RecurrentConfig {
     /// How the final layer's two directions are combined.
     #[serde(default)]
     pub merge: MergeMode,
+    /// An LSTM's projected hidden size P (`nn.LSTM(proj_size=P)`, 0 < P < H): each layer's h is
+    /// `W_hr·(o ⊙ tanh c)`, P wide; 0 for no projection.
+    #[serde(default)]
+    pub proj_size: usize,
 }
 
 impl RecurrentConfig {
@@ -104,6 +108,7 @@ impl RecurrentConfig {
             bidirectional: false,
             dropout: 0.0,
             merge: MergeMode::Concat,
+            proj_size: 0,
         }
     }
 
@@ -131,6 +136,22 @@ impl RecurrentConfig {
         self
     }
 
+    /// With an LSTM's hidden state projected to `p` features (0: none).
+    pub fn proj_size(mut self, p: usize) -> Self {
+        self.proj_size = p;
+        self
+    }
+
+    /// The features of the hidden state h (PyTorch's `real_hidden_size`): `proj_size` when
+    /// projected, else `hidden_size`. The cell state c keeps `hidden_size`.
+    pub fn real_hidden_size(&self) -> usize {
+        if self.proj_size > 0 {
+            self.proj_size
+        } else {
+            self.hidden_size
+        }
+    }
+
     /// The number of directions (1 or 2).
     pub fn directions(&self) -> usize {
         if self.bidirectional {
@@ -143,8 +164,8 @@ impl RecurrentConfig {
     /// The feature size of the final output.
     pub fn output_size(&self) -> usize {
         match (self.bidirectional, self.merge) {
-            (true, MergeMode::Concat) => 2 * self.hidden_size,
-            _ => self.hidden_size,
+            (true, MergeMode::Concat) => 2 * self.real_hidden_size(),
+            _ => self.real_hidden_size(),
         }
     }
 
@@ -167,6 +188,17 @@ impl RecurrentConfig {
             ))
         } else if !(0.0..1.0).contains(&self.dropout) {
             Some(format!("dropout {} must be in [0, 1)", self.dropout))
+        } else if self.proj_size > 0 && self.kind != RecurrentKind::Lstm {
+            Some(format!(
+                "proj_size {} is for an lstm only, not a {}",
+                self.proj_size,
+                self.kind.name()
+            ))
+        } else if self.proj_size >= self.hidden_size {
+            Some(format!(
+                "proj_size {} must be less than hidden_size {} (0 for no projection)",
+                self.proj_size, self.hidden_size
+            ))
         } else {
             None
         };

@@ -12,7 +12,8 @@ use std::path::Path;
 /// The metadata key PyTorch users set for a relu RNN (`{"nonlinearity": "relu"}`).
 pub const NONLINEARITY_KEY: &str = "nonlinearity";
 
-/// The layer and direction of a parsed state_dict key `{weight,bias}_{ih,hh}_l{layer}[_reverse]`.
+/// The layer and direction of a parsed state_dict key `{weight,bias}_{ih,hh}_l{layer}[_reverse]`
+/// (or an LSTMP's `weight_hr_l{layer}[_reverse]`).
 struct Key {
     layer: usize,
     reverse: bool,
@@ -23,7 +24,7 @@ fn parse_key(name: &str) -> Option<Key> {
         Some(s) => (s, true),
         None => (name, false),
     };
-    PARAMS.into_iter().find_map(|what| {
+    PARAMS.into_iter().chain([PROJECTION]).find_map(|what| {
         let layer = stem.strip_prefix(what)?.strip_prefix("_l")?.parse().ok()?;
         Some(Key { layer, reverse })
     })
@@ -35,12 +36,17 @@ pub const MAX_FILE_LAYERS: usize = super::config::MAX_LAYERS;
 /// The four tensors of every layer and direction.
 const PARAMS: [&str; 4] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"];
 
+/// The fifth tensor of every layer and direction of an LSTM with projections (`proj_size`).
+const PROJECTION: &str = "weight_hr";
+
 /// Works out kind, sizes, layers and direction of the recurrent layer a file holds.
 ///
 /// The kind comes from `weight_hh_l0` (rows ÷ columns = 1 RNN, 3 GRU, 4 LSTM), a relu RNN from the
 /// `nonlinearity` metadata (`tanh` or `relu`, RNNs only); a `config` written by seqzoo is used when
-/// present and must agree. Every layer from 0 (at most [`MAX_FILE_LAYERS`]) and direction must
-/// have all four tensors, shaped as PyTorch shapes them, before anything is built.
+/// present and must agree. An LSTM with projections has `weight_hr_l0` `[P, H]`, which gives H and
+/// P (then `weight_hh_l0` is `[4H, P]`). Every layer from 0 (at most [`MAX_FILE_LAYERS`]) and
+/// direction must have all four tensors (five with projections), shaped as PyTorch shapes them,
+/// before anything is built.
 pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
     let path = file.path();
     let fail = |what: String| Error::format(path, what);
@@ -76,7 +82,20 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
             "weight_hh_l0 {whh:?} and weight_ih_l0 {wih:?} must be 2-d with a nonzero hidden size"
         )));
     }
-    let hidden = whh[1];
+    // With projections, H and P from weight_hr `[P, H]`; weight_hh then has P columns.
+    let proj_name = param_name(PROJECTION, 0, 0);
+    let (hidden, proj_size) = match file.entry(&proj_name) {
+        None => (whh[1], 0),
+        Some(e) => match e.shape[..] {
+            [p, h] if p == whh[1] && h > 0 => (h, p),
+            _ => {
+                return Err(fail(format!(
+                    "{proj_name} of shape {:?} does not fit weight_hh_l0 {whh:?}: expected [P, H] with P = {} (weight_hh's columns)",
+                    e.shape, whh[1]
+                )))
+            }
+        },
+    };
     let kind = match (whh[0] / hidden, whh[0] % hidden) {
         (1, 0) => RecurrentKind::Rnn,
         (3, 0) => RecurrentKind::Gru,
@@ -87,17 +106,25 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
             )))
         }
     };
+    if proj_size > 0 && kind != RecurrentKind::Lstm {
+        return Err(fail(format!(
+            "{proj_name} is an LSTM's projection, but weight_hh_l0 {whh:?} is a {}'s",
+            kind.cell().torch_name()
+        )));
+    }
     let kind = nonlinearity(file, kind).map_err(fail)?;
     let mut config = RecurrentConfig::new(kind, wih[1], hidden)
         .layers(layers)
-        .bidirectional(bidirectional);
+        .bidirectional(bidirectional)
+        .proj_size(proj_size);
     check_shapes(file, &config).map_err(fail)?;
     if let Some(saved) = file.config::<RecurrentConfig>()? {
         let same = saved.kind == config.kind
             && saved.input_size == config.input_size
             && saved.hidden_size == config.hidden_size
             && saved.num_layers == config.num_layers
-            && saved.bidirectional == config.bidirectional;
+            && saved.bidirectional == config.bidirectional
+            && saved.proj_size == config.proj_size;
         if !same {
             return Err(fail(format!(
                 "the `{CONFIG_KEY}` metadata {saved:?} disagrees with the tensors ({config:?})"
@@ -137,21 +164,43 @@ fn check_shapes(
     file: &SafetensorsFile,
     config: &RecurrentConfig,
 ) -> std::result::Result<(), String> {
-    let (h, d) = (config.hidden_size, config.directions());
+    let (h, d, proj) = (config.hidden_size, config.directions(), config.proj_size);
+    let p = config.real_hidden_size();
     let rows = config.kind.cell().gates() * h;
+    let count = if proj > 0 { "all five" } else { "all four" };
+    if proj == 0 {
+        if let Some(e) = file
+            .entries()
+            .iter()
+            .find(|e| e.name.starts_with(PROJECTION))
+        {
+            return Err(format!(
+                "tensor `{}` without {}: a projection (proj_size) needs weight_hr on every layer and direction",
+                e.name,
+                param_name(PROJECTION, 0, 0)
+            ));
+        }
+    }
     for layer in 0..config.num_layers {
-        let input = if layer == 0 { config.input_size } else { d * h };
+        let input = if layer == 0 { config.input_size } else { d * p };
         for dir in 0..d {
-            for (what, shape) in
-                PARAMS
-                    .iter()
-                    .zip([vec![rows, input], vec![rows, h], vec![rows], vec![rows]])
+            let projection = (proj > 0).then_some((&PROJECTION, vec![proj, h]));
+            for (what, shape) in PARAMS
+                .iter()
+                .zip([vec![rows, input], vec![rows, p], vec![rows], vec![rows]])
+                .chain(projection)
             {
                 let name = param_name(what, layer, dir);
                 match file.entry(&name) {
-                    None => return Err(format!("no tensor `{name}`: every layer 0..{} and direction needs all four tensors", config.num_layers)),
+                    None => return Err(format!(
+                        "no tensor `{name}`: every layer 0..{} and direction needs {count} tensors",
+                        config.num_layers
+                    )),
                     Some(e) if e.shape != shape => {
-                        return Err(format!("tensor `{name}` has shape {:?}; expected {shape:?}", e.shape))
+                        return Err(format!(
+                            "tensor `{name}` has shape {:?}; expected {shape:?}",
+                            e.shape
+                        ))
                     }
                     Some(_) => {}
                 }

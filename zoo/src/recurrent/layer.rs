@@ -1,5 +1,5 @@
 //! `RecurrentLayer`: stacked, optionally bidirectional Elman/LSTM/GRU networks, mirroring PyTorch's
-//! `nn.RNN`, `nn.LSTM` and `nn.GRU` with `batch_first=True`.
+//! `nn.RNN`, `nn.LSTM` (with `proj_size`) and `nn.GRU` with `batch_first=True`.
 
 use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
 use crate::Ctx;
@@ -16,12 +16,15 @@ struct DirectionWeights {
     w_hh: ParamId,
     b_ih: ParamId,
     b_hh: ParamId,
+    /// An LSTMP's projection `[P, H]`.
+    w_hr: Option<ParamId>,
 }
 
 /// A stacked, optionally bidirectional recurrent network (`nn.RNN`/`nn.LSTM`/`nn.GRU`).
 ///
 /// Parameters carry PyTorch's state_dict names and shapes (`weight_ih_l{k}`, `weight_hh_l{k}`,
-/// `bias_ih_l{k}`, `bias_hh_l{k}`, with `_reverse` for the backward direction).
+/// `bias_ih_l{k}`, `bias_hh_l{k}`, and `weight_hr_l{k}` with a projection; `_reverse` for the
+/// backward direction).
 #[derive(Clone, Debug)]
 pub struct RecurrentLayer {
     config: RecurrentConfig,
@@ -32,7 +35,7 @@ pub struct RecurrentLayer {
 /// Optional inputs of [`RecurrentLayer::forward`].
 #[derive(Default)]
 pub struct RecurrentInput<'a, 't, E: Element> {
-    /// Initial hidden state `[D·L, B, H]`; zeros when absent.
+    /// Initial hidden state `[D·L, B, P]` (P = H without projection); zeros when absent.
     pub h0: Option<Var<'t, E>>,
     /// Initial cell state `[D·L, B, H]` (LSTM); zeros when absent.
     pub c0: Option<Var<'t, E>>,
@@ -42,10 +45,10 @@ pub struct RecurrentInput<'a, 't, E: Element> {
 
 /// What [`RecurrentLayer::forward`] returns, in PyTorch's batch-first layout.
 pub struct RecurrentOutput<'t, E: Element> {
-    /// Last layer's output at every step `[B, T, D·H]` (or `[B, T, H]` when merged), zero at
-    /// padded steps.
+    /// Last layer's output at every step `[B, T, D·P]` (or `[B, T, P]` when merged), zero at
+    /// padded steps (P = H without projection).
     pub output: Var<'t, E>,
-    /// Final hidden state of every layer and direction `[D·L, B, H]`, taken at each true last step.
+    /// Final hidden state of every layer and direction `[D·L, B, P]`, taken at each true last step.
     pub h_n: Var<'t, E>,
     /// Final cell state `[D·L, B, H]` (LSTM only).
     pub c_n: Option<Var<'t, E>>,
@@ -58,7 +61,8 @@ pub fn param_name(what: &str, layer: usize, direction: usize) -> String {
 }
 
 impl RecurrentLayer {
-    /// Registers the parameters under `path`, each initialized U(±1/√H) as PyTorch does.
+    /// Registers the parameters under `path`, each initialized U(±1/√H) as PyTorch does (the
+    /// projection `weight_hr` too).
     pub fn new<E: Element>(
         path: &mut ParamPath<'_, E>,
         config: RecurrentConfig,
@@ -70,9 +74,10 @@ impl RecurrentLayer {
             config.kind.cell().gates(),
             config.directions(),
         );
+        let (p, proj) = (config.real_hidden_size(), config.proj_size);
         let mut weights = Vec::new();
         for layer in 0..config.num_layers {
-            let input = if layer == 0 { config.input_size } else { d * h };
+            let input = if layer == 0 { config.input_size } else { d * p };
             for dir in 0..d {
                 let mut add = |what: &str, shape: &[usize]| {
                     path.add_with(param_name(what, layer, dir), shape, |s| {
@@ -81,9 +86,10 @@ impl RecurrentLayer {
                 };
                 weights.push(DirectionWeights {
                     w_ih: add("weight_ih", &[g * h, input]),
-                    w_hh: add("weight_hh", &[g * h, h]),
+                    w_hh: add("weight_hh", &[g * h, p]),
                     b_ih: add("bias_ih", &[g * h]),
                     b_hh: add("bias_hh", &[g * h]),
+                    w_hr: (proj > 0).then(|| add("weight_hr", &[proj, h])),
                 });
             }
         }
@@ -96,7 +102,7 @@ impl RecurrentLayer {
     }
 
     /// An error unless `x` is `[B, T, I]` with B, T ≥ 1, the initial states `[h0, c0]` (when
-    /// given) `[D·L, B, H]` and `lengths` B values in 1..=T: what [`RecurrentLayer::forward`]
+    /// given) `[D·L, B, P]` and `[D·L, B, H]` and `lengths` B values in 1..=T: what [`RecurrentLayer::forward`]
     /// needs, checked before it runs on inputs read from a file.
     pub fn check_input(
         &self,
@@ -119,8 +125,10 @@ impl RecurrentLayer {
                 cfg.input_size
             ));
         }
-        let expected = [cfg.directions() * cfg.num_layers, b, cfg.hidden_size];
-        for (what, shape) in ["h0", "c0"].iter().zip(states) {
+        let layers = cfg.directions() * cfg.num_layers;
+        let widths = [cfg.real_hidden_size(), cfg.hidden_size];
+        for ((what, shape), width) in ["h0", "c0"].iter().zip(states).zip(widths) {
+            let expected = [layers, b, width];
             match shape {
                 Some(s) if s != expected => {
                     return fail(format!("{what} of shape {s:?}, expected {expected:?}"))
@@ -163,6 +171,7 @@ impl RecurrentLayer {
         let states = [h0.map(|v| v.shape()), c0.map(|v| v.shape())];
         self.check_input(&shape, states, input.lengths)?;
         let (b, t, h, d) = (shape[0], shape[1], cfg.hidden_size, cfg.directions());
+        let p = cfg.real_hidden_size();
         let lstm = cfg.kind == RecurrentKind::Lstm;
         let mask = input.lengths.map(|l| {
             cx.constant(Tensor::from_fn(&[b, t, 1], |i| {
@@ -173,9 +182,12 @@ impl RecurrentLayer {
                 }
             }))
         });
-        let zeros = || cx.constant(Tensor::zeros(&[b, h]));
-        let state_at = |v: Option<Var<'t, E>>, k: usize| {
-            v.map_or_else(zeros, |v| v.narrow(0, k, 1).reshape(&[b, h]))
+        // The initial state `[B, width]` of layer and direction k.
+        let state_at = |v: Option<Var<'t, E>>, k: usize, width: usize| {
+            v.map_or_else(
+                || cx.constant(Tensor::zeros(&[b, width])),
+                |v| v.narrow(0, k, 1).reshape(&[b, width]),
+            )
         };
         let mut layer_in = x;
         let (mut h_n, mut c_n) = (Vec::new(), Vec::new());
@@ -188,18 +200,20 @@ impl RecurrentLayer {
                     b_ih: p(w.b_ih),
                     w_hh: p(w.w_hh),
                     b_hh: p(w.b_hh),
+                    w_hr: w.w_hr.map(p),
                 }
             };
-            let c_init = |k: usize| lstm.then(|| state_at(c0, k));
+            let h_init = |k: usize| state_at(h0, k, p);
+            let c_init = |k: usize| lstm.then(|| state_at(c0, k, h));
             let cell = cfg.kind.cell();
-            // The states of each direction `[B, T, S·H]`.
+            // The states of each direction `[B, T, S·H]` (`[B, T, P + H]` projected).
             let per_direction = if d == 2 {
                 let (f, r) = (layer * 2, layer * 2 + 1);
                 layer_in
                     .recurrent_bidirectional(
                         Directions {
                             w: [weights(f), weights(r)],
-                            h0: [state_at(h0, f), state_at(h0, r)],
+                            h0: [h_init(f), h_init(r)],
                             c0: [c_init(f), c_init(r)],
                         },
                         cell,
@@ -213,17 +227,17 @@ impl RecurrentLayer {
                     lengths: input.lengths.map(<[usize]>::to_vec),
                 };
                 let k = layer;
-                vec![layer_in.recurrent(weights(k), state_at(h0, k), c_init(k), &spec)]
+                vec![layer_in.recurrent(weights(k), h_init(k), c_init(k), &spec)]
             };
             let mut outs = Vec::with_capacity(d);
             for (dir, states) in per_direction.into_iter().enumerate() {
                 // Padded steps carry the state, so the last processed step holds h_n (and c_n).
                 let last = states.narrow(1, if dir == 1 { 0 } else { t - 1 }, 1);
-                h_n.push(last.narrow(2, 0, h).reshape(&[b, h]));
+                h_n.push(last.narrow(2, 0, p).reshape(&[b, p]));
                 if lstm {
-                    c_n.push(last.narrow(2, h, h).reshape(&[b, h]));
+                    c_n.push(last.narrow(2, p, h).reshape(&[b, h]));
                 }
-                let out = states.narrow(2, 0, h);
+                let out = states.narrow(2, 0, p);
                 outs.push(mask.map_or(out, |m| out * m));
             }
             let last_layer = layer + 1 == cfg.num_layers;
