@@ -1,5 +1,6 @@
-//! Parity with PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU`: state_dicts saved by PyTorch load here, and
-//! the outputs, final states and gradients of sum(output ⊙ probe) match to 1e-5 in f32 and f64.
+//! Parity with PyTorch's `nn.RNN`/`nn.LSTM` (with and without `proj_size`)/`nn.GRU`: state_dicts
+//! saved by PyTorch load here, and the outputs, final states and gradients of sum(output ⊙ probe)
+//! match to 1e-5 in f32 and f64.
 //!
 //! Each case in `tests/fixtures/rnn/` (written by `make_torch_rnn_fixtures.py`, run by hand) is a
 //! `<case>.weights.safetensors` state_dict and a `<case>.io.safetensors` of inputs and expectations.
@@ -72,8 +73,8 @@ fn every_recurrent_fixture_matches_torch() {
     cases.sort();
     assert_eq!(
         cases.len(),
-        32,
-        "4 kinds × 2 depths × 2 directions × with/without lengths"
+        40,
+        "5 kinds (lstmp: nn.LSTM with proj_size) × 2 depths × 2 directions × with/without lengths"
     );
     let mut failures = Vec::new();
     for case in &cases {

@@ -192,10 +192,12 @@ fn check_shapes(
             {
                 let name = param_name(what, layer, dir);
                 match file.entry(&name) {
-                    None => return Err(format!(
+                    None => {
+                        return Err(format!(
                         "no tensor `{name}`: every layer 0..{} and direction needs {count} tensors",
                         config.num_layers
-                    )),
+                    ))
+                    }
                     Some(e) if e.shape != shape => {
                         return Err(format!(
                             "tensor `{name}` has shape {:?}; expected {shape:?}",
