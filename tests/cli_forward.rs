@@ -34,6 +34,7 @@ fn forward_reproduces_torch_outputs_and_gradients() {
         "gru_l1_bi_h0",
         "rnn_relu_l2_uni_len",
         "rnn_tanh_l1_uni",
+        "lstmp_l2_bi_len_h0",
     ] {
         let out = dir.path().join(format!("{case}.out.safetensors"));
         let o = seqzoo(&[
@@ -58,6 +59,14 @@ fn forward_reproduces_torch_outputs_and_gradients() {
             results.iter().any(|(n, _)| *n == "grad.weight_hh_l0"),
             "{case}: parameter gradients written"
         );
+        if case.starts_with("lstmp") {
+            assert!(
+                results
+                    .iter()
+                    .any(|(n, _)| *n == "grad.weight_hr_l1_reverse"),
+                "{case}: the projections' gradients written"
+            );
+        }
         let mut failures = Vec::new();
         check(&expected, case, results, &mut failures);
         assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -224,5 +233,26 @@ fn forward_refuses_a_nonlinearity_it_does_not_know() {
     assert!(
         err.contains("nonlinearity") && err.contains("lstm"),
         "{err}"
+    );
+}
+
+#[test]
+fn inspect_shows_an_lstm_projection() {
+    let o = seqzoo(&[
+        "inspect".as_ref(),
+        fixture("rnn/lstmp_l2_bi.weights.safetensors").as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "architecture: LSTM (lstm), input_size 3, hidden_size 4, proj_size 2, 2 layer(s), \
+             bidirectional"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("weight_hr_l1_reverse  F32    [2, 4]"),
+        "{text}"
     );
 }

@@ -11,6 +11,18 @@ const KINDS: [RecurrentKind; 4] = [
     RecurrentKind::Gru,
 ];
 
+/// A layer of every kind over `i` features with `h` units, `layers` deep, both directions; and an
+/// LSTM with projections to `h - 1` features (`nn.LSTM(proj_size=h - 1)`).
+fn every_kind(i: usize, h: usize, layers: usize) -> Vec<RecurrentConfig> {
+    let config = |kind| {
+        RecurrentConfig::new(kind, i, h)
+            .layers(layers)
+            .bidirectional(true)
+    };
+    let lstmp = config(RecurrentKind::Lstm).proj_size(h - 1);
+    KINDS.into_iter().map(config).chain([lstmp]).collect()
+}
+
 fn uniform(shape: &[usize], seed: u64) -> Tensor<f64> {
     let mut rng = Rng::new(seed);
     Tensor::from_fn(shape, |_| rng.uniform_in(-1.0, 1.0))
@@ -35,14 +47,12 @@ fn scalar_of<'t>(tape: &'t Tape<f64>, out: zoo::RecurrentOutput<'t, f64>) -> Var
 
 #[test]
 fn gradcheck_through_stacked_bidirectional_layers_with_lengths() {
-    let (b, t, i, h) = (3, 3, 2, 2);
-    for kind in KINDS {
-        let config = RecurrentConfig::new(kind, i, h)
-            .layers(2)
-            .bidirectional(true);
+    let (b, t, i, h) = (3, 3, 2, 3);
+    for config in every_kind(i, h, 2) {
+        let (kind, p) = (config.kind, config.real_hidden_size());
         let (layer, store) = build(config);
         let lstm = kind == RecurrentKind::Lstm;
-        let mut inputs = vec![uniform(&[b, t, i], 1), uniform(&[4, b, h], 2)];
+        let mut inputs = vec![uniform(&[b, t, i], 1), uniform(&[4, b, p], 2)];
         if lstm {
             inputs.push(uniform(&[4, b, h], 3));
         }
@@ -61,7 +71,7 @@ fn gradcheck_through_stacked_bidirectional_layers_with_lengths() {
             &GradcheckOptions::default(),
         );
         if let Err(e) = result {
-            panic!("{kind:?}: {e}");
+            panic!("{kind:?} (P = {p}): {e}");
         }
     }
 }
@@ -69,10 +79,8 @@ fn gradcheck_through_stacked_bidirectional_layers_with_lengths() {
 #[test]
 fn parameter_gradients_match_finite_differences() {
     let (b, t, i, h) = (2, 3, 2, 2);
-    for kind in KINDS {
-        let config = RecurrentConfig::new(kind, i, h)
-            .layers(2)
-            .bidirectional(true);
+    for config in every_kind(i, h, 2) {
+        let kind = config.kind;
         let (layer, mut store) = build(config);
         let x = uniform(&[b, t, i], 7);
         let lengths = [3, 2];
@@ -214,16 +222,32 @@ fn dropout_between_layers_only_when_training() {
 #[test]
 fn files_round_trip_and_the_architecture_is_detected() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for kind in KINDS {
+    for base in every_kind(3, 5, 1) {
         for (layers, bi) in [(1, false), (2, true)] {
-            let config = RecurrentConfig::new(kind, 3, 5)
-                .layers(layers)
-                .bidirectional(bi);
+            let config = base.clone().layers(layers).bidirectional(bi);
+            let (kind, proj) = (config.kind, config.proj_size);
             let (layer, store) = build(config.clone());
-            let path = dir.path().join(format!("{kind:?}{layers}{bi}.safetensors"));
+            let path = dir
+                .path()
+                .join(format!("{kind:?}{proj}{layers}{bi}.safetensors"));
             exchange::save(&layer, &store, &path).expect("save");
             let (loaded, loaded_store) = exchange::load::<f64>(&path).expect("load");
             assert_eq!(loaded.config(), &config);
+            // The architecture from the tensors alone, as in a file PyTorch saved.
+            let tensors = autograd::params::read_tensors(&path).expect("read");
+            let bare = dir.path().join("bare.safetensors");
+            let values: Vec<(String, Tensor<f64>)> = tensors
+                .names()
+                .map(|n| (n.to_string(), tensors.tensor(n).expect("tensor")))
+                .collect();
+            let refs: Vec<(&str, &Tensor<f64>)> =
+                values.iter().map(|(n, t)| (n.as_str(), t)).collect();
+            // Without the config seqzoo writes (the relu RNN's nonlinearity stays).
+            let mut metadata = tensors.metadata().clone();
+            metadata.remove(autograd::params::CONFIG_KEY);
+            autograd::params::write_tensors(&bare, &refs, &metadata).expect("write");
+            let detected = exchange::detect(&autograd::params::read_tensors(&bare).expect("read"));
+            assert_eq!(detected.expect("detect"), config);
             for (_, p) in store.iter() {
                 let id = loaded_store.id(&p.name).expect("same names");
                 assert_eq!(loaded_store.value(id), &p.value, "{}", p.name);
@@ -387,4 +411,165 @@ fn inputs_a_file_can_hold_are_checked_as_errors_not_asserts() {
     assert_eq!(run(&[2, 5, 3]), Ok(vec![2, 5, 4]));
     let e = run(&[2, 0, 3]).expect_err("T = 0");
     assert!(e.contains("[2, 0, 3]"), "{e}");
+}
+
+#[test]
+fn an_lstm_with_projections_has_p_wide_outputs_and_h_n_and_h_wide_c_n() {
+    // nn.LSTM(3, 5, num_layers=2, bidirectional=True, proj_size=2, batch_first=True).
+    let config = RecurrentConfig::new(RecurrentKind::Lstm, 3, 5)
+        .layers(2)
+        .bidirectional(true)
+        .proj_size(2);
+    assert_eq!((config.real_hidden_size(), config.output_size()), (2, 4));
+    let (layer, store) = build(config.clone());
+    let shapes: Vec<(String, Vec<usize>)> = store
+        .iter()
+        .map(|(_, p)| (p.name.clone(), p.value.shape().to_vec()))
+        .collect();
+    let shape_of = |name: &str| {
+        shapes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone())
+    };
+    // PyTorch's state_dict: weight_hh [4H, P], weight_hr [P, H], layer 1 reads D·P = 4.
+    assert_eq!(shape_of("weight_hh_l0"), Some(vec![20, 2]));
+    assert_eq!(shape_of("weight_hr_l0_reverse"), Some(vec![2, 5]));
+    assert_eq!(shape_of("weight_ih_l1"), Some(vec![20, 4]));
+    assert_eq!(shapes.len(), 20, "five tensors per layer and direction");
+    let tape = Tape::<f64>::new();
+    let cx = Ctx::eval(&tape, &store);
+    let input = RecurrentInput {
+        h0: Some(tape.var(uniform(&[4, 3, 2], 1))),
+        c0: Some(tape.var(uniform(&[4, 3, 5], 2))),
+        lengths: Some(&[4, 1, 3]),
+    };
+    let out = layer.forward(&cx, tape.var(uniform(&[3, 4, 3], 3)), input);
+    assert_eq!(out.output.shape(), vec![3, 4, 4]);
+    assert_eq!(out.h_n.shape(), vec![4, 3, 2]);
+    assert_eq!(out.c_n.expect("an LSTM's c_n").shape(), vec![4, 3, 5]);
+    // The initial states are checked against P and H, naming what is wrong.
+    for (h0, c0, needle) in [
+        (
+            vec![4, 3, 5],
+            vec![4, 3, 5],
+            "h0 of shape [4, 3, 5], expected [4, 3, 2]",
+        ),
+        (
+            vec![4, 3, 2],
+            vec![4, 3, 2],
+            "c0 of shape [4, 3, 2], expected [4, 3, 5]",
+        ),
+    ] {
+        let e = layer
+            .check_input(&[3, 4, 3], [Some(h0), Some(c0)], None)
+            .expect_err("wrong state width");
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+}
+
+#[test]
+fn proj_size_is_bounded_and_for_an_lstm_only() {
+    let lstm = |p: usize| RecurrentConfig::new(RecurrentKind::Lstm, 3, 8).proj_size(p);
+    for p in [0, 1, 7] {
+        lstm(p).validate().expect("0 < P < H, or none");
+    }
+    for p in [8, 9, usize::MAX] {
+        let e = lstm(p).validate().expect_err("P >= H").to_string();
+        assert!(
+            e.contains(&format!("proj_size {p} must be less than hidden_size 8")),
+            "{e}"
+        );
+    }
+    for kind in [
+        RecurrentKind::Rnn,
+        RecurrentKind::RnnRelu,
+        RecurrentKind::Gru,
+    ] {
+        let e = RecurrentConfig::new(kind, 3, 8)
+            .proj_size(2)
+            .validate()
+            .expect_err("not an LSTM")
+            .to_string();
+        assert!(
+            e.contains("proj_size 2 is for an lstm only") && e.contains(kind.name()),
+            "{e}"
+        );
+        assert!(RecurrentConfig::new(kind, 3, 8).validate().is_ok());
+    }
+    // A config saved before proj_size existed reads as unprojected.
+    let mut json = serde_json::to_value(lstm(0)).expect("json");
+    json.as_object_mut().expect("object").remove("proj_size");
+    let old: RecurrentConfig = serde_json::from_value(json).expect("an older config");
+    assert_eq!(old, lstm(0));
+}
+
+#[test]
+fn detect_refuses_projections_that_do_not_fit() {
+    // An LSTMP of H = 5, P = 2 over 3 features, two layers: weight_hh [20, 2], weight_hr [2, 5].
+    let layer = |l: usize, input: usize| -> Vec<(String, Vec<usize>)> {
+        [
+            ("weight_ih", vec![20, input]),
+            ("weight_hh", vec![20, 2]),
+            ("bias_ih", vec![20]),
+            ("bias_hh", vec![20]),
+            ("weight_hr", vec![2, 5]),
+        ]
+        .into_iter()
+        .map(|(what, shape)| (format!("{what}_l{l}"), shape))
+        .collect()
+    };
+    let err = |tensors: Vec<(String, Vec<usize>)>| {
+        let refs: Vec<(&str, &[usize])> = tensors
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_slice()))
+            .collect();
+        detect_error(&refs, &[])
+    };
+    let without = |name: &str| -> Vec<(String, Vec<usize>)> {
+        [layer(0, 3), layer(1, 2)]
+            .concat()
+            .into_iter()
+            .filter(|(n, _)| n != name)
+            .collect()
+    };
+    // weight_hr on some layers only.
+    let e = err(without("weight_hr_l1"));
+    assert!(
+        e.contains("no tensor `weight_hr_l1`") && e.contains("all five"),
+        "{e}"
+    );
+    let e = err(without("weight_hr_l0"));
+    assert!(e.contains("`weight_hr_l1` without weight_hr_l0"), "{e}");
+    // Layer 1 reads D·P = 2 features, not D·H.
+    let e = err([layer(0, 3), layer(1, 5)].concat());
+    assert!(
+        e.contains("`weight_ih_l1` has shape [20, 5]; expected [20, 2]"),
+        "{e}"
+    );
+    // A [P, H] that disagrees with weight_hh's P columns.
+    let mut bad = layer(0, 3);
+    bad[4].1 = vec![3, 5];
+    let e = err(bad);
+    assert!(
+        e.contains("weight_hr_l0 of shape [3, 5] does not fit weight_hh_l0 [20, 2]"),
+        "{e}"
+    );
+    // A projection on a GRU (weight_hh [3H, P]), and one as wide as the cell (P = H).
+    let mut gru = layer(0, 3);
+    for (name, shape) in gru.iter_mut() {
+        if !name.starts_with("weight_hr") {
+            shape[0] = 15;
+        }
+    }
+    let e = err(gru);
+    assert!(e.contains("LSTM's projection") && e.contains("GRU"), "{e}");
+    let mut wide = layer(0, 3);
+    wide[1].1 = vec![20, 5];
+    wide[4].1 = vec![5, 5];
+    let e = err(wide);
+    assert!(
+        e.contains("proj_size 5 must be less than hidden_size 5"),
+        "{e}"
+    );
 }

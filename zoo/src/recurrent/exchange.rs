@@ -85,7 +85,15 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
     // With projections, H and P from weight_hr `[P, H]`; weight_hh then has P columns.
     let proj_name = param_name(PROJECTION, 0, 0);
     let (hidden, proj_size) = match file.entry(&proj_name) {
-        None => (whh[1], 0),
+        None => {
+            let stray = file.names().find(|n| n.starts_with(PROJECTION));
+            if let Some(name) = stray {
+                return Err(fail(format!(
+                    "tensor `{name}` without {proj_name}: a projection (proj_size) needs weight_hr on every layer and direction"
+                )));
+            }
+            (whh[1], 0)
+        }
         Some(e) => match e.shape[..] {
             [p, h] if p == whh[1] && h > 0 => (h, p),
             _ => {
@@ -168,19 +176,6 @@ fn check_shapes(
     let p = config.real_hidden_size();
     let rows = config.kind.cell().gates() * h;
     let count = if proj > 0 { "all five" } else { "all four" };
-    if proj == 0 {
-        if let Some(e) = file
-            .entries()
-            .iter()
-            .find(|e| e.name.starts_with(PROJECTION))
-        {
-            return Err(format!(
-                "tensor `{}` without {}: a projection (proj_size) needs weight_hr on every layer and direction",
-                e.name,
-                param_name(PROJECTION, 0, 0)
-            ));
-        }
-    }
     for layer in 0..config.num_layers {
         let input = if layer == 0 { config.input_size } else { d * p };
         for dir in 0..d {
