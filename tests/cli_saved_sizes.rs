@@ -212,3 +212,30 @@ fn a_saved_teacher_forcing_schedule_or_conditioning_out_of_range_is_refused() {
     });
     all_refuse(&ckpt, "metadata 'run'");
 }
+
+#[test]
+fn a_saved_proj_size_out_of_range_or_not_in_the_tensors_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // The model config's projection: at most H - 1 = 7, and only with the file's weight_hr.
+    for (p, what) in [
+        (json!(8), "proj_size 8 must be less than hidden_size 8"),
+        (
+            json!(u64::MAX),
+            "proj_size 18446744073709551615 must be less than hidden_size 8",
+        ),
+        (json!(4), "rnn.weight_hh_l0"),
+    ] {
+        let ckpt = checkpoint(dir.path());
+        edit_metadata(&ckpt, "config", |c| rnn(c)["proj_size"] = p.clone());
+        all_refuse(&ckpt, what);
+    }
+    // The run spec's, against the bound of --proj-size.
+    let ckpt = checkpoint(dir.path());
+    edit_metadata(&ckpt, "run", |spec| {
+        spec["model"]["proj_size"] = json!(u64::MAX)
+    });
+    all_refuse(
+        &ckpt,
+        "checkpoint proj_size 18446744073709551615 is out of range: it must be 0..=8191",
+    );
+}

@@ -628,3 +628,56 @@ fn profile_shares_each_training_step_between_ops_update_and_validation() {
     let last = text.lines().last().expect("output");
     serde_json::from_str::<Value>(last).unwrap_or_else(|e| panic!("last line {last:?}: {e}"));
 }
+
+#[test]
+fn proj_size_trains_lstm_sequence_and_language_models_and_is_refused_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("lstmp.safetensors");
+    let ckpt = ckpt.to_str().unwrap();
+    // A classifier (sequence model) and a language model on an LSTM with projections.
+    let proj = ["--model", "lstm", "--proj-size", "4"];
+    let trained = json(&refs(&train(
+        "parity",
+        &[&proj[..], &["--save", ckpt]].concat(),
+    )));
+    // 16·(1 + 4 + 1 + 1) gate rows of W_ih (1 input), W_hh (4 columns), both biases; W_hr 4×16;
+    // the head reads the 4 projected features (2 classes).
+    assert_eq!(
+        trained["params"],
+        64 * 7 + 4 * 16 + 2 * (4 + 1),
+        "{trained}"
+    );
+    let evaluated = json(&["eval", ckpt, "--json"]);
+    assert_eq!(trained["val_loss"], evaluated["val_loss"]);
+    let saved = read_tensors(ckpt).unwrap();
+    assert_eq!(
+        saved.entry("rnn.weight_hr_l0").map(|e| e.shape.clone()),
+        Some(vec![4, 16])
+    );
+    let lm = json(&refs(&train("corpus", &proj)));
+    assert!(lm["val_nats"].is_number(), "{lm}");
+    // LSTM only, 0 < P < H, bounded, and on models with one recurrent layer of their own.
+    let fails = |extra: &[&str], needles: &[&str]| {
+        usage_failure_names(
+            &[&["train", "--task", "parity", "--hidden", "16"], extra].concat(),
+            needles,
+        )
+    };
+    fails(
+        &["--model", "gru", "--proj-size", "4"],
+        &["--proj-size 4", "lstm only", "gru"],
+    );
+    for p in ["16", "17"] {
+        fails(
+            &["--proj-size", p],
+            &[&format!("--proj-size {p} must be less than --hidden 16")],
+        );
+    }
+    for p in ["8192", &u64::MAX.to_string()] {
+        fails(&["--proj-size", p], &["--proj-size", "8191"]);
+    }
+    usage_failure_names(
+        &["train", "--task", "reversal", "--proj-size", "4"],
+        &["--proj-size", "reversal"],
+    );
+}

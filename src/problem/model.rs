@@ -404,6 +404,21 @@ mod tests {
     }
 
     #[test]
+    fn a_model_spec_saved_before_proj_size_existed_has_no_projection() {
+        let spec = ModelSpec {
+            proj_size: 8,
+            ..ModelSpec::default()
+        };
+        let mut json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["proj_size"], 8);
+        json.as_object_mut().unwrap().remove("proj_size");
+        let old: ModelSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(old, ModelSpec::default());
+        assert_eq!(old.rnn(3, false).unwrap().proj_size, 0);
+        assert_eq!(spec.rnn(3, false).unwrap().proj_size, 8);
+    }
+
+    #[test]
     fn conditioning_applies_to_captioning_only_and_chooses_the_context_mode() {
         let spec = |conditioning| ModelSpec {
             conditioning,
