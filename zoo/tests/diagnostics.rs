@@ -931,3 +931,50 @@ fn a_diagnosing_run_resumes_bit_identically_and_old_records_still_load() {
         .unwrap()
         .contains("diagnostics"));
 }
+
+#[test]
+fn an_lstm_with_projections_records_the_norms_of_its_p_wide_hidden_state() {
+    // One LSTMP layer (H = 5, P = 2): h_t is the P-wide projection, the layer's output.
+    let mut store = autograd::ParamStore::<f64>::new();
+    let mut rng = Rng::new(11);
+    let config = RecurrentConfig::new(RecurrentKind::Lstm, 3, 5).proj_size(2);
+    let layer = RecurrentLayer::new(&mut store.root(), config, &mut rng).unwrap();
+    let tape = Tape::<f64>::diagnosing();
+    let cx = Ctx::eval(&tape, &store);
+    let (b, t) = (3, 4);
+    let x = tape.constant(Tensor::from_f64(
+        &[b, t, 3],
+        &uniform(b * t * 3, 1.0, &mut rng),
+    ));
+    let lengths = [4, 2, 3];
+    let input = RecurrentInput {
+        lengths: Some(&lengths),
+        ..Default::default()
+    };
+    let out = layer.forward(&cx, x, input);
+    let probe = uniform(b * t * 2, 1.0, &mut rng);
+    let loss = (out.output * tape.constant(Tensor::from_f64(&[b, t, 2], &probe))).sum();
+    drop(loss.backward());
+    let recs = tape.recurrent_diagnostics().unwrap();
+    assert_eq!((recs.len(), recs[0].hidden), (1, 5));
+    let (output, dh) = (
+        out.output.value().to_f64_vec(),
+        recs[0].dh_sq.clone().unwrap(),
+    );
+    let sq = |v: &[f64]| v.iter().map(|v| v * v).sum::<f64>();
+    for (row, &n) in lengths.iter().enumerate() {
+        for time in 0..t {
+            let k = row * t + time;
+            let (h_sq, want) = if time < n {
+                (recs[0].h_sq[k], sq(&output[k * 2..k * 2 + 2]))
+            } else {
+                (recs[0].h_sq[k], 0.0)
+            };
+            assert!((h_sq - want).abs() < 1e-12, "h_sq at {row}, {time}");
+        }
+        // At a sequence's last step only the output reaches h: ∂L/∂h is that step's probe.
+        let k = row * t + n - 1;
+        let want = sq(&probe[k * 2..k * 2 + 2]);
+        assert!((dh[k] - want).abs() < 1e-12, "dh_sq at row {row}");
+    }
+}

@@ -411,14 +411,13 @@ fn forward_block<E: Element, const PROJECTED: bool>(
                         let (h_out, c_out) = cur.split_at_mut(p);
                         write_all(h_out, h_prev);
                         write_all(c_out, c_prev);
-                        for (saved, n) in [
-                            (&mut *blk.gates, gh_len),
-                            (&mut *blk.gh, gh_len),
-                            (&mut *blk.r, h),
-                        ] {
+                        for saved in [&mut *blk.gates, &mut *blk.gh] {
                             if !saved.is_empty() {
-                                write_zeros(&mut saved[kept * n..(kept + 1) * n]);
+                                write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
                             }
+                        }
+                        if PROJECTED && !blk.r.is_empty() {
+                            write_zeros(&mut blk.r[kept * h..(kept + 1) * h]);
                         }
                         continue;
                     }
@@ -1333,6 +1332,11 @@ mod tests {
             assert!(
                 super::super::units::wanted(d(kind), 2) && !super::super::units::wanted(d(kind), 1)
             );
+            // An LSTMP always runs the batch-split scan (its projection needs every unit's output).
+            if kind == CellKind::Lstm {
+                let lstmp = Dims { p: 8, ..d(kind) };
+                assert!(!super::super::units::wanted(lstmp, 2), "LSTMP");
+            }
             let v = inputs(kind, sz, 60);
             let n_out = sz.b * sz.t * kind.states() * sz.h;
             let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.25).collect();
