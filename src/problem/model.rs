@@ -39,8 +39,8 @@ pub struct ModelSpec {
     #[serde(default)]
     pub conditioning: Conditioning,
     /// An LSTM's projected hidden size P < `hidden` (`nn.LSTM(proj_size=P)`); 0 for none (as in
-    /// runs saved before this setting existed).
-    #[serde(default)]
+    /// runs saved before this setting existed; saved only when set).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub proj_size: usize,
 }
 
@@ -159,6 +159,11 @@ pub enum Model {
     Seq2Seq(Seq2Seq),
     /// See [`ModelConfig::WindowMlp`].
     WindowMlp(WindowMlp),
+}
+
+/// Whether a size is 0 (a setting that is off).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// An `Error::Config` with `message`.
@@ -409,9 +414,9 @@ mod tests {
             proj_size: 8,
             ..ModelSpec::default()
         };
-        let mut json = serde_json::to_value(&spec).unwrap();
-        assert_eq!(json["proj_size"], 8);
-        json.as_object_mut().unwrap().remove("proj_size");
+        assert_eq!(serde_json::to_value(&spec).unwrap()["proj_size"], 8);
+        let json = serde_json::to_value(ModelSpec::default()).unwrap();
+        assert!(json.get("proj_size").is_none(), "saved while off: {json}");
         let old: ModelSpec = serde_json::from_value(json).unwrap();
         assert_eq!(old, ModelSpec::default());
         assert_eq!(old.rnn(3, false).unwrap().proj_size, 0);

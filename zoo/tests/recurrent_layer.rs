@@ -497,11 +497,17 @@ fn proj_size_is_bounded_and_for_an_lstm_only() {
         );
         assert!(RecurrentConfig::new(kind, 3, 8).validate().is_ok());
     }
-    // A config saved before proj_size existed reads as unprojected.
-    let mut json = serde_json::to_value(lstm(0)).expect("json");
-    json.as_object_mut().expect("object").remove("proj_size");
+    // Saved only when set: a config without it (an older one) reads as unprojected.
+    let json = serde_json::to_value(lstm(0)).expect("json");
+    assert!(json.get("proj_size").is_none(), "saved while off: {json}");
     let old: RecurrentConfig = serde_json::from_value(json).expect("an older config");
     assert_eq!(old, lstm(0));
+    let json = serde_json::to_value(lstm(7)).expect("json");
+    assert_eq!(json["proj_size"], 7);
+    assert_eq!(
+        serde_json::from_value::<RecurrentConfig>(json).expect("read"),
+        lstm(7)
+    );
 }
 
 #[test]

@@ -73,6 +73,11 @@ pub enum MergeMode {
     Mul,
 }
 
+/// Whether a size is 0 (a setting that is off).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Sizes and options of a recurrent layer; serialized as the `config` of a weights file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecurrentConfig {
@@ -92,8 +97,9 @@ pub struct RecurrentConfig {
     #[serde(default)]
     pub merge: MergeMode,
     /// An LSTM's projected hidden size P (`nn.LSTM(proj_size=P)`, 0 < P < H): each layer's h is
-    /// `W_hr·(o ⊙ tanh c)`, P wide; 0 for no projection.
-    #[serde(default)]
+    /// `W_hr·(o ⊙ tanh c)`, P wide; 0 for no projection (saved only when set, so files of layers
+    /// without it are unchanged, and older files load without it).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub proj_size: usize,
 }
 
