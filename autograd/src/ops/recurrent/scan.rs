@@ -15,6 +15,9 @@
 //! each block of rows is one contiguous slice.
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
+use super::masks::{
+    add_masked, masked_into, masked_states, zoneout_forward, zoneout_join, zoneout_split, MaskView,
+};
 use crate::diagnostics::squared_norm;
 use crate::element::Element;
 use crate::simd::{copy_lanes, vectorized};
@@ -116,6 +119,8 @@ pub(crate) struct ScanSaved<E> {
     pub(super) h0: Vec<E>,
     /// Initial cell state `[B, H]` (LSTM only).
     pub(super) c0: Vec<E>,
+    /// Each step's candidate state before zoneout blends it `[B, T, S·H]` (with zoneout only).
+    pub(super) candidates: Vec<E>,
 }
 
 impl<E: Copy> ScanSaved<E> {
@@ -130,6 +135,7 @@ impl<E: Copy> ScanSaved<E> {
                 Some(c) if save => c.to_vec(),
                 _ => Vec::new(),
             },
+            candidates: Vec::new(),
         }
     }
 }
@@ -196,6 +202,8 @@ pub(crate) struct ScanIn<'a, E> {
     pub lengths: Option<&'a [usize]>,
     /// Run from the last step to the first.
     pub reverse: bool,
+    /// The regularizer masks (recurrent dropout, zoneout), if any.
+    pub masks: MaskView<'a, E>,
 }
 
 /// The read-only inputs of a forward scan, shared by all blocks: the scan's inputs and both
@@ -215,6 +223,8 @@ struct ForwardBlock<'a, E> {
     states: &'a mut [Out<E>],
     gates: &'a mut [Out<E>],
     gh: &'a mut [Out<E>],
+    /// Zoneout's candidate states (empty when not kept).
+    candidates: &'a mut [Out<E>],
 }
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
@@ -226,7 +236,8 @@ pub(crate) fn forward<E: Element>(
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let threads = rayon::current_num_threads();
-    if super::units::wanted(d, threads) {
+    // The units split runs without regularizer masks only.
+    if !input.masks.any() && super::units::wanted(d, threads) {
         super::units::forward(kind, d, input, save, threads)
     } else {
         forward_batch(kind, d, input, save)
@@ -249,10 +260,12 @@ fn forward_batch<E: Element>(
     // keeps the gates of one row in a scratch row.
     let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
     let (n_gates, n_gh) = (kept(gh_len, true), kept(gh_len, kind == CellKind::Gru));
-    let (mut states, mut gates, mut gh) = (
+    let n_cand = kept(s * h, input.masks.zoneout.is_some());
+    let (mut states, mut gates, mut gh, mut candidates) = (
         Vec::with_capacity(n_states),
         Vec::with_capacity(n_gates),
         Vec::with_capacity(n_gh),
+        Vec::with_capacity(n_cand),
     );
     // gx = b_ih + x·W_ihᵀ and gh = b_hh + h·W_hhᵀ, with W_ihᵀ `[I, G·H]` and W_hhᵀ `[H, G·H]`
     // packed once for all steps and blocks.
@@ -275,13 +288,19 @@ fn forward_batch<E: Element>(
             count,
         ))
         .zip(blocks(unwritten(&mut gh, n_gh), rows * t * gh_len, count))
+        .zip(blocks(
+            unwritten(&mut candidates, n_cand),
+            rows * t * s * h,
+            count,
+        ))
         .enumerate()
-        .map(|(i, ((states, gates), gh))| ForwardBlock {
+        .map(|(i, (((states, gates), gh), candidates))| ForwardBlock {
             row0: i * rows,
             rows: rows.min(b - i * rows),
             states,
             gates,
             gh,
+            candidates,
         })
         .collect();
     run_blocks(jobs, |blk| forward_block(&shared, blk));
@@ -290,8 +309,11 @@ fn forward_batch<E: Element>(
         states.set_len(n_states);
         gates.set_len(n_gates);
         gh.set_len(n_gh);
+        candidates.set_len(n_cand);
     }
-    (states, ScanSaved::new(gates, gh, input, save))
+    let mut saved = ScanSaved::new(gates, gh, input, save);
+    saved.candidates = candidates;
+    (states, saved)
 }
 
 /// Every step of the forward scan for one block of batch rows. The state before a step is read
@@ -310,7 +332,12 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
     // The hidden states before the step, rows side by side: the GEMM's left operand. (Read from
     // `states` instead, its rows lie T·S·H apart, often a power of two that maps them all to the
     // same few cache sets.)
+    // Under recurrent dropout, the states as they enter W_hh: masked.
+    let state_mask = input.masks.state.map(|m| &m[r0 * h..(r0 + rows) * h]);
     let mut h_carry = h0.to_vec();
+    if let Some(m) = state_mask {
+        masked_into(&mut h_carry, h0, m);
+    }
     let mut scratch = if blk.gates.is_empty() {
         vec![Out::uninit(); gh_len]
     } else {
@@ -356,6 +383,9 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                                 write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
                             }
                         }
+                        if !blk.candidates.is_empty() {
+                            write_zeros(&mut blk.candidates[kept * sh..(kept + 1) * sh]);
+                        }
                         continue;
                     }
                     let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
@@ -378,10 +408,22 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, blk: ForwardBlock<'_, E>) {
                         gates,
                     };
                     x.kind.forward_row(r);
-                    // SAFETY: `forward_row` just wrote this step's state.
-                    copy_lanes(&mut h_carry[row * h..(row + 1) * h], unsafe {
-                        written(&cur[..h])
-                    });
+                    if let Some(z) = input.masks.zoneout {
+                        let at = ((r0 + row) * t + time) * sh;
+                        let keep = if blk.candidates.is_empty() {
+                            &mut [][..]
+                        } else {
+                            &mut blk.candidates[kept * sh..(kept + 1) * sh]
+                        };
+                        zoneout_forward(&z[at..at + sh], [h_prev, c_prev], cur, keep);
+                    }
+                    let carry = &mut h_carry[row * h..(row + 1) * h];
+                    // SAFETY: `forward_row` (and zoneout) just wrote this step's state.
+                    let h_new = unsafe { written(&cur[..h]) };
+                    match state_mask {
+                        None => copy_lanes(carry, h_new),
+                        Some(m) => masked_into(carry, h_new, &m[row * h..(row + 1) * h]),
+                    }
                 }
             },
         );
@@ -398,6 +440,7 @@ struct BackwardIn<'a, E> {
     d_states: &'a [E],
     lengths: Option<&'a [usize]>,
     reverse: bool,
+    masks: MaskView<'a, E>,
 }
 
 /// One block of batch rows of a backward scan: its share of the gradients.
@@ -425,6 +468,7 @@ pub(crate) fn backward<E: Element>(
     lengths: Option<&[usize]>,
     reverse: bool,
     dh_norms: bool,
+    masks: MaskView<'_, E>,
 ) -> ScanGrads<E> {
     let Dims { b, t, h, g, s, .. } = d;
     let gh_len = g * h;
@@ -453,6 +497,7 @@ pub(crate) fn backward<E: Element>(
         d_states,
         lengths,
         reverse,
+        masks,
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
@@ -485,7 +530,16 @@ pub(crate) fn backward<E: Element>(
     }
     // dW_hh = Σ dghᵀ·h_prev over all rows and steps; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
-    let dw = weight_grad(d, dgh, states, saved, reverse);
+    let dw = match masks.state {
+        None => weight_grad(d, dgh, states, s * h, &saved.h0, reverse),
+        Some(m) => {
+            // Under recurrent dropout W_hh multiplied the masked states.
+            let mut h0 = vec![E::zero(); b * h];
+            masked_into(&mut h0, &saved.h0, m);
+            let hs = masked_states(states, s, h, t, m);
+            weight_grad(d, dgh, &hs, h, &h0, reverse)
+        }
+    };
     let db = column_sums(dgh, gh_len);
     ScanGrads {
         gx: Tensor::new(&[b, t, gh_len], dgx),
@@ -504,6 +558,12 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
     let saved = x.saved;
     // This step's dgh, rows side by side: the GEMM's left operand (as the forward's carry).
     let mut dgh_step = vec![E::zero(); rows * gh_len];
+    let zoneout = x.masks.zoneout;
+    // Zoneout's direct part of one row's dh_prev (and dc_prev).
+    let mut direct = vec![E::zero(); if zoneout.is_some() { s * h } else { 0 }];
+    // Under recurrent dropout, dgh·W_hh before the mask.
+    let state_mask = x.masks.state.map(|m| &m[r0 * h..(r0 + rows) * h]);
+    let mut unmasked = vec![E::zero(); if state_mask.is_some() { rows * h } else { 0 }];
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
@@ -555,6 +615,15 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                             (&saved.h0[i..i + h], c0)
                         }
                     };
+                    if let Some(z) = zoneout {
+                        zoneout_split(&z[out..out + s * h], dh_row, dc_row, &mut direct);
+                    }
+                    // The cell's own states after the step: the candidates under zoneout.
+                    let after = if zoneout.is_some() {
+                        &saved.candidates[out..out + s * h]
+                    } else {
+                        &x.states[out..out + s * h]
+                    };
                     let r = RowBackward {
                         gates: &saved.gates[si..si + gh_len],
                         gh: if saved.gh.is_empty() {
@@ -564,8 +633,8 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         },
                         h_prev,
                         c_prev,
-                        h: &x.states[out..out + h],
-                        c: &x.states[out + h..out + s * h],
+                        h: &after[..h],
+                        c: &after[h..],
                         dh: dh_row,
                         dc: dc_row,
                         dgx: &mut blk.dgx[local..local + gh_len],
@@ -576,6 +645,9 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         },
                     };
                     x.kind.backward_row(r);
+                    if zoneout.is_some() {
+                        zoneout_join(&direct, dh_row, dc_row);
+                    }
                     let dgh = if blk.dgh.is_empty() {
                         &blk.dgx[local..local + gh_len]
                     } else {
@@ -586,9 +658,25 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                 }
             },
         );
-        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
-        x.back
-            .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate);
+        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows (times the mask under
+        // recurrent dropout).
+        match state_mask {
+            None => x
+                .back
+                .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate),
+            Some(m) => {
+                unmasked.fill(E::zero());
+                x.back.multiply_serial(
+                    rows,
+                    &dgh_step,
+                    gh_len,
+                    &mut unmasked,
+                    h,
+                    Start::Accumulate,
+                );
+                add_masked(blk.dh, &unmasked, m);
+            }
+        }
     }
 }
 
@@ -599,14 +687,18 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
 /// first step, whose state before is its initial one. So one GEMM pairs every row of `dgh` with its
 /// neighbour in `states`, and a second, over one row per sequence, replaces the neighbour paired
 /// with each first step by the initial state.
+///
+/// `states` are `[B·T, ·]` rows `ld` apart whose first H values are h (the states, or the masked
+/// h under recurrent dropout), and `h0` the initial states `[B, H]` as they entered W_hh.
 fn weight_grad<E: Element>(
     d: Dims,
     dgh: &[E],
     states: &[E],
-    saved: &ScanSaved<E>,
+    ld: usize,
+    h0: &[E],
     reverse: bool,
 ) -> Vec<E> {
-    let Dims { b, t, h, g, s, .. } = d;
+    let Dims { b, t, h, g, .. } = d;
     let (gh_len, rows) = (g * h, b * t);
     let mut dw = vec![E::zero(); gh_len * h];
     let product = |k| Gemm {
@@ -620,14 +712,14 @@ fn weight_grad<E: Element>(
     // reverse, with kk+1.
     let (a0, b0) = if reverse { (0, 1) } else { (1, 0) };
     if rows > 1 {
-        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * s * h..]);
+        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * ld..]);
         gemm_ld(
             product(rows - 1),
             E::one(),
             a,
             gh_len,
             bm,
-            s * h,
+            ld,
             E::zero(),
             &mut dw,
         );
@@ -643,9 +735,9 @@ fn weight_grad<E: Element>(
         } else {
             kk.checked_sub(1)
         };
-        let h0 = &saved.h0[r * h..(r + 1) * h];
+        let h0 = &h0[r * h..(r + 1) * h];
         match paired {
-            Some(p) => fix.extend(h0.iter().zip(&states[p * s * h..]).map(|(&a, &n)| a - n)),
+            Some(p) => fix.extend(h0.iter().zip(&states[p * ld..]).map(|(&a, &n)| a - n)),
             None => fix.extend_from_slice(h0),
         }
     }
