@@ -799,6 +799,26 @@ mod tests {
         lengths: Option<&[usize]>,
         reverse: bool,
     ) -> Vec<f64> {
+        reference_masked(kind, sz, v, lengths, reverse, &TestMasks::default())
+    }
+
+    /// Regularizer masks of a test scan: recurrent dropout `[B, H]`, zoneout `[B, T, S·H]`.
+    #[derive(Clone, Debug, Default)]
+    struct TestMasks {
+        state: Option<Vec<f64>>,
+        zoneout: Option<Vec<f64>>,
+    }
+
+    /// [`reference`] with the masks applied as their papers write them: h⊙m_h where h enters
+    /// W_hh, and each step's new state `d⊙s_{t−1} + (1−d)⊙s̃_t` from the candidate s̃_t.
+    fn reference_masked(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        lengths: Option<&[usize]>,
+        reverse: bool,
+        masks: &TestMasks,
+    ) -> Vec<f64> {
         let Size { b, t, i, h } = sz;
         let (x, w_ih, b_ih, w_hh, b_hh) = (&v[0], &v[1], &v[2], &v[3], &v[4]);
         let (g, s) = (kind.gates(), kind.states());
@@ -817,9 +837,13 @@ mod tests {
                     let gx: Vec<f64> = (0..g * h)
                         .map(|r| b_ih[r] + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>())
                         .collect();
+                    let m = |c: usize| masks.state.as_ref().map_or(1.0, |m| m[row * h + c]);
                     let gh: Vec<f64> = (0..g * h)
-                        .map(|r| b_hh[r] + (0..h).map(|c| w_hh[r * h + c] * hs[c]).sum::<f64>())
+                        .map(|r| {
+                            b_hh[r] + (0..h).map(|c| w_hh[r * h + c] * hs[c] * m(c)).sum::<f64>()
+                        })
                         .collect();
+                    let (h_prev, c_prev) = (hs.clone(), cs.clone());
                     for u in 0..h {
                         let at = |gate: usize| gate * h + u;
                         match kind {
@@ -838,6 +862,17 @@ mod tests {
                                 let n = (gx[at(2)] + r * gh[at(2)]).tanh();
                                 hs[u] = (1.0 - z) * n + z * hs[u];
                             }
+                        }
+                    }
+                    if let Some(z) = &masks.zoneout {
+                        let d = &z[(row * t + time) * s * h..];
+                        for (u, (new, old)) in hs
+                            .iter_mut()
+                            .chain(&mut cs)
+                            .zip(h_prev.iter().chain(&c_prev))
+                            .enumerate()
+                        {
+                            *new = d[u] * old + (1.0 - d[u]) * *new;
                         }
                     }
                 }
@@ -860,6 +895,19 @@ mod tests {
         seed: Option<&[f64]>,
         save: bool,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        kernel_masked::<E>(kind, sz, v, spec, seed, save, &TestMasks::default())
+    }
+
+    /// [`kernel`] with regularizer masks.
+    fn kernel_masked<E: Element>(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: Option<&[f64]>,
+        save: bool,
+        masks: &TestMasks,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
         let Size { b, t, h, .. } = sz;
         let shapes = shapes(kind, sz);
         let tape = Tape::<E>::new();
@@ -876,11 +924,18 @@ mod tests {
         };
         let c0 = (kind == CellKind::Lstm).then_some(vars[6]);
         let _off = (!save).then(|| tape.no_grad());
-        let y = vars[0].recurrent(w, vars[5], c0, spec);
+        let s = kind.states();
+        let masks = super::super::RecurrentMasks {
+            state: masks.state.as_ref().map(|m| Tensor::from_f64(&[b, h], m)),
+            zoneout: masks
+                .zoneout
+                .as_ref()
+                .map(|m| Tensor::from_f64(&[b, t, s * h], m)),
+        };
+        let y = vars[0].recurrent_masked(w, vars[5], c0, spec, masks);
         let Some(seed) = seed else {
             return (y.value().to_f64_vec(), Vec::new());
         };
-        let s = kind.states();
         let grads = y.backward_with(&Tensor::from_f64(&[b, t, s * h], seed));
         let n = if kind == CellKind::Lstm { 7 } else { 6 };
         let dv = vars[..n]
@@ -898,7 +953,19 @@ mod tests {
         spec: &RecurrentSpec,
         seed: &[f64],
     ) -> f64 {
-        let y = reference(kind, sz, v, spec.lengths.as_deref(), spec.reverse);
+        reference_loss_masked(kind, sz, v, spec, seed, &TestMasks::default())
+    }
+
+    /// `Σ seed·reference_masked` for the inputs `v`.
+    fn reference_loss_masked(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: &[f64],
+        masks: &TestMasks,
+    ) -> f64 {
+        let y = reference_masked(kind, sz, v, spec.lengths.as_deref(), spec.reverse, masks);
         y.iter().zip(seed).map(|(a, b)| a * b).sum()
     }
 
@@ -1285,6 +1352,172 @@ mod tests {
             assert_eq!(alone.0, vec![2, sz.b, sz.t, kind.states() * sz.h]);
             assert_eq!(on(1, true), alone, "{kind:?} on one thread");
             assert_eq!(on(2, true), alone, "{kind:?} on two threads");
+        }
+    }
+
+    /// Masks for a test scan drawn from `seed`: recurrent dropout at p = 0.5 (0 or 2 per unit)
+    /// when `state`, and the zoneout mask `zoneout`.
+    fn test_masks(
+        kind: CellKind,
+        sz: Size,
+        seed: u64,
+        state: bool,
+        zoneout: ZoneoutMask,
+    ) -> TestMasks {
+        let Size { b, t, h, .. } = sz;
+        let mut rng = Rng::new(seed);
+        let n_zone = b * t * kind.states() * h;
+        TestMasks {
+            state: state.then(|| {
+                (0..b * h)
+                    .map(|_| if rng.bernoulli(0.5) { 0.0 } else { 2.0 })
+                    .collect()
+            }),
+            zoneout: match zoneout {
+                ZoneoutMask::Off => None,
+                ZoneoutMask::Drawn => Some(
+                    (0..n_zone)
+                        .map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 })
+                        .collect(),
+                ),
+                ZoneoutMask::Expectation(p) => Some(vec![p; n_zone]),
+            },
+        }
+    }
+
+    /// Which zoneout mask a test scan gets.
+    #[derive(Clone, Copy, Debug)]
+    enum ZoneoutMask {
+        /// None.
+        Off,
+        /// 1 (keep the previous state) or 0 drawn per unit and step, as in training.
+        Drawn,
+        /// The same fraction everywhere, as in evaluation.
+        Expectation(f64),
+    }
+
+    #[test]
+    fn miri_masked_scan_matches_the_reference_and_its_central_differences() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 2,
+        };
+        let variants = [
+            (true, ZoneoutMask::Off),
+            (false, ZoneoutMask::Drawn),
+            (true, ZoneoutMask::Expectation(0.3)),
+        ];
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 80 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            for (m, &(state, zoneout)) in variants.iter().enumerate() {
+                let masks = test_masks(kind, sz, 90 + m as u64, state, zoneout);
+                for (reverse, lengths) in [(false, None), (true, Some(vec![1, 3]))] {
+                    let sp = spec(kind, reverse, lengths);
+                    let what = format!("{kind:?} {sp:?} {masks:?}");
+                    let (states, got) =
+                        kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
+                    let want =
+                        reference_masked(kind, sz, &v, sp.lengths.as_deref(), reverse, &masks);
+                    assert_close(&states, &want, 1e-12, &what);
+                    // The masks change the states (a test that cannot fail otherwise).
+                    let plain = reference(kind, sz, &v, sp.lengths.as_deref(), reverse);
+                    assert!(
+                        states.iter().zip(&plain).any(|(a, b)| (a - b).abs() > 1e-6),
+                        "{what}: the masks changed nothing"
+                    );
+                    // Without a tape (nothing saved), in f32.
+                    let (states, _) = kernel_masked::<f32>(kind, sz, &v, &sp, None, false, &masks);
+                    assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
+                    let loss =
+                        |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
+                    check_grads(loss, &v, &got, &what);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn miri_masks_of_ones_and_zeros_give_the_states_of_no_masks() {
+        let sz = Size {
+            b: 3,
+            t: 4,
+            i: 2,
+            h: 3,
+        };
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 100 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+            let identity = TestMasks {
+                state: Some(vec![1.0; sz.b * sz.h]),
+                zoneout: Some(vec![0.0; n_out]),
+            };
+            let sp = spec(kind, true, Some(vec![4, 0, 2]));
+            let plain = kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true);
+            let masked = kernel_masked::<f32>(kind, sz, &v, &sp, Some(&seed), true, &identity);
+            assert_eq!(plain.0, masked.0, "{kind:?} states");
+            // Backward adds the masked dgh·W_hh to dh_prev's direct part after the GEMM rather
+            // than accumulating into it, a different rounding where that part is not zero (GRU).
+            for (k, (a, b)) in plain.1.iter().zip(&masked.1).enumerate() {
+                assert_close(a, b, 1e-6, &format!("{kind:?} gradient of input {k}"));
+            }
+        }
+    }
+
+    // As `blocks_across_threads_give_the_bits_of_one_thread` (not under Miri, for its size).
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn masked_scans_across_threads_give_the_bits_of_one_thread() {
+        // A batch split into blocks (b 5), and a small batch the units split would take without
+        // masks (b 3, h 72): with masks it runs the batch split on any number of threads.
+        let sizes = [
+            Size {
+                b: 5,
+                t: 52,
+                i: 2,
+                h: 16,
+            },
+            Size {
+                b: 3,
+                t: 9,
+                i: 5,
+                h: 72,
+            },
+        ];
+        for sz in sizes {
+            for kind in [
+                CellKind::Lstm,
+                CellKind::Gru,
+                CellKind::Elman(Activation::Tanh),
+            ] {
+                let v = inputs(kind, sz, 110);
+                let masks = test_masks(kind, sz, 111, true, ZoneoutMask::Drawn);
+                let mut lengths: Vec<usize> = (0..sz.b).map(|r| sz.t - r % sz.t).collect();
+                lengths[1] = 0;
+                let sp = spec(kind, false, Some(lengths));
+                let n_out = sz.b * sz.t * kind.states() * sz.h;
+                let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+                let run = |threads: usize| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .expect("a rayon pool");
+                    pool.install(|| {
+                        kernel_masked::<f32>(kind, sz, &v, &sp, Some(&seed), true, &masks)
+                    })
+                };
+                let (one, two) = (run(1), run(2));
+                let what = format!("{kind:?} {sz:?}");
+                assert_eq!(one.0, two.0, "states, {what}");
+                assert_eq!(one.1, two.1, "gradients, {what}");
+                let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), false, &masks);
+                // f32 (rational tanh) over 52 steps whose kept state enters W_hh doubled.
+                assert_close(&two.0, &want, 1e-2, &what);
+            }
         }
     }
 }
