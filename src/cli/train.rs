@@ -47,6 +47,18 @@ pub struct TrainArgs {
     /// Dropout between stacked layers (training only).
     #[arg(long)]
     pub dropout: Option<f64>,
+    /// Variational dropout in [0, 1) of each recurrent layer's input and recurrent state: one
+    /// mask per sequence, the same at every step (training only).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub recurrent_dropout: Option<f64>,
+    /// Zoneout in [0, 1): each unit of the recurrent state keeps its previous value with this
+    /// probability at each step in training; in evaluation the two are blended by it.
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub zoneout: Option<f64>,
+    /// Weight drop in [0, 1): DropConnect on each recurrent weight W_hh, one mask per batch
+    /// (training only).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub weight_drop: Option<f64>,
     /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
@@ -174,6 +186,9 @@ impl TrainArgs {
             embedding: self.embedding.unwrap_or(recipe.embedding),
             attention: self.attention.unwrap_or(recipe.attention),
             dropout: self.dropout.unwrap_or(recipe.dropout),
+            recurrent_dropout: self.recurrent_dropout.unwrap_or(recipe.recurrent_dropout),
+            zoneout: self.zoneout.unwrap_or(recipe.zoneout),
+            weight_drop: self.weight_drop.unwrap_or(recipe.weight_drop),
             steps: self.steps.unwrap_or(recipe.steps),
             batch: self.batch.unwrap_or(recipe.batch),
             optimizer,
@@ -238,7 +253,8 @@ impl TrainArgs {
             Schedule::Cosine { .. } => "cosine",
             _ => "another schedule",
         };
-        let checks: [(&str, Option<String>, String); 20] = [
+        let reg = &m.regularizers;
+        let checks: [(&str, Option<String>, String); 23] = [
             ("--task", self.task.clone(), spec.task.clone()),
             (
                 "--column",
@@ -259,6 +275,17 @@ impl TrainArgs {
                 text(&m.bidirectional),
             ),
             ("--dropout", shown(self.dropout), text(&m.dropout)),
+            (
+                "--recurrent-dropout",
+                shown(self.recurrent_dropout),
+                text(&reg.recurrent_dropout),
+            ),
+            ("--zoneout", shown(self.zoneout), text(&reg.zoneout)),
+            (
+                "--weight-drop",
+                shown(self.weight_drop),
+                text(&reg.weight_drop),
+            ),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
             (
@@ -352,6 +379,12 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
     };
     let config = args.train_config(&recipe, steps)?;
     let mut spec = spec.with_recipe(&recipe);
+    for (name, p) in spec.model.regularizers.settings() {
+        if !(0.0..1.0).contains(&p) {
+            let flag = name.replace('_', "-");
+            return Err(usage_error(format!("--{flag} {p} must be in [0, 1)")));
+        }
+    }
     if let Some(name) = &args.conditioning {
         spec.model.conditioning =
             Conditioning::from_name(name).map_err(|e| usage_error(e.to_string()))?;

@@ -10,7 +10,7 @@ use zoo::models::{
     ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel,
     SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
-use zoo::{RecurrentConfig, RecurrentKind};
+use zoo::{RecurrentConfig, RecurrentKind, Regularizers};
 
 use super::problem_type;
 
@@ -38,6 +38,10 @@ pub struct ModelSpec {
     /// runs saved before this setting existed).
     #[serde(default)]
     pub conditioning: Conditioning,
+    /// Recurrent dropout, zoneout and weight drop of every recurrent layer (the fields
+    /// `recurrent_dropout`, `zoneout`, `weight_drop`; off in runs saved before they existed).
+    #[serde(flatten)]
+    pub regularizers: Regularizers,
 }
 
 /// How a conditioned generator takes its context vector, or whether it ignores it (a baseline).
@@ -106,6 +110,7 @@ impl Default for ModelSpec {
             embedding: 32,
             attention: false,
             conditioning: Conditioning::InitialState,
+            regularizers: Regularizers::default(),
         }
     }
 }
@@ -122,6 +127,11 @@ impl From<&Recipe> for ModelSpec {
             embedding: r.embedding,
             attention: r.attention,
             conditioning: Conditioning::default(),
+            regularizers: Regularizers {
+                recurrent_dropout: r.recurrent_dropout,
+                zoneout: r.zoneout,
+                weight_drop: r.weight_drop,
+            },
         }
     }
 }
@@ -176,7 +186,22 @@ impl ModelSpec {
         Ok(RecurrentConfig::new(self.kind()?, input, self.hidden)
             .layers(self.layers)
             .bidirectional(bidirectional)
-            .dropout(self.dropout))
+            .dropout(self.dropout)
+            .regularizers(self.regularizers))
+    }
+
+    /// An error naming the first recurrent regularizer that is on: `what` (a seq2seq model, the
+    /// window MLP) does not run them.
+    pub(super) fn unregularized(&self, task: &TaskData, what: &str) -> Result<()> {
+        match self.regularizers.settings().iter().find(|(_, p)| *p != 0.0) {
+            Some((name, p)) => Err(config_error(format!(
+                "--{} {p} applies to the recurrent models of whole-sequence tasks; {what} on {} \
+                 does not take it",
+                name.replace('_', "-"),
+                task.name
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// An error unless the model reads left to right: `what` (a language model, a caption

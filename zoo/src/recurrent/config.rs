@@ -1,5 +1,6 @@
 //! The configuration of a recurrent layer: what PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` take.
 
+use super::regularizers::Regularizers;
 use autograd::{Activation, CellKind, Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,10 @@ pub struct RecurrentConfig {
     /// How the final layer's two directions are combined.
     #[serde(default)]
     pub merge: MergeMode,
+    /// Recurrent dropout, zoneout and weight drop (saved as the fields `recurrent_dropout`,
+    /// `zoneout`, `weight_drop` when on; all off in older files).
+    #[serde(flatten)]
+    pub regularizers: Regularizers,
 }
 
 impl RecurrentConfig {
@@ -104,6 +109,7 @@ impl RecurrentConfig {
             bidirectional: false,
             dropout: 0.0,
             merge: MergeMode::Concat,
+            regularizers: Regularizers::default(),
         }
     }
 
@@ -122,6 +128,12 @@ impl RecurrentConfig {
     /// With inter-layer dropout `p`.
     pub fn dropout(mut self, p: f64) -> Self {
         self.dropout = p;
+        self
+    }
+
+    /// With the recurrent regularizers `r`.
+    pub fn regularizers(mut self, r: Regularizers) -> Self {
+        self.regularizers = r;
         self
     }
 
@@ -172,6 +184,7 @@ impl RecurrentConfig {
         };
         problem.map_or(Ok(()), |p| {
             Err(Error::Config(format!("recurrent layer: {p}")))
-        })
+        })?;
+        self.regularizers.validate()
     }
 }
