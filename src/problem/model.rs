@@ -375,6 +375,37 @@ mod tests {
     }
 
     #[test]
+    fn regularizers_reach_every_recurrent_layer_and_older_specs_load_without_them() {
+        let mut json = serde_json::to_value(ModelSpec::default()).unwrap();
+        for key in ["recurrent_dropout", "zoneout", "weight_drop"] {
+            assert!(json.get(key).is_none(), "{key} saved while off");
+        }
+        json["zoneout"] = serde_json::json!(0.25);
+        let spec: ModelSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(spec.regularizers.zoneout, 0.25);
+        assert_eq!(spec.regularizers.recurrent_dropout, 0.0);
+        let task = |name: &str| {
+            crate::problem::RunSpec {
+                train_size: 8,
+                val_size: 8,
+                ..crate::problem::RunSpec::new(name, ModelSpec::default())
+            }
+            .prepare_task()
+            .unwrap()
+        };
+        match ModelConfig::for_task(&task("adding"), &spec).unwrap() {
+            ModelConfig::Sequence(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
+            other => panic!("built {other:?}"),
+        }
+        match ModelConfig::for_task(&task("corpus"), &spec).unwrap() {
+            ModelConfig::LanguageModel(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
+            other => panic!("built {other:?}"),
+        }
+        let err = ModelConfig::for_task(&task("dates"), &spec).unwrap_err();
+        assert!(err.to_string().contains("--zoneout 0.25"), "{err}");
+    }
+
+    #[test]
     fn conditioning_applies_to_captioning_only_and_chooses_the_context_mode() {
         let spec = |conditioning| ModelSpec {
             conditioning,
