@@ -13,6 +13,11 @@
 //!
 //! All buffers are batch-first (`[B, T, …]`), like the op's input `gx` and output states, so that
 //! each block of rows is one contiguous slice.
+//!
+//! Regularizer masks (`masks.rs`), when given, act inside the same loop: the recurrent-dropout
+//! mask on the carry (the recurrent GEMM's left operand) and on dh_prev's GEMM part, zoneout on
+//! each row's new state after its gates; without them each step checks an `Option` and nothing
+//! else changes.
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
 use super::masks::{
