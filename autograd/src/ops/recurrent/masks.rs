@@ -117,16 +117,26 @@ pub(super) fn zoneout_forward<E: Element>(
     cur: &mut [Out<E>],
     candidates: &mut [Out<E>],
 ) {
-    let one = E::one();
     // SAFETY: the cell just wrote every element of `cur`.
     let cand = unsafe { written(cur) };
     for (o, &v) in candidates.iter_mut().zip(cand) {
         o.write(v);
     }
-    for (j, (o, &p)) in cur.iter_mut().zip(h_prev.iter().chain(c_prev)).enumerate() {
-        // SAFETY: as above; each element is read once, then overwritten.
-        let v = unsafe { o.assume_init() };
-        o.write(d[j] * p + (one - d[j]) * v);
+    let (h, c) = cur.split_at_mut(h_prev.len());
+    let (dh, dc) = d.split_at(h_prev.len());
+    blend(dh, h_prev, h);
+    blend(dc, c_prev, c);
+}
+
+/// `cur = d⊙prev + (1−d)⊙cur` over one state (one loop over slices of one length: vectorized).
+#[inline(always)]
+fn blend<E: Element>(d: &[E], prev: &[E], cur: &mut [Out<E>]) {
+    let (n, one) = (cur.len(), E::one());
+    let (d, prev) = (&d[..n], &prev[..n]);
+    for j in 0..n {
+        // SAFETY: the cell wrote `cur`; each element is read once, then overwritten.
+        let v = unsafe { cur[j].assume_init() };
+        cur[j].write(d[j] * prev[j] + (one - d[j]) * v);
     }
 }
 
@@ -135,10 +145,20 @@ pub(super) fn zoneout_forward<E: Element>(
 /// direct part `d·g`, kept in `direct` `[S·H]`.
 #[inline(always)]
 pub(super) fn zoneout_split<E: Element>(d: &[E], dh: &mut [E], dc: &mut [E], direct: &mut [E]) {
-    let one = E::one();
-    for ((g, &k), o) in dh.iter_mut().chain(dc.iter_mut()).zip(d).zip(direct) {
-        *o = k * *g;
-        *g *= one - k;
+    let (d_h, d_c) = d.split_at(dh.len());
+    let (direct_h, direct_c) = direct.split_at_mut(dh.len());
+    split(d_h, dh, direct_h);
+    split(d_c, dc, direct_c);
+}
+
+/// One state's part of [`zoneout_split`].
+#[inline(always)]
+fn split<E: Element>(d: &[E], g: &mut [E], direct: &mut [E]) {
+    let (n, one) = (g.len(), E::one());
+    let (d, direct) = (&d[..n], &mut direct[..n]);
+    for j in 0..n {
+        direct[j] = d[j] * g[j];
+        g[j] *= one - d[j];
     }
 }
 
@@ -146,7 +166,11 @@ pub(super) fn zoneout_split<E: Element>(d: &[E], dh: &mut [E], dc: &mut [E], dir
 /// [`zoneout_split`] to the gradients of the previous state `dh`, `dc`.
 #[inline(always)]
 pub(super) fn zoneout_join<E: Element>(direct: &[E], dh: &mut [E], dc: &mut [E]) {
-    for (g, &v) in dh.iter_mut().chain(dc.iter_mut()).zip(direct) {
-        *g += v;
+    let (direct_h, direct_c) = direct.split_at(dh.len());
+    for (g, direct) in [(dh, direct_h), (dc, direct_c)] {
+        let direct = &direct[..g.len()];
+        for j in 0..g.len() {
+            g[j] += direct[j];
+        }
     }
 }
