@@ -680,4 +680,16 @@ fn proj_size_trains_lstm_sequence_and_language_models_and_is_refused_elsewhere()
         &["train", "--task", "reversal", "--proj-size", "4"],
         &["--proj-size", "reversal"],
     );
+    // With weight drop (on W_hh), not with the masks inside the kernel.
+    let dropped = json(&refs(&train(
+        "parity",
+        &[&proj[..], &["--weight-drop", "0.3"]].concat(),
+    )));
+    assert!(dropped["val_accuracy"].is_number(), "{dropped}");
+    for flag in ["--zoneout", "--recurrent-dropout"] {
+        fails(
+            &["--proj-size", "4", flag, "0.1"],
+            &[&format!("--proj-size 4 does not run with {flag} 0.1")],
+        );
+    }
 }

@@ -51,6 +51,18 @@ pub struct TrainArgs {
     /// `nn.LSTM(proj_size=P)`); 0 for none.
     #[arg(long, value_name = "P")]
     pub proj_size: Option<usize>,
+    /// Variational dropout in [0, 1) of each recurrent layer's input and recurrent state: one
+    /// mask per sequence, the same at every step (training only).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub recurrent_dropout: Option<f64>,
+    /// Zoneout in [0, 1): each unit of the recurrent state keeps its previous value with this
+    /// probability at each step in training; in evaluation the two are blended by it.
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub zoneout: Option<f64>,
+    /// Weight drop in [0, 1): DropConnect on each recurrent weight W_hh, one mask per batch
+    /// (training only).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub weight_drop: Option<f64>,
     /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
@@ -178,6 +190,9 @@ impl TrainArgs {
             embedding: self.embedding.unwrap_or(recipe.embedding),
             attention: self.attention.unwrap_or(recipe.attention),
             dropout: self.dropout.unwrap_or(recipe.dropout),
+            recurrent_dropout: self.recurrent_dropout.unwrap_or(recipe.recurrent_dropout),
+            zoneout: self.zoneout.unwrap_or(recipe.zoneout),
+            weight_drop: self.weight_drop.unwrap_or(recipe.weight_drop),
             steps: self.steps.unwrap_or(recipe.steps),
             batch: self.batch.unwrap_or(recipe.batch),
             optimizer,
@@ -242,7 +257,8 @@ impl TrainArgs {
             Schedule::Cosine { .. } => "cosine",
             _ => "another schedule",
         };
-        let checks: [(&str, Option<String>, String); 21] = [
+        let reg = &m.regularizers;
+        let checks: [(&str, Option<String>, String); 24] = [
             ("--task", self.task.clone(), spec.task.clone()),
             (
                 "--column",
@@ -264,6 +280,17 @@ impl TrainArgs {
             ),
             ("--dropout", shown(self.dropout), text(&m.dropout)),
             ("--proj-size", shown(self.proj_size), text(&m.proj_size)),
+            (
+                "--recurrent-dropout",
+                shown(self.recurrent_dropout),
+                text(&reg.recurrent_dropout),
+            ),
+            ("--zoneout", shown(self.zoneout), text(&reg.zoneout)),
+            (
+                "--weight-drop",
+                shown(self.weight_drop),
+                text(&reg.weight_drop),
+            ),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
             (
@@ -359,6 +386,12 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
     let mut spec = spec.with_recipe(&recipe);
     if let Some(p) = args.proj_size {
         spec.model.proj_size = p;
+    }
+    for (name, p) in spec.model.regularizers.settings() {
+        if !(0.0..1.0).contains(&p) {
+            let flag = name.replace('_', "-");
+            return Err(usage_error(format!("--{flag} {p} must be in [0, 1)")));
+        }
     }
     if let Some(name) = &args.conditioning {
         spec.model.conditioning =

@@ -10,7 +10,7 @@ use zoo::models::{
     ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel,
     SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
-use zoo::{RecurrentConfig, RecurrentKind};
+use zoo::{RecurrentConfig, RecurrentKind, Regularizers};
 
 use super::problem_type;
 
@@ -42,6 +42,10 @@ pub struct ModelSpec {
     /// runs saved before this setting existed; saved only when set).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub proj_size: usize,
+    /// Recurrent dropout, zoneout and weight drop of every recurrent layer (the fields
+    /// `recurrent_dropout`, `zoneout`, `weight_drop`; off in runs saved before they existed).
+    #[serde(flatten)]
+    pub regularizers: Regularizers,
 }
 
 /// How a conditioned generator takes its context vector, or whether it ignores it (a baseline).
@@ -111,6 +115,7 @@ impl Default for ModelSpec {
             attention: false,
             conditioning: Conditioning::InitialState,
             proj_size: 0,
+            regularizers: Regularizers::default(),
         }
     }
 }
@@ -128,6 +133,11 @@ impl From<&Recipe> for ModelSpec {
             attention: r.attention,
             conditioning: Conditioning::default(),
             proj_size: 0,
+            regularizers: Regularizers {
+                recurrent_dropout: r.recurrent_dropout,
+                zoneout: r.zoneout,
+                weight_drop: r.weight_drop,
+            },
         }
     }
 }
@@ -188,10 +198,12 @@ impl ModelSpec {
             .layers(self.layers)
             .bidirectional(bidirectional)
             .dropout(self.dropout)
-            .proj_size(self.proj_size))
+            .proj_size(self.proj_size)
+            .regularizers(self.regularizers))
     }
 
-    /// An error naming `--proj-size` unless it is 0, or below `--hidden` on an LSTM.
+    /// An error naming `--proj-size` unless it is 0, or below `--hidden` on an LSTM without the
+    /// regularizers the projection's kernel does not run (recurrent dropout, zoneout).
     fn check_proj_size(&self) -> Result<()> {
         let p = self.proj_size;
         if p > 0 && self.model != "lstm" {
@@ -206,7 +218,32 @@ impl ModelSpec {
                 self.hidden
             )));
         }
+        let r = &self.regularizers;
+        let masked = [
+            ("recurrent-dropout", r.recurrent_dropout),
+            ("zoneout", r.zoneout),
+        ];
+        if let Some((name, q)) = masked.iter().find(|(_, q)| p > 0 && *q != 0.0) {
+            return Err(config_error(format!(
+                "--proj-size {p} does not run with --{name} {q} (an LSTM with projections takes \
+                 --weight-drop only)"
+            )));
+        }
         Ok(())
+    }
+
+    /// An error naming the first recurrent regularizer that is on: `what` (a seq2seq model, the
+    /// window MLP) does not run them.
+    pub(super) fn unregularized(&self, task: &TaskData, what: &str) -> Result<()> {
+        match self.regularizers.settings().iter().find(|(_, p)| *p != 0.0) {
+            Some((name, p)) => Err(config_error(format!(
+                "--{} {p} applies to the recurrent models of whole-sequence tasks; {what} on {} \
+                 does not take it",
+                name.replace('_', "-"),
+                task.name
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// An error unless the model reads left to right: `what` (a language model, a caption
@@ -421,6 +458,37 @@ mod tests {
         assert_eq!(old, ModelSpec::default());
         assert_eq!(old.rnn(3, false).unwrap().proj_size, 0);
         assert_eq!(spec.rnn(3, false).unwrap().proj_size, 8);
+    }
+
+    #[test]
+    fn regularizers_reach_every_recurrent_layer_and_older_specs_load_without_them() {
+        let mut json = serde_json::to_value(ModelSpec::default()).unwrap();
+        for key in ["recurrent_dropout", "zoneout", "weight_drop"] {
+            assert!(json.get(key).is_none(), "{key} saved while off");
+        }
+        json["zoneout"] = serde_json::json!(0.25);
+        let spec: ModelSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(spec.regularizers.zoneout, 0.25);
+        assert_eq!(spec.regularizers.recurrent_dropout, 0.0);
+        let task = |name: &str| {
+            crate::problem::RunSpec {
+                train_size: 8,
+                val_size: 8,
+                ..crate::problem::RunSpec::new(name, ModelSpec::default())
+            }
+            .prepare_task()
+            .unwrap()
+        };
+        match ModelConfig::for_task(&task("adding"), &spec).unwrap() {
+            ModelConfig::Sequence(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
+            other => panic!("built {other:?}"),
+        }
+        match ModelConfig::for_task(&task("corpus"), &spec).unwrap() {
+            ModelConfig::LanguageModel(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
+            other => panic!("built {other:?}"),
+        }
+        let err = ModelConfig::for_task(&task("dates"), &spec).unwrap_err();
+        assert!(err.to_string().contains("--zoneout 0.25"), "{err}");
     }
 
     #[test]

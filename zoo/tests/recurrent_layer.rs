@@ -497,6 +497,46 @@ fn proj_size_is_bounded_and_for_an_lstm_only() {
         );
         assert!(RecurrentConfig::new(kind, 3, 8).validate().is_ok());
     }
+    // The projection's kernel takes no regularizer masks: weight drop (on W_hh) only.
+    for (r, ok) in [
+        (
+            zoo::Regularizers {
+                zoneout: 0.1,
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            zoo::Regularizers {
+                recurrent_dropout: 0.2,
+                ..Default::default()
+            },
+            false,
+        ),
+        (
+            zoo::Regularizers {
+                weight_drop: 0.5,
+                ..Default::default()
+            },
+            true,
+        ),
+    ] {
+        let got = lstm(2).regularizers(r).validate();
+        match got {
+            Ok(()) => assert!(ok, "{r:?} accepted"),
+            Err(e) => {
+                let e = e.to_string();
+                assert!(
+                    !ok && e.contains("proj_size 2 does not run with"),
+                    "{r:?}: {e}"
+                );
+            }
+        }
+        assert!(
+            lstm(0).regularizers(r).validate().is_ok(),
+            "{r:?} without a projection"
+        );
+    }
     // Saved only when set: a config without it (an older one) reads as unprojected.
     let json = serde_json::to_value(lstm(0)).expect("json");
     assert!(json.get("proj_size").is_none(), "saved while off: {json}");

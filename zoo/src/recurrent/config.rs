@@ -1,5 +1,6 @@
 //! The configuration of a recurrent layer: what PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` take.
 
+use super::regularizers::Regularizers;
 use autograd::{Activation, CellKind, Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,10 @@ pub struct RecurrentConfig {
     /// without it are unchanged, and older files load without it).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub proj_size: usize,
+    /// Recurrent dropout, zoneout and weight drop (saved as the fields `recurrent_dropout`,
+    /// `zoneout`, `weight_drop` when on; all off in older files).
+    #[serde(flatten)]
+    pub regularizers: Regularizers,
 }
 
 impl RecurrentConfig {
@@ -115,6 +120,7 @@ impl RecurrentConfig {
             dropout: 0.0,
             merge: MergeMode::Concat,
             proj_size: 0,
+            regularizers: Regularizers::default(),
         }
     }
 
@@ -133,6 +139,12 @@ impl RecurrentConfig {
     /// With inter-layer dropout `p`.
     pub fn dropout(mut self, p: f64) -> Self {
         self.dropout = p;
+        self
+    }
+
+    /// With the recurrent regularizers `r`.
+    pub fn regularizers(mut self, r: Regularizers) -> Self {
+        self.regularizers = r;
         self
     }
 
@@ -210,6 +222,18 @@ impl RecurrentConfig {
         };
         problem.map_or(Ok(()), |p| {
             Err(Error::Config(format!("recurrent layer: {p}")))
-        })
+        })?;
+        self.regularizers.validate()?;
+        // The projection's kernel runs without regularizer masks (weight drop acts on W_hh
+        // outside it).
+        let r = &self.regularizers;
+        if self.proj_size > 0 && (r.recurrent_dropout > 0.0 || r.zoneout > 0.0) {
+            return Err(Error::Config(format!(
+                "recurrent layer: proj_size {} does not run with recurrent_dropout {} or zoneout \
+                 {} (an LSTM with projections takes weight_drop only)",
+                self.proj_size, r.recurrent_dropout, r.zoneout
+            )));
+        }
+        Ok(())
     }
 }

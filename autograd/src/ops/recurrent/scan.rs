@@ -13,8 +13,16 @@
 //!
 //! All buffers are batch-first (`[B, T, …]`), like the op's input `gx` and output states, so that
 //! each block of rows is one contiguous slice.
+//!
+//! Regularizer masks (`masks.rs`), when given, act inside the same loop: the recurrent-dropout
+//! mask on the carry (the recurrent GEMM's left operand) and on dh_prev's GEMM part, zoneout on
+//! each row's new state after its gates; without them each step checks an `Option` and nothing
+//! else changes.
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
+use super::masks::{
+    add_masked, masked_into, masked_states, zoneout_forward, zoneout_join, zoneout_split, MaskView,
+};
 use super::projection::{self, Projection};
 use crate::diagnostics::squared_norm;
 use crate::element::Element;
@@ -132,6 +140,8 @@ pub(crate) struct ScanSaved<E> {
     pub(super) h0: Vec<E>,
     /// Initial cell state `[B, H]` (LSTM only).
     pub(super) c0: Vec<E>,
+    /// Each step's candidate state before zoneout blends it `[B, T, S·H]` (with zoneout only).
+    pub(super) candidates: Vec<E>,
 }
 
 impl<E: Copy> ScanSaved<E> {
@@ -153,6 +163,7 @@ impl<E: Copy> ScanSaved<E> {
                 Some(c) if save => c.to_vec(),
                 _ => Vec::new(),
             },
+            candidates: Vec::new(),
         }
     }
 }
@@ -223,6 +234,8 @@ pub(crate) struct ScanIn<'a, E> {
     pub lengths: Option<&'a [usize]>,
     /// Run from the last step to the first.
     pub reverse: bool,
+    /// The regularizer masks (recurrent dropout, zoneout), if any.
+    pub masks: MaskView<'a, E>,
 }
 
 /// The read-only inputs of a forward scan, shared by all blocks: the scan's inputs and both
@@ -244,6 +257,8 @@ struct ForwardBlock<'a, E> {
     gates: &'a mut [Out<E>],
     gh: &'a mut [Out<E>],
     r: &'a mut [Out<E>],
+    /// Zoneout's candidate states (empty when not kept).
+    candidates: &'a mut [Out<E>],
 }
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM;
@@ -255,7 +270,8 @@ pub(crate) fn forward<E: Element>(
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let threads = rayon::current_num_threads();
-    if super::units::wanted(d, threads) {
+    // The units split runs without regularizer masks only.
+    if !input.masks.any() && super::units::wanted(d, threads) {
         super::units::forward(kind, d, input, save, threads)
     } else {
         forward_batch(kind, d, input, save)
@@ -281,11 +297,13 @@ fn forward_batch<E: Element>(
     let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
     let (n_gates, n_gh) = (kept(gh_len, true), kept(gh_len, kind == CellKind::Gru));
     let n_r = kept(h, d.projected());
-    let (mut states, mut gates, mut gh, mut r) = (
+    let n_cand = kept(width, input.masks.zoneout.is_some());
+    let (mut states, mut gates, mut gh, mut r, mut candidates) = (
         Vec::with_capacity(n_states),
         Vec::with_capacity(n_gates),
         Vec::with_capacity(n_gh),
         Vec::with_capacity(n_r),
+        Vec::with_capacity(n_cand),
     );
     // gx = b_ih + x·W_ihᵀ and gh = b_hh + h·W_hhᵀ, with W_ihᵀ `[I, G·H]` and W_hhᵀ `[P, G·H]`
     // packed once for all steps and blocks.
@@ -311,15 +329,23 @@ fn forward_batch<E: Element>(
         ))
         .zip(blocks(unwritten(&mut gh, n_gh), rows * t * gh_len, count))
         .zip(blocks(unwritten(&mut r, n_r), rows * t * h, count))
+        .zip(blocks(
+            unwritten(&mut candidates, n_cand),
+            rows * t * width,
+            count,
+        ))
         .enumerate()
-        .map(|(i, (((states, gates), gh), r))| ForwardBlock {
-            row0: i * rows,
-            rows: rows.min(b - i * rows),
-            states,
-            gates,
-            gh,
-            r,
-        })
+        .map(
+            |(i, ((((states, gates), gh), r), candidates))| ForwardBlock {
+                row0: i * rows,
+                rows: rows.min(b - i * rows),
+                states,
+                gates,
+                gh,
+                r,
+                candidates,
+            },
+        )
         .collect();
     // The projection's work is compiled into its own copy of the step loop, so that without it
     // the loop is the plain one.
@@ -333,8 +359,11 @@ fn forward_batch<E: Element>(
         gates.set_len(n_gates);
         gh.set_len(n_gh);
         r.set_len(n_r);
+        candidates.set_len(n_cand);
     }
-    (states, ScanSaved::new(gates, gh, r, input, save))
+    let mut saved = ScanSaved::new(gates, gh, r, input, save);
+    saved.candidates = candidates;
+    (states, saved)
 }
 
 /// Every step of the forward scan for one block of batch rows. The state before a step is read
@@ -360,7 +389,12 @@ fn forward_block<E: Element, const PROJECTED: bool>(
     // The hidden states before the step, rows side by side: the GEMM's left operand. (Read from
     // `states` instead, its rows lie T·S·H apart, often a power of two that maps them all to the
     // same few cache sets.)
+    // Under recurrent dropout, the states as they enter W_hh: masked.
+    let state_mask = input.masks.state.map(|m| &m[r0 * h..(r0 + rows) * h]);
     let mut h_carry = h0.to_vec();
+    if let Some(m) = state_mask {
+        masked_into(&mut h_carry, h0, m);
+    }
     let mut scratch = if blk.gates.is_empty() {
         vec![Out::uninit(); gh_len]
     } else {
@@ -419,6 +453,9 @@ fn forward_block<E: Element, const PROJECTED: bool>(
                         if PROJECTED && !blk.r.is_empty() {
                             write_zeros(&mut blk.r[kept * h..(kept + 1) * h]);
                         }
+                        if !blk.candidates.is_empty() {
+                            write_zeros(&mut blk.candidates[kept * width..(kept + 1) * width]);
+                        }
                         continue;
                     }
                     let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
@@ -446,11 +483,23 @@ fn forward_block<E: Element, const PROJECTED: bool>(
                         gates,
                     };
                     x.kind.forward_row(r);
+                    if let Some(z) = input.masks.zoneout {
+                        let at = ((r0 + row) * t + time) * width;
+                        let keep = if blk.candidates.is_empty() {
+                            &mut [][..]
+                        } else {
+                            &mut blk.candidates[kept * width..(kept + 1) * width]
+                        };
+                        zoneout_forward(&z[at..at + width], [h_prev, c_prev], cur, keep);
+                    }
                     if !PROJECTED {
-                        // SAFETY: `forward_row` just wrote this step's state.
-                        copy_lanes(&mut h_carry[row * h..(row + 1) * h], unsafe {
-                            written(&cur[..h])
-                        });
+                        let carry = &mut h_carry[row * h..(row + 1) * h];
+                        // SAFETY: `forward_row` (and zoneout) just wrote this step's state.
+                        let h_new = unsafe { written(&cur[..h]) };
+                        match state_mask {
+                            None => copy_lanes(carry, h_new),
+                            Some(m) => masked_into(carry, h_new, &m[row * h..(row + 1) * h]),
+                        }
                     }
                 }
             },
@@ -485,6 +534,7 @@ struct BackwardIn<'a, E> {
     d_states: &'a [E],
     lengths: Option<&'a [usize]>,
     reverse: bool,
+    masks: MaskView<'a, E>,
 }
 
 /// One block of batch rows of a backward scan: its share of the gradients.
@@ -516,6 +566,7 @@ pub(crate) fn backward<E: Element>(
     lengths: Option<&[usize]>,
     reverse: bool,
     dh_norms: bool,
+    masks: MaskView<'_, E>,
 ) -> ScanGrads<E> {
     let Dims {
         b, t, h, g, s, p, ..
@@ -553,6 +604,7 @@ pub(crate) fn backward<E: Element>(
         d_states,
         lengths,
         reverse,
+        masks,
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
@@ -598,7 +650,16 @@ pub(crate) fn backward<E: Element>(
     }
     // dW_hh = Σ dghᵀ·h_prev over all rows and steps; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
-    let dw = weight_grad(d, dgh, states, saved, reverse);
+    let dw = match masks.state {
+        None => weight_grad(d, dgh, states, d.width(), &saved.h0, reverse),
+        Some(m) => {
+            // Under recurrent dropout W_hh multiplied the masked states.
+            let mut h0 = vec![E::zero(); b * h];
+            masked_into(&mut h0, &saved.h0, m);
+            let hs = masked_states(states, s, h, t, m);
+            weight_grad(d, dgh, &hs, h, &h0, reverse)
+        }
+    };
     let db = column_sums(dgh, gh_len);
     // dW_hr = Σ dhᵀ·r over all rows and steps.
     let dw_hr = d
@@ -634,6 +695,12 @@ fn backward_block<E: Element, const PROJECTED: bool>(
     } else {
         Vec::new()
     };
+    let zoneout = x.masks.zoneout;
+    // Zoneout's direct part of one row's dh_prev (and dc_prev).
+    let mut direct = vec![E::zero(); if zoneout.is_some() { s * h } else { 0 }];
+    // Under recurrent dropout, dgh·W_hh before the mask.
+    let state_mask = x.masks.state.map(|m| &m[r0 * h..(r0 + rows) * h]);
+    let mut unmasked = vec![E::zero(); if state_mask.is_some() { rows * h } else { 0 }];
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
@@ -699,6 +766,15 @@ fn backward_block<E: Element, const PROJECTED: bool>(
                             (&saved.h0[i..i + p], c0)
                         }
                     };
+                    if let Some(z) = zoneout {
+                        zoneout_split(&z[out..out + width], dh_row, dc_row, &mut direct);
+                    }
+                    // The cell's own states after the step: the candidates under zoneout.
+                    let after = if zoneout.is_some() {
+                        &saved.candidates[out..out + width]
+                    } else {
+                        &x.states[out..out + width]
+                    };
                     let r = RowBackward {
                         gates: &saved.gates[si..si + gh_len],
                         gh: if saved.gh.is_empty() {
@@ -708,8 +784,8 @@ fn backward_block<E: Element, const PROJECTED: bool>(
                         },
                         h_prev,
                         c_prev,
-                        h: &x.states[out..out + p],
-                        c: &x.states[out + p..out + width],
+                        h: &after[..p],
+                        c: &after[p..],
                         // An LSTMP's cell output takes dh through the projection; h_prev reaches
                         // h only through W_hh, so its direct part is zero.
                         dh: if PROJECTED {
@@ -727,6 +803,9 @@ fn backward_block<E: Element, const PROJECTED: bool>(
                         },
                     };
                     x.kind.backward_row(r);
+                    if zoneout.is_some() {
+                        zoneout_join(&direct, dh_row, dc_row);
+                    }
                     let dgh = if blk.dgh.is_empty() {
                         &blk.dgx[local..local + gh_len]
                     } else {
@@ -737,9 +816,25 @@ fn backward_block<E: Element, const PROJECTED: bool>(
                 }
             },
         );
-        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
-        x.back
-            .multiply_serial(rows, &dgh_step, gh_len, blk.dh, p, Start::Accumulate);
+        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows (times the mask under
+        // recurrent dropout).
+        match state_mask {
+            None => x
+                .back
+                .multiply_serial(rows, &dgh_step, gh_len, blk.dh, p, Start::Accumulate),
+            Some(m) => {
+                unmasked.fill(E::zero());
+                x.back.multiply_serial(
+                    rows,
+                    &dgh_step,
+                    gh_len,
+                    &mut unmasked,
+                    h,
+                    Start::Accumulate,
+                );
+                add_masked(blk.dh, &unmasked, m);
+            }
+        }
     }
 }
 
@@ -758,15 +853,20 @@ fn add_grad<E: Element>(acc: &mut [E], g: &[E]) {
 /// first step, whose state before is its initial one. So one GEMM pairs every row of `dgh` with its
 /// neighbour in `states`, and a second, over one row per sequence, replaces the neighbour paired
 /// with each first step by the initial state.
+///
+/// `states` are `[B·T, ·]` rows `ld` apart whose first P values are h (the states, or the masked
+/// h under recurrent dropout), and `h0` the initial states `[B, P]` as they entered W_hh (P = H
+/// without a projection).
 fn weight_grad<E: Element>(
     d: Dims,
     dgh: &[E],
     states: &[E],
-    saved: &ScanSaved<E>,
+    ld: usize,
+    h0: &[E],
     reverse: bool,
 ) -> Vec<E> {
     let Dims { b, t, h, g, p, .. } = d;
-    let (gh_len, rows, width) = (g * h, b * t, d.width());
+    let (gh_len, rows) = (g * h, b * t);
     let mut dw = vec![E::zero(); gh_len * p];
     let product = |k| Gemm {
         m: gh_len,
@@ -779,14 +879,14 @@ fn weight_grad<E: Element>(
     // reverse, with kk+1.
     let (a0, b0) = if reverse { (0, 1) } else { (1, 0) };
     if rows > 1 {
-        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * width..]);
+        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * ld..]);
         gemm_ld(
             product(rows - 1),
             E::one(),
             a,
             gh_len,
             bm,
-            width,
+            ld,
             E::zero(),
             &mut dw,
         );
@@ -802,9 +902,9 @@ fn weight_grad<E: Element>(
         } else {
             kk.checked_sub(1)
         };
-        let h0 = &saved.h0[r * p..(r + 1) * p];
+        let h0 = &h0[r * p..(r + 1) * p];
         match paired {
-            Some(at) => fix.extend(h0.iter().zip(&states[at * width..]).map(|(&a, &n)| a - n)),
+            Some(at) => fix.extend(h0.iter().zip(&states[at * ld..]).map(|(&a, &n)| a - n)),
             None => fix.extend_from_slice(h0),
         }
     }
@@ -884,6 +984,27 @@ mod tests {
         lengths: Option<&[usize]>,
         reverse: bool,
     ) -> Vec<f64> {
+        reference_masked(kind, sz, v, lengths, reverse, &TestMasks::default())
+    }
+
+    /// Regularizer masks of a test scan: recurrent dropout `[B, H]`, zoneout `[B, T, S·H]`.
+    #[derive(Clone, Debug, Default)]
+    struct TestMasks {
+        state: Option<Vec<f64>>,
+        zoneout: Option<Vec<f64>>,
+    }
+
+    /// [`reference`] with the masks applied as their papers write them: h⊙m_h where h enters
+    /// W_hh, and each step's new state `d⊙s_{t−1} + (1−d)⊙s̃_t` from the candidate s̃_t (masks
+    /// only without a projection).
+    fn reference_masked(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        lengths: Option<&[usize]>,
+        reverse: bool,
+        masks: &TestMasks,
+    ) -> Vec<f64> {
         let (Size { b, t, i, h, .. }, p, width) = (sz, sz.p(), sz.width(kind));
         let (x, w_ih, b_ih, w_hh, b_hh) = (&v[0], &v[1], &v[2], &v[3], &v[4]);
         let (g, s) = (kind.gates(), kind.states());
@@ -902,9 +1023,13 @@ mod tests {
                     let gx: Vec<f64> = (0..g * h)
                         .map(|r| b_ih[r] + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>())
                         .collect();
+                    let m = |c: usize| masks.state.as_ref().map_or(1.0, |m| m[row * h + c]);
                     let gh: Vec<f64> = (0..g * h)
-                        .map(|r| b_hh[r] + (0..p).map(|c| w_hh[r * p + c] * hs[c]).sum::<f64>())
+                        .map(|r| {
+                            b_hh[r] + (0..p).map(|c| w_hh[r * p + c] * hs[c] * m(c)).sum::<f64>()
+                        })
                         .collect();
+                    let (h_prev, c_prev) = (hs.clone(), cs.clone());
                     // An LSTMP's cell outputs o ⊙ tanh c, before h = W_hr·r.
                     let mut cell_out = vec![0.0; h];
                     for u in 0..h {
@@ -936,6 +1061,17 @@ mod tests {
                             .map(|q| (0..h).map(|u| w_hr[q * h + u] * cell_out[u]).sum())
                             .collect();
                     }
+                    if let Some(z) = &masks.zoneout {
+                        let d = &z[(row * t + time) * s * h..];
+                        for (u, (new, old)) in hs
+                            .iter_mut()
+                            .chain(&mut cs)
+                            .zip(h_prev.iter().chain(&c_prev))
+                            .enumerate()
+                        {
+                            *new = d[u] * old + (1.0 - d[u]) * *new;
+                        }
+                    }
                 }
                 let at = (row * t + time) * width;
                 out[at..at + p].copy_from_slice(&hs);
@@ -956,7 +1092,20 @@ mod tests {
         seed: Option<&[f64]>,
         save: bool,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
-        let Size { b, t, .. } = sz;
+        kernel_masked::<E>(kind, sz, v, spec, seed, save, &TestMasks::default())
+    }
+
+    /// [`kernel`] with regularizer masks.
+    fn kernel_masked<E: Element>(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: Option<&[f64]>,
+        save: bool,
+        masks: &TestMasks,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let Size { b, t, h, .. } = sz;
         let shapes = shapes(kind, sz);
         let tape = Tape::<E>::new();
         let vars: Vec<_> = shapes
@@ -973,7 +1122,15 @@ mod tests {
         };
         let c0 = (kind == CellKind::Lstm).then_some(vars[6]);
         let _off = (!save).then(|| tape.no_grad());
-        let y = vars[0].recurrent(w, vars[5], c0, spec);
+        let s = kind.states();
+        let masks = super::super::RecurrentMasks {
+            state: masks.state.as_ref().map(|m| Tensor::from_f64(&[b, h], m)),
+            zoneout: masks
+                .zoneout
+                .as_ref()
+                .map(|m| Tensor::from_f64(&[b, t, s * h], m)),
+        };
+        let y = vars[0].recurrent_masked(w, vars[5], c0, spec, masks);
         let Some(seed) = seed else {
             return (y.value().to_f64_vec(), Vec::new());
         };
@@ -999,7 +1156,19 @@ mod tests {
         spec: &RecurrentSpec,
         seed: &[f64],
     ) -> f64 {
-        let y = reference(kind, sz, v, spec.lengths.as_deref(), spec.reverse);
+        reference_loss_masked(kind, sz, v, spec, seed, &TestMasks::default())
+    }
+
+    /// `Σ seed·reference_masked` for the inputs `v`.
+    fn reference_loss_masked(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: &[f64],
+        masks: &TestMasks,
+    ) -> f64 {
+        let y = reference_masked(kind, sz, v, spec.lengths.as_deref(), spec.reverse, masks);
         y.iter().zip(seed).map(|(a, b)| a * b).sum()
     }
 
@@ -1446,6 +1615,176 @@ mod tests {
             assert_eq!(alone.0, vec![2, sz.b, sz.t, sz.width(kind)]);
             assert_eq!(on(1, true), alone, "{kind:?} {proj:?} on one thread");
             assert_eq!(on(2, true), alone, "{kind:?} {proj:?} on two threads");
+        }
+    }
+
+    /// Masks for a test scan drawn from `seed`: recurrent dropout at p = 0.5 (0 or 2 per unit)
+    /// when `state`, and the zoneout mask `zoneout`.
+    fn test_masks(
+        kind: CellKind,
+        sz: Size,
+        seed: u64,
+        state: bool,
+        zoneout: ZoneoutMask,
+    ) -> TestMasks {
+        let Size { b, t, h, .. } = sz;
+        let mut rng = Rng::new(seed);
+        let n_zone = b * t * kind.states() * h;
+        TestMasks {
+            state: state.then(|| {
+                (0..b * h)
+                    .map(|_| if rng.bernoulli(0.5) { 0.0 } else { 2.0 })
+                    .collect()
+            }),
+            zoneout: match zoneout {
+                ZoneoutMask::Off => None,
+                ZoneoutMask::Drawn => Some(
+                    (0..n_zone)
+                        .map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 })
+                        .collect(),
+                ),
+                ZoneoutMask::Expectation(p) => Some(vec![p; n_zone]),
+            },
+        }
+    }
+
+    /// Which zoneout mask a test scan gets.
+    #[derive(Clone, Copy, Debug)]
+    enum ZoneoutMask {
+        /// None.
+        Off,
+        /// 1 (keep the previous state) or 0 drawn per unit and step, as in training.
+        Drawn,
+        /// The same fraction everywhere, as in evaluation.
+        Expectation(f64),
+    }
+
+    #[test]
+    fn miri_masked_scan_matches_the_reference_and_its_central_differences() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 2,
+            proj: None,
+        };
+        let variants = [
+            (true, ZoneoutMask::Off),
+            (false, ZoneoutMask::Drawn),
+            (true, ZoneoutMask::Expectation(0.3)),
+        ];
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 80 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            for (m, &(state, zoneout)) in variants.iter().enumerate() {
+                let masks = test_masks(kind, sz, 90 + m as u64, state, zoneout);
+                for (reverse, lengths) in [(false, None), (true, Some(vec![1, 3]))] {
+                    let sp = spec(kind, reverse, lengths);
+                    let what = format!("{kind:?} {sp:?} {masks:?}");
+                    let (states, got) =
+                        kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
+                    let want =
+                        reference_masked(kind, sz, &v, sp.lengths.as_deref(), reverse, &masks);
+                    assert_close(&states, &want, 1e-12, &what);
+                    // The masks change the states (a test that cannot fail otherwise).
+                    let plain = reference(kind, sz, &v, sp.lengths.as_deref(), reverse);
+                    assert!(
+                        states.iter().zip(&plain).any(|(a, b)| (a - b).abs() > 1e-6),
+                        "{what}: the masks changed nothing"
+                    );
+                    // Without a tape (nothing saved), in f32.
+                    let (states, _) = kernel_masked::<f32>(kind, sz, &v, &sp, None, false, &masks);
+                    assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
+                    let loss =
+                        |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
+                    check_grads(loss, &v, &got, &what);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn miri_masks_of_ones_and_zeros_give_the_states_of_no_masks() {
+        let sz = Size {
+            b: 3,
+            t: 4,
+            i: 2,
+            h: 3,
+            proj: None,
+        };
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 100 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+            let identity = TestMasks {
+                state: Some(vec![1.0; sz.b * sz.h]),
+                zoneout: Some(vec![0.0; n_out]),
+            };
+            let sp = spec(kind, true, Some(vec![4, 0, 2]));
+            let plain = kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true);
+            let masked = kernel_masked::<f32>(kind, sz, &v, &sp, Some(&seed), true, &identity);
+            assert_eq!(plain.0, masked.0, "{kind:?} states");
+            // Backward adds the masked dgh·W_hh to dh_prev's direct part after the GEMM rather
+            // than accumulating into it, a different rounding where that part is not zero (GRU).
+            for (k, (a, b)) in plain.1.iter().zip(&masked.1).enumerate() {
+                assert_close(a, b, 1e-6, &format!("{kind:?} gradient of input {k}"));
+            }
+        }
+    }
+
+    // As `blocks_across_threads_give_the_bits_of_one_thread` (not under Miri, for its size).
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn masked_scans_across_threads_give_the_bits_of_one_thread() {
+        // A batch split into blocks (b 5), and a small batch the units split would take without
+        // masks (b 3, h 72): with masks it runs the batch split on any number of threads.
+        let sizes = [
+            Size {
+                b: 5,
+                t: 52,
+                i: 2,
+                h: 16,
+                proj: None,
+            },
+            Size {
+                b: 3,
+                t: 9,
+                i: 5,
+                h: 72,
+                proj: None,
+            },
+        ];
+        for sz in sizes {
+            for kind in [
+                CellKind::Lstm,
+                CellKind::Gru,
+                CellKind::Elman(Activation::Tanh),
+            ] {
+                let v = inputs(kind, sz, 110);
+                let masks = test_masks(kind, sz, 111, true, ZoneoutMask::Drawn);
+                let mut lengths: Vec<usize> = (0..sz.b).map(|r| sz.t - r % sz.t).collect();
+                lengths[1] = 0;
+                let sp = spec(kind, false, Some(lengths));
+                let n_out = sz.b * sz.t * kind.states() * sz.h;
+                let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+                let run = |threads: usize| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .expect("a rayon pool");
+                    pool.install(|| {
+                        kernel_masked::<f32>(kind, sz, &v, &sp, Some(&seed), true, &masks)
+                    })
+                };
+                let (one, two) = (run(1), run(2));
+                let what = format!("{kind:?} {sz:?}");
+                assert_eq!(one.0, two.0, "states, {what}");
+                assert_eq!(one.1, two.1, "gradients, {what}");
+                let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), false, &masks);
+                // f32 (rational tanh) over 52 steps whose kept state enters W_hh doubled.
+                assert_close(&two.0, &want, 1e-2, &what);
+            }
         }
     }
 }
