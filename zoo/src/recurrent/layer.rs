@@ -104,8 +104,9 @@ impl RecurrentLayer {
     }
 
     /// An error unless `x` is `[B, T, I]` with B, T ≥ 1, the initial states `[h0, c0]` (when
-    /// given) `[D·L, B, P]` and `[D·L, B, H]` and `lengths` B values in 1..=T: what [`RecurrentLayer::forward`]
-    /// needs, checked before it runs on inputs read from a file.
+    /// given) `[D·L, B, P]` and `[D·L, B, H]` (P = H without projection) and `lengths` B values in
+    /// 1..=T: what [`RecurrentLayer::forward`] needs, checked before it runs on inputs read from a
+    /// file.
     pub fn check_input(
         &self,
         x: &[usize],

@@ -1,5 +1,5 @@
-//! Recurrent networks mirroring PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU` (batch-first), with
-//! Keras's recurrent dropout, zoneout and AWD-LSTM's weight drop as options.
+//! Recurrent networks mirroring PyTorch's `nn.RNN`, `nn.LSTM` (with `proj_size`) and `nn.GRU`
+//! (batch-first), with Keras's recurrent dropout, zoneout and AWD-LSTM's weight drop as options.
 
 mod config;
 pub mod exchange;
