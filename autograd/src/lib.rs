@@ -37,7 +37,9 @@ pub use error::{Error, Result};
 pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckReport};
 pub use op::Op;
 pub use ops::loss::{CrossEntropyOptions, IGNORE_INDEX};
-pub use ops::recurrent::{Activation, CellKind, Directions, RecurrentSpec, RecurrentWeights};
+pub use ops::recurrent::{
+    Activation, CellKind, Directions, NormWeights, RecurrentSpec, RecurrentWeights,
+};
 pub use ops::unary::Unary;
 pub use optim::{clip_grad_norm, clip_grad_value, OptimConfig, OptimState, Optimizer, Schedule};
 pub use params::{LoadReport, ParamPath, SafetensorsFile};

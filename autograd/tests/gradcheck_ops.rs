@@ -75,6 +75,7 @@ fn recurrent_case(
             b_ih: v[2],
             w_hh: v[3],
             b_hh: v[4],
+            norm: None,
         };
         v[0].recurrent(w, v[5], v.get(6).copied(), &spec)
     })
@@ -105,6 +106,7 @@ fn recurrent_pair_case(name: &'static str, cell: CellKind, lengths: Option<Vec<u
             b_ih: dir(k)[1],
             w_hh: dir(k)[2],
             b_hh: dir(k)[3],
+            norm: None,
         };
         let c = |k: usize| dir(k).get(5).copied();
         v[0].recurrent_pair(

@@ -76,6 +76,7 @@ fn weights<'t>(v: &[Var<'t, f64>]) -> RecurrentWeights<'t, f64> {
         b_ih: v[2],
         w_hh: v[3],
         b_hh: v[4],
+        norm: None,
     }
 }
 
@@ -199,6 +200,7 @@ fn gru_with(hh: [usize; 2], features: usize) {
         b_ih: tape.var(Tensor::zeros(&[9])),
         w_hh: tape.var(Tensor::zeros(&hh)),
         b_hh: tape.var(Tensor::zeros(&[9])),
+        norm: None,
     };
     let h = tape.var(Tensor::zeros(&[1, 3]));
     let spec = RecurrentSpec {

@@ -188,6 +188,7 @@ impl RecurrentLayer {
                     b_ih: p(w.b_ih),
                     w_hh: p(w.w_hh),
                     b_hh: p(w.b_hh),
+                    norm: None,
                 }
             };
             let c_init = |k: usize| lstm.then(|| state_at(c0, k));
