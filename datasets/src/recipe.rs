@@ -20,6 +20,8 @@ pub struct Recipe {
     pub attention: bool,
     /// Dropout between stacked layers, in training.
     pub dropout: f64,
+    /// Layer-normalized LSTM or GRU cells.
+    pub layer_norm: bool,
     /// Training steps.
     pub steps: usize,
     /// Examples per batch.
@@ -51,6 +53,7 @@ impl Default for Recipe {
             embedding: 32,
             attention: false,
             dropout: 0.0,
+            layer_norm: false,
             steps: 1000,
             batch: 32,
             optimizer: "adam",
@@ -75,6 +78,9 @@ impl fmt::Display for Recipe {
         }
         if self.dropout > 0.0 {
             write!(f, " dropout {}", self.dropout)?;
+        }
+        if self.layer_norm {
+            write!(f, " layer-norm")?;
         }
         write!(f, ", {} lr {}", self.optimizer, self.lr)?;
         if let Some(clip) = self.clip {

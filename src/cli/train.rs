@@ -47,6 +47,10 @@ pub struct TrainArgs {
     /// Dropout between stacked layers (training only).
     #[arg(long)]
     pub dropout: Option<f64>,
+    /// Layer-normalized cells (lstm and gru): each gate's input and recurrent parts normalized,
+    /// and the LSTM's cell state before its output; `--layer-norm false` turns it off.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub layer_norm: Option<bool>,
     /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
@@ -174,6 +178,7 @@ impl TrainArgs {
             embedding: self.embedding.unwrap_or(recipe.embedding),
             attention: self.attention.unwrap_or(recipe.attention),
             dropout: self.dropout.unwrap_or(recipe.dropout),
+            layer_norm: self.layer_norm.unwrap_or(recipe.layer_norm),
             steps: self.steps.unwrap_or(recipe.steps),
             batch: self.batch.unwrap_or(recipe.batch),
             optimizer,
@@ -238,7 +243,7 @@ impl TrainArgs {
             Schedule::Cosine { .. } => "cosine",
             _ => "another schedule",
         };
-        let checks: [(&str, Option<String>, String); 20] = [
+        let checks: Vec<(&str, Option<String>, String)> = vec![
             ("--task", self.task.clone(), spec.task.clone()),
             (
                 "--column",
@@ -259,6 +264,7 @@ impl TrainArgs {
                 text(&m.bidirectional),
             ),
             ("--dropout", shown(self.dropout), text(&m.dropout)),
+            ("--layer-norm", shown(self.layer_norm), text(&m.layer_norm)),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
             (

@@ -30,6 +30,9 @@ pub struct ModelSpec {
     pub bidirectional: bool,
     /// Dropout between stacked layers, in training only.
     pub dropout: f64,
+    /// Layer-normalized LSTM or GRU cells (off in runs saved before this setting existed).
+    #[serde(default)]
+    pub layer_norm: bool,
     /// Embedding size of token inputs.
     pub embedding: usize,
     /// Attention in sequence-to-sequence models.
@@ -103,6 +106,7 @@ impl Default for ModelSpec {
             layers: 1,
             bidirectional: false,
             dropout: 0.0,
+            layer_norm: false,
             embedding: 32,
             attention: false,
             conditioning: Conditioning::InitialState,
@@ -119,6 +123,7 @@ impl From<&Recipe> for ModelSpec {
             layers: r.layers,
             bidirectional: r.bidirectional,
             dropout: r.dropout,
+            layer_norm: r.layer_norm,
             embedding: r.embedding,
             attention: r.attention,
             conditioning: Conditioning::default(),
@@ -176,7 +181,8 @@ impl ModelSpec {
         Ok(RecurrentConfig::new(self.kind()?, input, self.hidden)
             .layers(self.layers)
             .bidirectional(bidirectional)
-            .dropout(self.dropout))
+            .dropout(self.dropout)
+            .layer_norm(self.layer_norm))
     }
 
     /// An error unless the model reads left to right: `what` (a language model, a caption

@@ -466,6 +466,7 @@ fn seq2seq_config(
         bidirectional_encoder: bi,
         attention,
         dropout: 0.0,
+        layer_norm: false,
     }
 }
 
@@ -782,6 +783,7 @@ fn seq2seq_gradients_flow_step_by_step_with_partial_teacher_forcing() {
 fn seq2seq_dropout_is_seeded_and_only_in_training() {
     let config = Seq2SeqConfig {
         dropout: 0.3,
+        layer_norm: false,
         ..seq2seq_config(RecurrentKind::Lstm, true, Some(AttentionScore::General))
     };
     let (model, store) = seq2seq(config);

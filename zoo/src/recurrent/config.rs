@@ -73,6 +73,29 @@ pub enum MergeMode {
     Mul,
 }
 
+/// How a recurrent parameter starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamInit {
+    /// U(±1/√H), as PyTorch initializes its recurrent weights and biases.
+    Uniform,
+    /// All ones (a gain).
+    One,
+    /// All zeros (a shift).
+    Zero,
+}
+
+/// One parameter of a recurrent layer in one direction: its name stem (before `_l{k}`), shape and
+/// initialization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamShape {
+    /// The state_dict name without its layer suffix (`weight_ih`, `ln_c_bias`, …).
+    pub name: &'static str,
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// How it starts.
+    pub init: ParamInit,
+}
+
 /// Sizes and options of a recurrent layer; serialized as the `config` of a weights file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecurrentConfig {
@@ -91,6 +114,11 @@ pub struct RecurrentConfig {
     /// How the final layer's two directions are combined.
     #[serde(default)]
     pub merge: MergeMode,
+    /// Layer-normalized cells (LSTM and GRU only): each gate block of the input and recurrent
+    /// projections is normalized, scaled and shifted, and an LSTM's cell state is normalized
+    /// before its output tanh (Ba, Kiros & Hinton 2016).
+    #[serde(default)]
+    pub layer_norm: bool,
 }
 
 impl RecurrentConfig {
@@ -104,7 +132,43 @@ impl RecurrentConfig {
             bidirectional: false,
             dropout: 0.0,
             merge: MergeMode::Concat,
+            layer_norm: false,
         }
+    }
+
+    /// With layer-normalized cells or not.
+    pub fn layer_norm(mut self, yes: bool) -> Self {
+        self.layer_norm = yes;
+        self
+    }
+
+    /// Each parameter of `layer` in one direction, in the order they are registered: PyTorch's
+    /// four, then a layer-normalized cell's gains (`ln_ih_weight`, `ln_hh_weight` `[G·H]`, and an
+    /// LSTM's `ln_c_weight`, `ln_c_bias` `[H]`).
+    pub fn parameter_shapes(&self, layer: usize) -> Vec<ParamShape> {
+        let h = self.hidden_size;
+        let rows = self.kind.cell().gates() * h;
+        let input = if layer == 0 {
+            self.input_size
+        } else {
+            self.directions() * h
+        };
+        let param = |name, shape, init| ParamShape { name, shape, init };
+        let mut shapes = vec![
+            param("weight_ih", vec![rows, input], ParamInit::Uniform),
+            param("weight_hh", vec![rows, h], ParamInit::Uniform),
+            param("bias_ih", vec![rows], ParamInit::Uniform),
+            param("bias_hh", vec![rows], ParamInit::Uniform),
+        ];
+        if self.layer_norm {
+            shapes.push(param("ln_ih_weight", vec![rows], ParamInit::One));
+            shapes.push(param("ln_hh_weight", vec![rows], ParamInit::One));
+            if self.kind == RecurrentKind::Lstm {
+                shapes.push(param("ln_c_weight", vec![h], ParamInit::One));
+                shapes.push(param("ln_c_bias", vec![h], ParamInit::Zero));
+            }
+        }
+        shapes
     }
 
     /// With `n` stacked layers.
@@ -167,6 +231,12 @@ impl RecurrentConfig {
             ))
         } else if !(0.0..1.0).contains(&self.dropout) {
             Some(format!("dropout {} must be in [0, 1)", self.dropout))
+        } else if self.layer_norm && !matches!(self.kind, RecurrentKind::Lstm | RecurrentKind::Gru)
+        {
+            Some(format!(
+                "layer_norm is for lstm and gru cells, not {}",
+                self.kind.name()
+            ))
         } else {
             None
         };
