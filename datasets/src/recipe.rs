@@ -20,6 +20,12 @@ pub struct Recipe {
     pub attention: bool,
     /// Dropout between stacked layers, in training.
     pub dropout: f64,
+    /// Variational dropout of each recurrent layer's input and state, in training.
+    pub recurrent_dropout: f64,
+    /// Zoneout of each recurrent layer's states (its expectation in evaluation).
+    pub zoneout: f64,
+    /// DropConnect on each recurrent layer's `W_hh`, in training.
+    pub weight_drop: f64,
     /// Layer-normalized LSTM or GRU cells.
     pub layer_norm: bool,
     /// Training steps.
@@ -53,6 +59,9 @@ impl Default for Recipe {
             embedding: 32,
             attention: false,
             dropout: 0.0,
+            recurrent_dropout: 0.0,
+            zoneout: 0.0,
+            weight_drop: 0.0,
             layer_norm: false,
             steps: 1000,
             batch: 32,
@@ -76,8 +85,15 @@ impl fmt::Display for Recipe {
         if self.attention {
             write!(f, " +attention")?;
         }
-        if self.dropout > 0.0 {
-            write!(f, " dropout {}", self.dropout)?;
+        for (name, p) in [
+            ("dropout", self.dropout),
+            ("recurrent dropout", self.recurrent_dropout),
+            ("zoneout", self.zoneout),
+            ("weight drop", self.weight_drop),
+        ] {
+            if p > 0.0 {
+                write!(f, " {name} {p}")?;
+            }
         }
         if self.layer_norm {
             write!(f, " layer-norm")?;

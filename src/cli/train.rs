@@ -47,6 +47,18 @@ pub struct TrainArgs {
     /// Dropout between stacked layers (training only).
     #[arg(long)]
     pub dropout: Option<f64>,
+    /// Variational dropout in [0, 1) of each recurrent layer's input and recurrent state: one
+    /// mask per sequence, the same at every step (training only).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub recurrent_dropout: Option<f64>,
+    /// Zoneout in [0, 1): each unit of the recurrent state keeps its previous value with this
+    /// probability at each step in training; in evaluation the two are blended by it.
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub zoneout: Option<f64>,
+    /// Weight drop in [0, 1): DropConnect on each recurrent weight W_hh, one mask per batch
+    /// (training only).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    pub weight_drop: Option<f64>,
     /// Layer-normalized cells (lstm and gru): each gate's input and recurrent parts normalized,
     /// and the LSTM's cell state before its output; `--layer-norm false` turns it off.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
@@ -178,6 +190,9 @@ impl TrainArgs {
             embedding: self.embedding.unwrap_or(recipe.embedding),
             attention: self.attention.unwrap_or(recipe.attention),
             dropout: self.dropout.unwrap_or(recipe.dropout),
+            recurrent_dropout: self.recurrent_dropout.unwrap_or(recipe.recurrent_dropout),
+            zoneout: self.zoneout.unwrap_or(recipe.zoneout),
+            weight_drop: self.weight_drop.unwrap_or(recipe.weight_drop),
             layer_norm: self.layer_norm.unwrap_or(recipe.layer_norm),
             steps: self.steps.unwrap_or(recipe.steps),
             batch: self.batch.unwrap_or(recipe.batch),
@@ -243,6 +258,7 @@ impl TrainArgs {
             Schedule::Cosine { .. } => "cosine",
             _ => "another schedule",
         };
+        let reg = &m.regularizers;
         let checks: Vec<(&str, Option<String>, String)> = vec![
             ("--task", self.task.clone(), spec.task.clone()),
             (
@@ -264,6 +280,17 @@ impl TrainArgs {
                 text(&m.bidirectional),
             ),
             ("--dropout", shown(self.dropout), text(&m.dropout)),
+            (
+                "--recurrent-dropout",
+                shown(self.recurrent_dropout),
+                text(&reg.recurrent_dropout),
+            ),
+            ("--zoneout", shown(self.zoneout), text(&reg.zoneout)),
+            (
+                "--weight-drop",
+                shown(self.weight_drop),
+                text(&reg.weight_drop),
+            ),
             ("--layer-norm", shown(self.layer_norm), text(&m.layer_norm)),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
@@ -358,6 +385,12 @@ fn fresh(args: &TrainArgs, task: &str) -> Result<Session, Failure> {
     };
     let config = args.train_config(&recipe, steps)?;
     let mut spec = spec.with_recipe(&recipe);
+    for (name, p) in spec.model.regularizers.settings() {
+        if !(0.0..1.0).contains(&p) {
+            let flag = name.replace('_', "-");
+            return Err(usage_error(format!("--{flag} {p} must be in [0, 1)")));
+        }
+    }
     if let Some(name) = &args.conditioning {
         spec.model.conditioning =
             Conditioning::from_name(name).map_err(|e| usage_error(e.to_string()))?;

@@ -23,6 +23,7 @@ impl ProblemType for Forecasting {
         if spec.model != "mlp" {
             return spec.sequence(task, outputs, false);
         }
+        spec.unregularized(task, "the mlp baseline")?;
         if task.input != (InputKind::Steps { width: 1 }) {
             return Err(config_error(format!(
                 "the mlp baseline reads windows of one value per step; {} gives {:?}",

@@ -10,7 +10,7 @@ use zoo::models::{
     ContextMode, LanguageModel, LanguageModelConfig, Seq2Seq, Seq2SeqConfig, SequenceModel,
     SequenceModelConfig, WindowMlp, WindowMlpConfig,
 };
-use zoo::{RecurrentConfig, RecurrentKind};
+use zoo::{RecurrentConfig, RecurrentKind, Regularizers};
 
 use super::problem_type;
 
@@ -31,7 +31,7 @@ pub struct ModelSpec {
     /// Dropout between stacked layers, in training only.
     pub dropout: f64,
     /// Layer-normalized LSTM or GRU cells (off in runs saved before this setting existed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub layer_norm: bool,
     /// Embedding size of token inputs.
     pub embedding: usize,
@@ -41,6 +41,10 @@ pub struct ModelSpec {
     /// runs saved before this setting existed).
     #[serde(default)]
     pub conditioning: Conditioning,
+    /// Recurrent dropout, zoneout and weight drop of every recurrent layer (the fields
+    /// `recurrent_dropout`, `zoneout`, `weight_drop`; off in runs saved before they existed).
+    #[serde(flatten)]
+    pub regularizers: Regularizers,
 }
 
 /// How a conditioned generator takes its context vector, or whether it ignores it (a baseline).
@@ -110,6 +114,7 @@ impl Default for ModelSpec {
             embedding: 32,
             attention: false,
             conditioning: Conditioning::InitialState,
+            regularizers: Regularizers::default(),
         }
     }
 }
@@ -127,6 +132,11 @@ impl From<&Recipe> for ModelSpec {
             embedding: r.embedding,
             attention: r.attention,
             conditioning: Conditioning::default(),
+            regularizers: Regularizers {
+                recurrent_dropout: r.recurrent_dropout,
+                zoneout: r.zoneout,
+                weight_drop: r.weight_drop,
+            },
         }
     }
 }
@@ -182,7 +192,22 @@ impl ModelSpec {
             .layers(self.layers)
             .bidirectional(bidirectional)
             .dropout(self.dropout)
-            .layer_norm(self.layer_norm))
+            .layer_norm(self.layer_norm)
+            .regularizers(self.regularizers))
+    }
+
+    /// An error naming the first recurrent regularizer that is on: `what` (a seq2seq model, the
+    /// window MLP) does not run them.
+    pub(super) fn unregularized(&self, task: &TaskData, what: &str) -> Result<()> {
+        match self.regularizers.settings().iter().find(|(_, p)| *p != 0.0) {
+            Some((name, p)) => Err(config_error(format!(
+                "--{} {p} applies to the recurrent models of whole-sequence tasks; {what} on {} \
+                 does not take it",
+                name.replace('_', "-"),
+                task.name
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// An error unless the model reads left to right: `what` (a language model, a caption
@@ -353,6 +378,37 @@ mod tests {
         }
         let err = Conditioning::from_name("sideways").unwrap_err();
         assert!(err.to_string().contains("every-step"), "{err}");
+    }
+
+    #[test]
+    fn regularizers_reach_every_recurrent_layer_and_older_specs_load_without_them() {
+        let mut json = serde_json::to_value(ModelSpec::default()).unwrap();
+        for key in ["recurrent_dropout", "zoneout", "weight_drop"] {
+            assert!(json.get(key).is_none(), "{key} saved while off");
+        }
+        json["zoneout"] = serde_json::json!(0.25);
+        let spec: ModelSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(spec.regularizers.zoneout, 0.25);
+        assert_eq!(spec.regularizers.recurrent_dropout, 0.0);
+        let task = |name: &str| {
+            crate::problem::RunSpec {
+                train_size: 8,
+                val_size: 8,
+                ..crate::problem::RunSpec::new(name, ModelSpec::default())
+            }
+            .prepare_task()
+            .unwrap()
+        };
+        match ModelConfig::for_task(&task("adding"), &spec).unwrap() {
+            ModelConfig::Sequence(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
+            other => panic!("built {other:?}"),
+        }
+        match ModelConfig::for_task(&task("corpus"), &spec).unwrap() {
+            ModelConfig::LanguageModel(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
+            other => panic!("built {other:?}"),
+        }
+        let err = ModelConfig::for_task(&task("dates"), &spec).unwrap_err();
+        assert!(err.to_string().contains("--zoneout 0.25"), "{err}");
     }
 
     #[test]

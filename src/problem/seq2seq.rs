@@ -24,6 +24,9 @@ pub struct Seq2SeqProblem;
 impl ProblemType for Seq2SeqProblem {
     fn model_config(&self, task: &TaskData, spec: &ModelSpec) -> Result<ModelConfig> {
         spec.recurrent(task)?;
+        // The decoder may run a step at a time (teacher forcing below 1, decoding), which would
+        // draw a new variational mask at every step.
+        spec.unregularized(task, "a seq2seq model")?;
         let (InputKind::Tokens { vocab: src_vocab }, OutputKind::Tokens { vocab: tgt_vocab }) =
             (task.input, task.output)
         else {

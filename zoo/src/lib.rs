@@ -23,5 +23,6 @@ pub use models::{
 };
 pub use recurrent::{
     MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, RecurrentOutput,
+    Regularizers,
 };
 pub use train::{Metrics, Objective, TrainConfig, TrainSummary, Trainer};

@@ -1,5 +1,6 @@
 //! The configuration of a recurrent layer: what PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` take.
 
+use super::regularizers::Regularizers;
 use autograd::{Activation, CellKind, Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -114,10 +115,14 @@ pub struct RecurrentConfig {
     /// How the final layer's two directions are combined.
     #[serde(default)]
     pub merge: MergeMode,
+    /// Recurrent dropout, zoneout and weight drop (saved as the fields `recurrent_dropout`,
+    /// `zoneout`, `weight_drop` when on; all off in older files).
+    #[serde(flatten)]
+    pub regularizers: Regularizers,
     /// Layer-normalized cells (LSTM and GRU only): each gate block of the input and recurrent
     /// projections is normalized, scaled and shifted, and an LSTM's cell state is normalized
     /// before its output tanh (Ba, Kiros & Hinton 2016).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub layer_norm: bool,
 }
 
@@ -132,6 +137,7 @@ impl RecurrentConfig {
             bidirectional: false,
             dropout: 0.0,
             merge: MergeMode::Concat,
+            regularizers: Regularizers::default(),
             layer_norm: false,
         }
     }
@@ -189,6 +195,12 @@ impl RecurrentConfig {
         self
     }
 
+    /// With the recurrent regularizers `r`.
+    pub fn regularizers(mut self, r: Regularizers) -> Self {
+        self.regularizers = r;
+        self
+    }
+
     /// With the given merge mode for the final bidirectional output.
     pub fn merge(mut self, merge: MergeMode) -> Self {
         self.merge = merge;
@@ -242,6 +254,7 @@ impl RecurrentConfig {
         };
         problem.map_or(Ok(()), |p| {
             Err(Error::Config(format!("recurrent layer: {p}")))
-        })
+        })?;
+        self.regularizers.validate()
     }
 }

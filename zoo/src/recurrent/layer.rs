@@ -1,5 +1,7 @@
 //! `RecurrentLayer`: stacked, optionally bidirectional Elman/LSTM/GRU networks, mirroring PyTorch's
-//! `nn.RNN`, `nn.LSTM` and `nn.GRU` with `batch_first=True`.
+//! `nn.RNN`, `nn.LSTM` and `nn.GRU` with `batch_first=True`; optionally regularized by Keras's
+//! recurrent dropout (`LSTM(dropout=p, recurrent_dropout=p)`), zoneout, and AWD-LSTM's
+//! `WeightDrop` on `weight_hh`, fused into the recurrent kernel.
 
 use super::config::{MergeMode, ParamInit, RecurrentConfig, RecurrentKind};
 use crate::Ctx;
@@ -185,14 +187,19 @@ impl RecurrentLayer {
         };
         let mut layer_in = x;
         let (mut h_n, mut c_n) = (Vec::new(), Vec::new());
+        let reg = cfg.regularizers;
+        let cell = cfg.kind.cell();
         for layer in 0..cfg.num_layers {
+            // Drawn in this order for each layer: the input mask, then for each direction the
+            // weight drop mask, the state mask and zoneout's.
+            layer_in = reg.input(cx, layer_in);
             let weights = |k: usize| {
                 let w = &self.weights[k];
                 let p = |id| cx.param(id);
                 RecurrentWeights {
                     w_ih: p(w.w_ih),
                     b_ih: p(w.b_ih),
-                    w_hh: p(w.w_hh),
+                    w_hh: reg.hidden_weight(cx, p(w.w_hh)),
                     b_hh: p(w.b_hh),
                     norm: (!w.norm.is_empty()).then(|| NormWeights {
                         gain_ih: p(w.norm[0]),
@@ -202,9 +209,24 @@ impl RecurrentLayer {
                 }
             };
             let c_init = |k: usize| lstm.then(|| state_at(c0, k));
-            let cell = cfg.kind.cell();
+            let masked = reg.recurrent_dropout > 0.0 && cx.is_training() || reg.zoneout > 0.0;
             // The states of each direction `[B, T, S·H]`.
-            let per_direction = if d == 2 {
+            let per_direction = if masked {
+                // Each direction with its own masks, one after the other.
+                (0..d)
+                    .map(|dir| {
+                        let k = layer * d + dir;
+                        let w = weights(k);
+                        let masks = reg.kernel_masks(cx, [b, t, cell.states(), h]);
+                        let spec = RecurrentSpec {
+                            cell,
+                            reverse: dir == 1,
+                            lengths: input.lengths.map(<[usize]>::to_vec),
+                        };
+                        layer_in.recurrent_masked(w, state_at(h0, k), c_init(k), &spec, masks)
+                    })
+                    .collect()
+            } else if d == 2 {
                 let (f, r) = (layer * 2, layer * 2 + 1);
                 layer_in
                     .recurrent_bidirectional(

@@ -3,11 +3,13 @@
 //! loop in `scan.rs`.
 
 mod cell;
+mod masks;
 mod norm;
 mod scan;
 mod units;
 
 pub use cell::{Activation, CellKind};
+pub use masks::RecurrentMasks;
 
 use crate::diagnostics::{RecordDims, RecurrentRecord};
 use crate::element::Element;
@@ -95,6 +97,8 @@ pub struct Recurrent<E: Element> {
     /// A layer-normalized cell's gain_ih, gain_hh, and (LSTM) gain_c, bias_c.
     norm: Vec<NodeId>,
     saved: ScanSaved<E>,
+    /// The regularizer masks the forward applied (none when not regularized).
+    masks: RecurrentMasks<E>,
     /// The index of this kernel's record on a diagnosing tape.
     diag: Option<usize>,
 }
@@ -116,14 +120,15 @@ impl<E: Element> Recurrent<E> {
 }
 
 /// One recurrent kernel's inputs, checked: its sizes, whether backward will need what the forward
-/// saves, and the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0; a layer-normalized cell's
-/// gains).
+/// saves, the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0; a layer-normalized cell's
+/// gains) and the regularizer masks.
 struct Checked<E: Element> {
     dims: Dims,
     save: bool,
     values: [Tensor<E>; 6],
     c0: Option<Tensor<E>>,
     norm: Vec<Tensor<E>>,
+    masks: RecurrentMasks<E>,
 }
 
 impl<E: Element> Checked<E> {
@@ -141,6 +146,7 @@ impl<E: Element> Checked<E> {
             lengths: spec.lengths.as_deref(),
             reverse: spec.reverse,
             norm: norm_in(b_ih.data(), b_hh.data(), &self.norm),
+            masks: self.masks.view(),
         }
     }
 }
@@ -180,13 +186,30 @@ impl<'t, E: Element> Var<'t, E> {
         c0: Option<Var<'t, E>>,
         spec: &RecurrentSpec,
     ) -> Var<'t, E> {
-        let dir = self.checked(w, h0, c0, spec);
+        self.recurrent_masked(w, h0, c0, spec, RecurrentMasks::default())
+    }
+
+    /// [`Var::recurrent`] with regularizer masks applied inside the time loop: recurrent dropout
+    /// of the state where it enters `W_hh`, and zoneout of each step's new state (see
+    /// [`RecurrentMasks`]). The masks are constants: no gradient flows to them. Without masks, the
+    /// bits of [`Var::recurrent`].
+    pub fn recurrent_masked(
+        self,
+        w: RecurrentWeights<'t, E>,
+        h0: Var<'t, E>,
+        c0: Option<Var<'t, E>>,
+        spec: &RecurrentSpec,
+        masks: RecurrentMasks<E>,
+    ) -> Var<'t, E> {
+        let mut dir = self.checked(w, h0, c0, spec, masks);
         let Dims { b, t, h, s, .. } = dir.dims;
         let (states, saved) = scan::forward(spec.cell, dir.dims, &dir.scan_in(spec), dir.save);
         let diag = self.record(spec, dir.dims, &states, &saved);
+        let masks = std::mem::take(&mut dir.masks);
+        let node = self.node(w, h0, c0, spec, dir.dims, saved, diag, masks);
         self.push(
             Tensor::new(&[b, t, s * h], states),
-            Op::Recurrent(Box::new(self.node(w, h0, c0, spec, dir.dims, saved, diag))),
+            Op::Recurrent(Box::new(node)),
         )
     }
 
@@ -239,7 +262,8 @@ impl<'t, E: Element> Var<'t, E> {
             lengths: lengths.map(<[usize]>::to_vec),
         });
         let Directions { w, h0, c0 } = dirs;
-        let dirs = [0, 1].map(|k| self.checked(w[k], h0[k], c0[k], &specs[k]));
+        let dirs =
+            [0, 1].map(|k| self.checked(w[k], h0[k], c0[k], &specs[k], RecurrentMasks::default()));
         let run = |k: usize| {
             scan::forward(
                 cell,
@@ -255,8 +279,26 @@ impl<'t, E: Element> Var<'t, E> {
         states.extend_from_slice(&states1);
         let Dims { b, t, h, s, .. } = dirs[0].dims;
         let pair = [
-            self.node(w[0], h0[0], c0[0], spec0, dirs[0].dims, saved0, diag0),
-            self.node(w[1], h0[1], c0[1], spec1, dirs[1].dims, saved1, diag1),
+            self.node(
+                w[0],
+                h0[0],
+                c0[0],
+                spec0,
+                dirs[0].dims,
+                saved0,
+                diag0,
+                Default::default(),
+            ),
+            self.node(
+                w[1],
+                h0[1],
+                c0[1],
+                spec1,
+                dirs[1].dims,
+                saved1,
+                diag1,
+                Default::default(),
+            ),
         ];
         self.push(
             Tensor::new(&[2, b, t, s * h], states),
@@ -264,14 +306,15 @@ impl<'t, E: Element> Var<'t, E> {
         )
     }
 
-    /// Checks the shapes of one recurrent kernel's inputs (panicking with what does not fit) and
-    /// takes their values.
+    /// Checks the shapes of one recurrent kernel's inputs and masks (panicking with what does not
+    /// fit) and takes their values.
     fn checked(
         self,
         w: RecurrentWeights<'t, E>,
         h0: Var<'t, E>,
         c0: Option<Var<'t, E>>,
         spec: &RecurrentSpec,
+        masks: RecurrentMasks<E>,
     ) -> Checked<E> {
         let RecurrentWeights {
             w_ih,
@@ -348,6 +391,18 @@ impl<'t, E: Element> Var<'t, E> {
                 "recurrent: lengths {l:?} for a batch of {b} sequences of {t} steps"
             );
         }
+        for (name, mask, shape) in [
+            ("state", &masks.state, vec![b, h]),
+            ("zoneout", &masks.zoneout, vec![b, t, s * h]),
+        ] {
+            if let Some(m) = mask {
+                assert!(
+                    m.shape() == shape,
+                    "recurrent: {name} mask {:?} for {shape:?} ([B, H] state, [B, T, S·H] zoneout)",
+                    m.shape()
+                );
+            }
+        }
         let gains = norm.map_or_else(Vec::new, |n| n.vars());
         same_tape("recurrent", &[&[self][..], &gains].concat());
         let norm = gains.iter().map(|v| v.value()).collect::<Vec<_>>();
@@ -373,6 +428,7 @@ impl<'t, E: Element> Var<'t, E> {
             values: [x, wi, bi, wh, bh, h_init],
             c0: c_init,
             norm,
+            masks,
         }
     }
 
@@ -412,6 +468,7 @@ impl<'t, E: Element> Var<'t, E> {
         dims: Dims,
         saved: ScanSaved<E>,
         diag: Option<usize>,
+        masks: RecurrentMasks<E>,
     ) -> Recurrent<E> {
         Recurrent {
             spec: spec.clone(),
@@ -427,6 +484,7 @@ impl<'t, E: Element> Var<'t, E> {
                 .norm
                 .map_or_else(Vec::new, |n| n.vars().iter().map(|v| v.id()).collect()),
             saved,
+            masks,
             diag,
         }
     }
@@ -520,6 +578,7 @@ impl<E: Element> Recurrent<E> {
             self.spec.reverse,
             self.diag.is_some(),
             norm_in(b_ih.data(), b_hh.data(), &gains),
+            self.masks.view(),
         )
     }
 

@@ -13,8 +13,16 @@
 //!
 //! All buffers are batch-first (`[B, T, …]`), like the op's input `gx` and output states, so that
 //! each block of rows is one contiguous slice.
+//!
+//! Regularizer masks (`masks.rs`), when given, act inside the same loop: the recurrent-dropout
+//! mask on the carry (the recurrent GEMM's left operand) and on dh_prev's GEMM part, zoneout on
+//! each row's new state after its gates; without them each step checks an `Option` and nothing
+//! else changes.
 
 use super::cell::{CellKind, Out, RowBackward, RowForward};
+use super::masks::{
+    add_masked, masked_into, masked_states, zoneout_forward, zoneout_join, zoneout_split, MaskView,
+};
 use super::norm::{self, NormIn, NormKeep, NormSaved};
 use crate::diagnostics::squared_norm;
 use crate::element::Element;
@@ -128,6 +136,8 @@ pub(crate) struct ScanSaved<E> {
     pub(super) c0: Vec<E>,
     /// What a layer-normalized cell keeps (empty buffers otherwise).
     pub(super) norm: NormSaved<E>,
+    /// Each step's candidate state before zoneout blends it `[B, T, S·H]` (with zoneout only).
+    pub(super) candidates: Vec<E>,
 }
 
 impl<E: Element> ScanSaved<E> {
@@ -143,6 +153,7 @@ impl<E: Element> ScanSaved<E> {
                 Some(c) if save => c.to_vec(),
                 _ => Vec::new(),
             },
+            candidates: Vec::new(),
         }
     }
 }
@@ -215,6 +226,8 @@ pub(crate) struct ScanIn<'a, E> {
     pub reverse: bool,
     /// The gains and shifts of a layer-normalized cell (its shifts are `b_ih` and `b_hh`).
     pub norm: Option<NormIn<'a, E>>,
+    /// The regularizer masks (recurrent dropout, zoneout), if any.
+    pub masks: MaskView<'a, E>,
 }
 
 /// The read-only inputs of a forward scan, shared by all blocks: the scan's inputs and both
@@ -236,6 +249,8 @@ struct ForwardBlock<'a, E> {
     gh: &'a mut [Out<E>],
     /// A layer-normalized cell's kept values `[rows, T, …]` (empty when not kept).
     norm: [&'a mut [E]; 4],
+    /// Zoneout's candidate states (empty when not kept).
+    candidates: &'a mut [Out<E>],
 }
 
 /// Runs the cell over every step; returns the states `[B, T, S·H]` (h, then c for an LSTM), and
@@ -247,7 +262,8 @@ pub(crate) fn forward<E: Element>(
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let threads = rayon::current_num_threads();
-    if input.norm.is_none() && super::units::wanted(d, threads) {
+    // The units split runs without regularizer masks or layer norm only.
+    if input.norm.is_none() && !input.masks.any() && super::units::wanted(d, threads) {
         super::units::forward(kind, d, input, save, threads)
     } else {
         forward_batch(kind, d, input, save)
@@ -270,10 +286,12 @@ fn forward_batch<E: Element>(
     // keeps the gates of one row in a scratch row.
     let kept = |per_row: usize, wanted: bool| if save && wanted { b * t * per_row } else { 0 };
     let (n_gates, n_gh) = (kept(gh_len, true), kept(gh_len, kind == CellKind::Gru));
-    let (mut states, mut gates, mut gh) = (
+    let n_cand = kept(s * h, input.masks.zoneout.is_some());
+    let (mut states, mut gates, mut gh, mut candidates) = (
         Vec::with_capacity(n_states),
         Vec::with_capacity(n_gates),
         Vec::with_capacity(n_gh),
+        Vec::with_capacity(n_cand),
     );
     // gx = b_ih + x·W_ihᵀ and gh = b_hh + h·W_hhᵀ, with W_ihᵀ `[I, G·H]` and W_hhᵀ `[H, G·H]`
     // packed once for all steps and blocks.
@@ -313,16 +331,24 @@ fn forward_batch<E: Element>(
             count,
         ))
         .zip(blocks(unwritten(&mut gh, n_gh), rows * t * gh_len, count))
+        .zip(blocks(
+            unwritten(&mut candidates, n_cand),
+            rows * t * s * h,
+            count,
+        ))
         .zip(norm_blocks)
         .enumerate()
-        .map(|(i, (((states, gates), gh), norm))| ForwardBlock {
-            row0: i * rows,
-            rows: rows.min(b - i * rows),
-            states,
-            gates,
-            gh,
-            norm,
-        })
+        .map(
+            |(i, ((((states, gates), gh), candidates), norm))| ForwardBlock {
+                row0: i * rows,
+                rows: rows.min(b - i * rows),
+                states,
+                gates,
+                gh,
+                norm,
+                candidates,
+            },
+        )
         .collect();
     run_blocks(jobs, |blk| forward_block(&shared, blk));
     // SAFETY: `forward_block` wrote every element of each block, and the blocks cover the buffers.
@@ -330,9 +356,11 @@ fn forward_batch<E: Element>(
         states.set_len(n_states);
         gates.set_len(n_gates);
         gh.set_len(n_gh);
+        candidates.set_len(n_cand);
     }
     let mut saved = ScanSaved::new(gates, gh, input, save);
     saved.norm = kept_norm;
+    saved.candidates = candidates;
     (states, saved)
 }
 
@@ -352,7 +380,12 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, mut blk: ForwardBlock<'_, E>)
     // The hidden states before the step, rows side by side: the GEMM's left operand. (Read from
     // `states` instead, its rows lie T·S·H apart, often a power of two that maps them all to the
     // same few cache sets.)
+    // Under recurrent dropout, the states as they enter W_hh: masked.
+    let state_mask = input.masks.state.map(|m| &m[r0 * h..(r0 + rows) * h]);
     let mut h_carry = h0.to_vec();
+    if let Some(m) = state_mask {
+        masked_into(&mut h_carry, h0, m);
+    }
     let mut scratch = if blk.gates.is_empty() {
         vec![Out::uninit(); gh_len]
     } else {
@@ -413,6 +446,9 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, mut blk: ForwardBlock<'_, E>)
                                 write_zeros(&mut saved[kept * gh_len..(kept + 1) * gh_len]);
                             }
                         }
+                        if !blk.candidates.is_empty() {
+                            write_zeros(&mut blk.candidates[kept * sh..(kept + 1) * sh]);
+                        }
                         continue;
                     }
                     let mut gx_row = &gx[row * gh_len..(row + 1) * gh_len];
@@ -456,10 +492,22 @@ fn forward_block<E: Element>(x: &ForwardIn<'_, E>, mut blk: ForwardBlock<'_, E>)
                         let (c, o) = unsafe { (written(c_out), written(&gates[3 * h..4 * h])) };
                         n.lstm_output(c, o, h_out, keep);
                     }
-                    // SAFETY: `forward_row` just wrote this step's state.
-                    copy_lanes(&mut h_carry[row * h..(row + 1) * h], unsafe {
-                        written(&cur[..h])
-                    });
+                    if let Some(z) = input.masks.zoneout {
+                        let at = ((r0 + row) * t + time) * sh;
+                        let keep = if blk.candidates.is_empty() {
+                            &mut [][..]
+                        } else {
+                            &mut blk.candidates[kept * sh..(kept + 1) * sh]
+                        };
+                        zoneout_forward(&z[at..at + sh], [h_prev, c_prev], cur, keep);
+                    }
+                    let carry = &mut h_carry[row * h..(row + 1) * h];
+                    // SAFETY: `forward_row` (and zoneout) just wrote this step's state.
+                    let h_new = unsafe { written(&cur[..h]) };
+                    match state_mask {
+                        None => copy_lanes(carry, h_new),
+                        Some(m) => masked_into(carry, h_new, &m[row * h..(row + 1) * h]),
+                    }
                 }
             },
         );
@@ -477,6 +525,7 @@ struct BackwardIn<'a, E> {
     lengths: Option<&'a [usize]>,
     reverse: bool,
     norm: Option<NormIn<'a, E>>,
+    masks: MaskView<'a, E>,
 }
 
 /// One block of batch rows of a backward scan: its share of the gradients.
@@ -507,6 +556,7 @@ pub(crate) fn backward<E: Element>(
     reverse: bool,
     dh_norms: bool,
     norm: Option<NormIn<'_, E>>,
+    masks: MaskView<'_, E>,
 ) -> ScanGrads<E> {
     let Dims { b, t, h, g, s, .. } = d;
     let gh_len = g * h;
@@ -542,6 +592,7 @@ pub(crate) fn backward<E: Element>(
         lengths,
         reverse,
         norm,
+        masks,
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
@@ -578,7 +629,16 @@ pub(crate) fn backward<E: Element>(
     }
     // dW_hh = Σ dghᵀ·h_prev over all rows and steps; db_hh = Σ dgh.
     let dgh = if dgh_own.is_empty() { &dgx } else { &dgh_own };
-    let dw = weight_grad(d, dgh, states, saved, reverse);
+    let dw = match masks.state {
+        None => weight_grad(d, dgh, states, s * h, &saved.h0, reverse),
+        Some(m) => {
+            // Under recurrent dropout W_hh multiplied the masked states.
+            let mut h0 = vec![E::zero(); b * h];
+            masked_into(&mut h0, &saved.h0, m);
+            let hs = masked_states(states, s, h, t, m);
+            weight_grad(d, dgh, &hs, h, &h0, reverse)
+        }
+    };
     let bias = |v: Vec<E>| Tensor::new(&[v.len()], v);
     let (db, db_ih, norm_grads) = if norm.is_some() {
         let [gain_ih, b_ih, gain_hh, b_hh, gain_c, bias_c] = norm::sum_rows(&acc, g, h);
@@ -610,6 +670,12 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
     let lstm_norm = lstm && x.norm.is_some();
     let acc_w = blk.acc.len() / rows.max(1);
     let mut norm_scratch = vec![E::zero(); if x.norm.is_some() { 2 * gh_len } else { 0 }];
+    let zoneout = x.masks.zoneout;
+    // Zoneout's direct part of one row's dh_prev (and dc_prev).
+    let mut direct = vec![E::zero(); if zoneout.is_some() { s * h } else { 0 }];
+    // Under recurrent dropout, dgh·W_hh before the mask.
+    let state_mask = x.masks.state.map(|m| &m[r0 * h..(r0 + rows) * h]);
+    let mut unmasked = vec![E::zero(); if state_mask.is_some() { rows * h } else { 0 }];
     for step in (0..t).rev() {
         let time = x.d.time(step, x.reverse);
         let prev_time = x.d.prev_time(step, x.reverse);
@@ -661,6 +727,15 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                             (&saved.h0[i..i + h], c0)
                         }
                     };
+                    if let Some(z) = zoneout {
+                        zoneout_split(&z[out..out + s * h], dh_row, dc_row, &mut direct);
+                    }
+                    // The cell's own states after the step: the candidates under zoneout.
+                    let after = if zoneout.is_some() {
+                        &saved.candidates[out..out + s * h]
+                    } else {
+                        &x.states[out..out + s * h]
+                    };
                     let kept = x.norm.map(|_| saved.norm.kept(at, g, h, lstm));
                     let acc = &mut blk.acc[row * acc_w..(row + 1) * acc_w];
                     if let (true, Some(n), Some(kept)) = (lstm_norm, &x.norm, kept) {
@@ -686,8 +761,8 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         },
                         h_prev,
                         c_prev,
-                        h: &x.states[out..out + h],
-                        c: &x.states[out + h..out + s * h],
+                        h: &after[..h],
+                        c: &after[h..],
                         dh: dh_row,
                         dc: dc_row,
                         dgx: &mut blk.dgx[local..local + gh_len],
@@ -713,6 +788,9 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                         let both = unsafe { [written_mut(dgx), written_mut(dgh)] };
                         n.project_backward(g, kept, both, acc, &mut norm_scratch);
                     }
+                    if zoneout.is_some() {
+                        zoneout_join(&direct, dh_row, dc_row);
+                    }
                     let dgh = if blk.dgh.is_empty() {
                         &blk.dgx[local..local + gh_len]
                     } else {
@@ -723,9 +801,25 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
                 }
             },
         );
-        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows.
-        x.back
-            .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate);
+        // dh_prev = (direct part) + dgh_t · W_hh, over this block's rows (times the mask under
+        // recurrent dropout).
+        match state_mask {
+            None => x
+                .back
+                .multiply_serial(rows, &dgh_step, gh_len, blk.dh, h, Start::Accumulate),
+            Some(m) => {
+                unmasked.fill(E::zero());
+                x.back.multiply_serial(
+                    rows,
+                    &dgh_step,
+                    gh_len,
+                    &mut unmasked,
+                    h,
+                    Start::Accumulate,
+                );
+                add_masked(blk.dh, &unmasked, m);
+            }
+        }
     }
 }
 
@@ -736,14 +830,18 @@ fn backward_block<E: Element>(x: &BackwardIn<'_, E>, blk: BackwardBlock<'_, E>) 
 /// first step, whose state before is its initial one. So one GEMM pairs every row of `dgh` with its
 /// neighbour in `states`, and a second, over one row per sequence, replaces the neighbour paired
 /// with each first step by the initial state.
+///
+/// `states` are `[B·T, ·]` rows `ld` apart whose first H values are h (the states, or the masked
+/// h under recurrent dropout), and `h0` the initial states `[B, H]` as they entered W_hh.
 fn weight_grad<E: Element>(
     d: Dims,
     dgh: &[E],
     states: &[E],
-    saved: &ScanSaved<E>,
+    ld: usize,
+    h0: &[E],
     reverse: bool,
 ) -> Vec<E> {
-    let Dims { b, t, h, g, s, .. } = d;
+    let Dims { b, t, h, g, .. } = d;
     let (gh_len, rows) = (g * h, b * t);
     let mut dw = vec![E::zero(); gh_len * h];
     let product = |k| Gemm {
@@ -757,14 +855,14 @@ fn weight_grad<E: Element>(
     // reverse, with kk+1.
     let (a0, b0) = if reverse { (0, 1) } else { (1, 0) };
     if rows > 1 {
-        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * s * h..]);
+        let (a, bm) = (&dgh[a0 * gh_len..], &states[b0 * ld..]);
         gemm_ld(
             product(rows - 1),
             E::one(),
             a,
             gh_len,
             bm,
-            s * h,
+            ld,
             E::zero(),
             &mut dw,
         );
@@ -780,9 +878,9 @@ fn weight_grad<E: Element>(
         } else {
             kk.checked_sub(1)
         };
-        let h0 = &saved.h0[r * h..(r + 1) * h];
+        let h0 = &h0[r * h..(r + 1) * h];
         match paired {
-            Some(p) => fix.extend(h0.iter().zip(&states[p * s * h..]).map(|(&a, &n)| a - n)),
+            Some(p) => fix.extend(h0.iter().zip(&states[p * ld..]).map(|(&a, &n)| a - n)),
             None => fix.extend_from_slice(h0),
         }
     }
@@ -883,6 +981,26 @@ mod tests {
         lengths: Option<&[usize]>,
         reverse: bool,
     ) -> Vec<f64> {
+        reference_masked(kind, sz, v, lengths, reverse, &TestMasks::default())
+    }
+
+    /// Regularizer masks of a test scan: recurrent dropout `[B, H]`, zoneout `[B, T, S·H]`.
+    #[derive(Clone, Debug, Default)]
+    struct TestMasks {
+        state: Option<Vec<f64>>,
+        zoneout: Option<Vec<f64>>,
+    }
+
+    /// [`reference`] with the masks applied as their papers write them: h⊙m_h where h enters
+    /// W_hh, and each step's new state `d⊙s_{t−1} + (1−d)⊙s̃_t` from the candidate s̃_t.
+    fn reference_masked(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        lengths: Option<&[usize]>,
+        reverse: bool,
+        masks: &TestMasks,
+    ) -> Vec<f64> {
         let Size { b, t, i, h } = sz;
         let (x, w_ih, b_ih, w_hh, b_hh) = (&v[0], &v[1], &v[2], &v[3], &v[4]);
         let (g, s) = (kind.gates(), kind.states());
@@ -907,9 +1025,11 @@ mod tests {
                             bias(b_ih[r]) + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>()
                         })
                         .collect();
+                    let m = |c: usize| masks.state.as_ref().map_or(1.0, |m| m[row * h + c]);
                     let gh: Vec<f64> = (0..g * h)
                         .map(|r| {
-                            bias(b_hh[r]) + (0..h).map(|c| w_hh[r * h + c] * hs[c]).sum::<f64>()
+                            bias(b_hh[r])
+                                + (0..h).map(|c| w_hh[r * h + c] * hs[c] * m(c)).sum::<f64>()
                         })
                         .collect();
                     let (gx, gh) = if norm {
@@ -920,6 +1040,7 @@ mod tests {
                     } else {
                         (gx, gh)
                     };
+                    let (h_prev, c_prev) = (hs.clone(), cs.clone());
                     for u in 0..h {
                         let at = |gate: usize| gate * h + u;
                         match kind {
@@ -948,6 +1069,17 @@ mod tests {
                             hs[u] = og * cn[u].tanh();
                         }
                     }
+                    if let Some(z) = &masks.zoneout {
+                        let d = &z[(row * t + time) * s * h..];
+                        for (u, (new, old)) in hs
+                            .iter_mut()
+                            .chain(&mut cs)
+                            .zip(h_prev.iter().chain(&c_prev))
+                            .enumerate()
+                        {
+                            *new = d[u] * old + (1.0 - d[u]) * *new;
+                        }
+                    }
                 }
                 let at = (row * t + time) * s * h;
                 out[at..at + h].copy_from_slice(&hs);
@@ -967,6 +1099,19 @@ mod tests {
         spec: &RecurrentSpec,
         seed: Option<&[f64]>,
         save: bool,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        kernel_masked::<E>(kind, sz, v, spec, seed, save, &TestMasks::default())
+    }
+
+    /// [`kernel`] with regularizer masks.
+    fn kernel_masked<E: Element>(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: Option<&[f64]>,
+        save: bool,
+        masks: &TestMasks,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
         let Size { b, t, h, .. } = sz;
         let norm = v.len() > 7;
@@ -993,11 +1138,18 @@ mod tests {
         };
         let c0 = (kind == CellKind::Lstm).then_some(vars[6]);
         let _off = (!save).then(|| tape.no_grad());
-        let y = vars[0].recurrent(w, vars[5], c0, spec);
+        let s = kind.states();
+        let masks = super::super::RecurrentMasks {
+            state: masks.state.as_ref().map(|m| Tensor::from_f64(&[b, h], m)),
+            zoneout: masks
+                .zoneout
+                .as_ref()
+                .map(|m| Tensor::from_f64(&[b, t, s * h], m)),
+        };
+        let y = vars[0].recurrent_masked(w, vars[5], c0, spec, masks);
         let Some(seed) = seed else {
             return (y.value().to_f64_vec(), Vec::new());
         };
-        let s = kind.states();
         let grads = y.backward_with(&Tensor::from_f64(&[b, t, s * h], seed));
         // Every input's gradient, in the order of `v`: zeros for those the cell does not read (c0
         // and the cell-state gains outside an LSTM).
@@ -1029,7 +1181,19 @@ mod tests {
         spec: &RecurrentSpec,
         seed: &[f64],
     ) -> f64 {
-        let y = reference(kind, sz, v, spec.lengths.as_deref(), spec.reverse);
+        reference_loss_masked(kind, sz, v, spec, seed, &TestMasks::default())
+    }
+
+    /// `Σ seed·reference_masked` for the inputs `v`.
+    fn reference_loss_masked(
+        kind: CellKind,
+        sz: Size,
+        v: &[Vec<f64>],
+        spec: &RecurrentSpec,
+        seed: &[f64],
+        masks: &TestMasks,
+    ) -> f64 {
+        let y = reference_masked(kind, sz, v, spec.lengths.as_deref(), spec.reverse, masks);
         y.iter().zip(seed).map(|(a, b)| a * b).sum()
     }
 
@@ -1475,6 +1639,195 @@ mod tests {
             assert_eq!(alone.0, vec![2, sz.b, sz.t, kind.states() * sz.h]);
             assert_eq!(on(1, true), alone, "{kind:?} on one thread");
             assert_eq!(on(2, true), alone, "{kind:?} on two threads");
+        }
+    }
+
+    /// Masks for a test scan drawn from `seed`: recurrent dropout at p = 0.5 (0 or 2 per unit)
+    /// when `state`, and the zoneout mask `zoneout`.
+    fn test_masks(
+        kind: CellKind,
+        sz: Size,
+        seed: u64,
+        state: bool,
+        zoneout: ZoneoutMask,
+    ) -> TestMasks {
+        let Size { b, t, h, .. } = sz;
+        let mut rng = Rng::new(seed);
+        let n_zone = b * t * kind.states() * h;
+        TestMasks {
+            state: state.then(|| {
+                (0..b * h)
+                    .map(|_| if rng.bernoulli(0.5) { 0.0 } else { 2.0 })
+                    .collect()
+            }),
+            zoneout: match zoneout {
+                ZoneoutMask::Off => None,
+                ZoneoutMask::Drawn => Some(
+                    (0..n_zone)
+                        .map(|_| if rng.bernoulli(0.5) { 1.0 } else { 0.0 })
+                        .collect(),
+                ),
+                ZoneoutMask::Expectation(p) => Some(vec![p; n_zone]),
+            },
+        }
+    }
+
+    /// Which zoneout mask a test scan gets.
+    #[derive(Clone, Copy, Debug)]
+    enum ZoneoutMask {
+        /// None.
+        Off,
+        /// 1 (keep the previous state) or 0 drawn per unit and step, as in training.
+        Drawn,
+        /// The same fraction everywhere, as in evaluation.
+        Expectation(f64),
+    }
+
+    #[test]
+    fn miri_masked_scan_matches_the_reference_and_its_central_differences() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 2,
+        };
+        let variants = [
+            (true, ZoneoutMask::Off),
+            (false, ZoneoutMask::Drawn),
+            (true, ZoneoutMask::Expectation(0.3)),
+        ];
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 80 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            for (m, &(state, zoneout)) in variants.iter().enumerate() {
+                let masks = test_masks(kind, sz, 90 + m as u64, state, zoneout);
+                for (reverse, lengths) in [(false, None), (true, Some(vec![1, 3]))] {
+                    let sp = spec(kind, reverse, lengths);
+                    let what = format!("{kind:?} {sp:?} {masks:?}");
+                    let (states, got) =
+                        kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
+                    let want =
+                        reference_masked(kind, sz, &v, sp.lengths.as_deref(), reverse, &masks);
+                    assert_close(&states, &want, 1e-12, &what);
+                    // The masks change the states (a test that cannot fail otherwise).
+                    let plain = reference(kind, sz, &v, sp.lengths.as_deref(), reverse);
+                    assert!(
+                        states.iter().zip(&plain).any(|(a, b)| (a - b).abs() > 1e-6),
+                        "{what}: the masks changed nothing"
+                    );
+                    // Without a tape (nothing saved), in f32.
+                    let (states, _) = kernel_masked::<f32>(kind, sz, &v, &sp, None, false, &masks);
+                    assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
+                    let loss =
+                        |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
+                    check_grads(loss, &v, &got, &what);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn miri_layer_norm_cells_with_masks_match_the_reference_and_central_differences() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 3,
+        };
+        for (c, &kind) in [CellKind::Lstm, CellKind::Gru].iter().enumerate() {
+            let v = norm_inputs(kind, sz, 110 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            let masks = test_masks(kind, sz, 120, true, ZoneoutMask::Drawn);
+            let sp = spec(kind, true, Some(vec![3, 2]));
+            let what = format!("layer-norm {kind:?} {masks:?}");
+            let (states, got) = kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
+            let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), true, &masks);
+            assert_close(&states, &want, 1e-12, &what);
+            let loss = |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
+            check_grads(loss, &v, &got, &what);
+        }
+    }
+
+    #[test]
+    fn miri_masks_of_ones_and_zeros_give_the_states_of_no_masks() {
+        let sz = Size {
+            b: 3,
+            t: 4,
+            i: 2,
+            h: 3,
+        };
+        for (c, &kind) in CELLS.iter().enumerate() {
+            let v = inputs(kind, sz, 100 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+            let identity = TestMasks {
+                state: Some(vec![1.0; sz.b * sz.h]),
+                zoneout: Some(vec![0.0; n_out]),
+            };
+            let sp = spec(kind, true, Some(vec![4, 0, 2]));
+            let plain = kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true);
+            let masked = kernel_masked::<f32>(kind, sz, &v, &sp, Some(&seed), true, &identity);
+            assert_eq!(plain.0, masked.0, "{kind:?} states");
+            // Backward adds the masked dgh·W_hh to dh_prev's direct part after the GEMM rather
+            // than accumulating into it, a different rounding where that part is not zero (GRU).
+            for (k, (a, b)) in plain.1.iter().zip(&masked.1).enumerate() {
+                assert_close(a, b, 1e-6, &format!("{kind:?} gradient of input {k}"));
+            }
+        }
+    }
+
+    // As `blocks_across_threads_give_the_bits_of_one_thread` (not under Miri, for its size).
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn masked_scans_across_threads_give_the_bits_of_one_thread() {
+        // A batch split into blocks (b 5), and a small batch the units split would take without
+        // masks (b 3, h 72): with masks it runs the batch split on any number of threads.
+        let sizes = [
+            Size {
+                b: 5,
+                t: 52,
+                i: 2,
+                h: 16,
+            },
+            Size {
+                b: 3,
+                t: 9,
+                i: 5,
+                h: 72,
+            },
+        ];
+        for sz in sizes {
+            for kind in [
+                CellKind::Lstm,
+                CellKind::Gru,
+                CellKind::Elman(Activation::Tanh),
+            ] {
+                let v = inputs(kind, sz, 110);
+                let masks = test_masks(kind, sz, 111, true, ZoneoutMask::Drawn);
+                let mut lengths: Vec<usize> = (0..sz.b).map(|r| sz.t - r % sz.t).collect();
+                lengths[1] = 0;
+                let sp = spec(kind, false, Some(lengths));
+                let n_out = sz.b * sz.t * kind.states() * sz.h;
+                let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+                let run = |threads: usize| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .expect("a rayon pool");
+                    pool.install(|| {
+                        kernel_masked::<f32>(kind, sz, &v, &sp, Some(&seed), true, &masks)
+                    })
+                };
+                let (one, two) = (run(1), run(2));
+                let what = format!("{kind:?} {sz:?}");
+                assert_eq!(one.0, two.0, "states, {what}");
+                assert_eq!(one.1, two.1, "gradients, {what}");
+                let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), false, &masks);
+                // f32 (rational tanh) over 52 steps whose kept state enters W_hh doubled.
+                assert_close(&two.0, &want, 1e-2, &what);
+            }
         }
     }
 }

@@ -7,6 +7,8 @@
 //! the whole sequence. Per step a thread projects every batch row onto its units, runs their gate
 //! math and publishes their new h; one barrier per step lets both read the whole h before the next.
 //!
+//! It runs without regularizer masks only (the batch-split scan applies them).
+//!
 //! Every value is the same chain of operations as in the batch-split scan (the same multiply-add
 //! chain per pre-activation, the same elementwise gate math per unit), so the bits do not depend on
 //! which scan ran nor on the number of threads.

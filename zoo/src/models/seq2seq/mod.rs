@@ -39,7 +39,7 @@ pub struct Seq2SeqConfig {
     /// Dropout on embeddings and between stacked layers, in training only.
     pub dropout: f64,
     /// Layer-normalized cells in encoder and decoder (LSTM, GRU).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub layer_norm: bool,
 }
 
