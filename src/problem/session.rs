@@ -20,7 +20,7 @@ use super::limits::check_saved_run;
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
 use super::source::{SourceFile, SOURCE_KEY};
-use super::stateful::{resume_carry, Carry};
+use super::stateful::{resume_carry, Carry, StreamBatches};
 use super::teacher_forcing::TeacherForcingSchedule;
 use super::{problem_type, GenerateRequest};
 
@@ -237,6 +237,9 @@ impl Session {
     /// A fresh session on a task already prepared from `spec` (to size the run by its data).
     pub fn with_task(spec: RunSpec, task: TaskData, train: TrainConfig) -> Result<Self> {
         let config = ModelConfig::for_task(&task, &spec.model)?;
+        if let Some(streams) = &task.streams {
+            StreamBatches::new(streams, spec.batch)?;
+        }
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::new(store, train)?;
         Ok(Session {
