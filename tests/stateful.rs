@@ -235,3 +235,54 @@ fn stateful_training_gives_the_same_bits_on_one_and_two_threads() {
     assert!(one == run_bits(2, 100));
     assert!(one != run_bits(1, 99));
 }
+
+#[test]
+fn a_checkpoint_whose_carried_state_does_not_fit_the_model_is_refused_naming_it() {
+    use autograd::params::{read_tensors, write_tensors};
+    use zoo::train::CARRY_PREFIX;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path(), 5);
+    s.run(&mut zoo::train::Progress::hidden()).unwrap();
+    let saved = dir.path().join("s.st");
+    s.save(&saved).unwrap();
+    assert!(Session::resume(&saved, None).is_ok());
+    let h = format!("{CARRY_PREFIX}h");
+    let c = format!("{CARRY_PREFIX}c");
+    let mut nan = Tensor::zeros(&[2, BATCH, 12]);
+    nan.data_mut()[7] = f32::NAN;
+    let cases: [(Option<Tensor<f32>>, &str, &str); 4] = [
+        (
+            Some(Tensor::zeros(&[2, BATCH, 6])),
+            &h,
+            "has shape [2, 4, 6]",
+        ),
+        (
+            Some(Tensor::zeros(&[2, BATCH + 1, 12])),
+            &c,
+            "has shape [2, 5, 12]",
+        ),
+        (Some(nan), &h, "holds NaN, not a finite number"),
+        (None, &c, "lacks a cell state"),
+    ];
+    for (i, (tensor, name, problem)) in cases.into_iter().enumerate() {
+        let file = read_tensors(&saved).unwrap();
+        let mut tensors: Vec<(String, Tensor<f32>)> = file
+            .names()
+            .filter(|n| *n != name)
+            .map(|n| (n.to_string(), file.tensor::<f32>(n).unwrap()))
+            .collect();
+        tensors.extend(tensor.map(|t| (name.to_string(), t)));
+        let refs: Vec<(&str, &Tensor<f32>)> =
+            tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let edited = dir.path().join(format!("edited-{i}.st"));
+        write_tensors(&edited, &refs, file.metadata()).unwrap();
+        let message = Session::resume(&edited, None)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            message.contains(&edited.display().to_string()) && message.contains(problem),
+            "{message}"
+        );
+    }
+}

@@ -71,8 +71,8 @@ impl Carry {
 
     /// The carry saved in `ckpt` (written after its step), feeding that step's batch; none when
     /// the checkpoint holds no carried state (one written before the first step, or by a run
-    /// that was not stateful). The tensors must be `[layers, batch, hidden]`, with a cell state
-    /// exactly when `lstm`; an error naming the file otherwise.
+    /// that was not stateful). The tensors must be `[layers, batch, hidden]` of finite numbers,
+    /// with a cell state exactly when `lstm`; an error naming the file otherwise.
     pub fn restore(ckpt: &Checkpoint, shape: [usize; 3], lstm: bool) -> Result<Self> {
         let step = ckpt.step()?;
         let (h, c) = (ckpt.carry::<f32>(CARRY_H)?, ckpt.carry::<f32>(CARRY_C)?);
@@ -86,7 +86,8 @@ impl Carry {
             };
         };
         for (name, t) in [(CARRY_H, Some(&h)), (CARRY_C, c.as_ref())] {
-            if let Some(t) = t.filter(|t| t.shape() != shape) {
+            let Some(t) = t else { continue };
+            if t.shape() != shape {
                 return Err(Error::format(
                     ckpt.path(),
                     format!(
@@ -94,6 +95,12 @@ impl Carry {
                          ([layers, batch, hidden])",
                         t.shape()
                     ),
+                ));
+            }
+            if let Some(x) = t.data().iter().find(|x| !x.is_finite()) {
+                return Err(Error::format(
+                    ckpt.path(),
+                    format!("the carried state `{name}` holds {x}, not a finite number"),
                 ));
             }
         }
