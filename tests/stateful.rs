@@ -205,6 +205,11 @@ fn validation_reads_the_held_out_text_as_streams_carrying_the_state() {
 
 /// Weights, carried state and last validation of a stateful run of `steps` in a pool of `threads`.
 fn run_bits(threads: usize, steps: usize) -> Vec<Vec<u32>> {
+    run_bits_diagnosing(threads, steps, false)
+}
+
+/// [`run_bits`], diagnosing a training batch at every validation when `diagnose`.
+fn run_bits_diagnosing(threads: usize, steps: usize, diagnose: bool) -> Vec<Vec<u32>> {
     let dir = tempfile::tempdir().unwrap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -212,6 +217,7 @@ fn run_bits(threads: usize, steps: usize) -> Vec<Vec<u32>> {
         .unwrap();
     pool.install(|| {
         let mut s = session(dir.path(), steps);
+        s.trainer.set_diagnostics(diagnose);
         let summary = s.run(&mut zoo::train::Progress::hidden()).unwrap();
         let bits = |t: &Tensor<f32>| t.data().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         let mut out: Vec<Vec<u32>> = s
@@ -285,4 +291,12 @@ fn a_checkpoint_whose_carried_state_does_not_fit_the_model_is_refused_naming_it(
             "{message}"
         );
     }
+}
+
+#[test]
+fn diagnosing_a_stateful_run_replays_its_batches_and_changes_no_bit() {
+    // Every validation (each 10 steps) runs the step's batch again on a diagnosing tape, from the
+    // state that batch started from; the carried state moves on only with training.
+    let plain = run_bits(1, 30);
+    assert!(plain == run_bits_diagnosing(1, 30, true));
 }
