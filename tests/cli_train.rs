@@ -628,3 +628,22 @@ fn profile_shares_each_training_step_between_ops_update_and_validation() {
     let last = text.lines().last().expect("output");
     serde_json::from_str::<Value>(last).unwrap_or_else(|e| panic!("last line {last:?}: {e}"));
 }
+
+#[test]
+fn stateful_training_is_true_or_false_on_a_text_that_holds_its_streams() {
+    let text = ["train", "--task", "text:Cargo.toml", "--steps", "1"];
+    let with = |extra: &[&'static str]| [&text[..], extra].concat();
+    usage_failure_names(&with(&["--set", "stateful=maybe"]), &["'stateful=maybe'"]);
+    usage_failure_names(
+        &with(&["--set", "stateful=18446744073709551615"]),
+        &["'stateful=18446744073709551615'"],
+    );
+    usage_failure_names(
+        &with(&["--set", "stateful=true", "--batch", "65536"]),
+        &["stateful=true", "batch = 65536", "window = 64"],
+    );
+    usage_failure_names(
+        &["train", "--task", "corpus", "--set", "stateful=true"],
+        &["corpus: stateful=true", "sentences"],
+    );
+}

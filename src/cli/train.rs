@@ -29,6 +29,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub column: Option<String>,
     /// A task setting `key=value` (e.g. `t=200` for adding, `window=100` for text); repeatable.
+    /// `stateful=true` (text:PATH) trains on --batch contiguous streams of the text, each batch
+    /// the next window of every stream from the last one's final state (not shuffled).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub settings: Vec<String>,
     /// The model: srn, srn-relu, lstm, gru (or mlp, the fixed-window baseline for series).

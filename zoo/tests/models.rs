@@ -2,7 +2,7 @@
 //! configuration errors. The learning tests are in `models_learning.rs`.
 
 use autograd::{gradcheck, Error, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
-use zoo::models::AttentionScore;
+use zoo::models::{AttentionScore, StateValues};
 use zoo::{
     ContextConfig, ContextMode, Ctx, Embedding, LanguageModel, LanguageModelConfig, Linear,
     LmInput, RecurrentConfig, RecurrentKind, Sampling, Seq2Seq, Seq2SeqConfig, SequenceInput,
@@ -367,6 +367,33 @@ fn language_model_gradients_match_finite_differences() {
                 probe(tape, model.forward(&cx, &ids, [2, 3], input).0, 7)
             },
         );
+    }
+}
+
+#[test]
+fn a_window_from_a_carried_detached_state_has_the_truncated_gradients() {
+    // Stateful training: the next window starts from the last one's final state as values
+    // (detached), so its parameter gradients are those of a fixed initial state.
+    for kind in KINDS {
+        let (model, mut store) = language_model(kind, None);
+        let carried: StateValues<f64> = {
+            let tape = Tape::new();
+            let cx = Ctx::eval(&tape, &store);
+            let (_, last) = model.forward(&cx, &[1, 3, 2, 2], [2, 2], LmInput::default());
+            last.values()
+        };
+        assert_eq!(carried.h.shape(), [2, 2, 2]);
+        assert_eq!(carried.c.is_some(), kind == RecurrentKind::Lstm);
+        let what = format!("language model {kind:?} from a carried state");
+        check_param_grads(&what, &mut store, |tape, store| {
+            let input = LmInput {
+                state: Some(carried.on(tape)),
+                ..Default::default()
+            };
+            let cx = Ctx::eval(tape, store);
+            let (logits, state) = model.forward(&cx, &[0, 2, 3, 0, 1, 1], [2, 3], input);
+            probe(tape, logits, 8) + probe(tape, state.h, 9)
+        });
     }
 }
 
