@@ -316,3 +316,85 @@ fn stale_temp_files_of_the_checkpoint_are_removed() {
         assert!(dir.path().join(name).exists(), "{name} was removed");
     }
 }
+
+/// `seqzoo train` of a small stateful character model of `text` (`--set stateful=true`),
+/// `steps` steps, saving to `save`, plus `extra`.
+fn stateful_args(text: &Path, steps: usize, save: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "train",
+        "--set",
+        "stateful=true",
+        "--set",
+        "window=8",
+        "--hidden",
+        "8",
+        "--embedding",
+        "4",
+        "--batch",
+        "4",
+        "--val-every",
+        "10",
+        "--schedule",
+        "constant",
+        "--task",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("text:{}", path_arg(text)));
+    args.extend(["--steps".into(), steps.to_string()]);
+    args.extend(["--save".into(), path_arg(save)]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn a_stateful_run_resumed_mid_stream_equals_one_never_stopped_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("t.txt");
+    // 1,200 characters: 1,080 for training, 4 streams of 270, 33 windows of 8 per pass.
+    let lines: String = (0..60).map(|i| format!("psalm {i:>5}: selah.\n")).collect();
+    fs::write(&text, lines).unwrap();
+    const STEPS: usize = 80;
+    let straight = dir.path().join("straight.st");
+    succeed(&stateful_args(&text, STEPS, &straight, &[]));
+
+    // Stopped at step 40 (window 7 of the second pass), resumed to the end.
+    let ckpt = dir.path().join("ckpt.st");
+    succeed(&stateful_args(&text, 40, &ckpt, &["--save-every", "15"]));
+    assert_eq!(loads(&ckpt), 40);
+    let carried = Checkpoint::open(&ckpt).unwrap();
+    for name in ["h", "c"] {
+        let t = carried
+            .carry::<f32>(name)
+            .unwrap()
+            .expect("the carried state is saved");
+        assert_eq!(t.shape(), [1, 4, 8]);
+    }
+    succeed(&resume_args(STEPS, &ckpt, &[]));
+    assert_eq!(loads(&ckpt), STEPS);
+    assert!(training_state(&straight) == training_state(&ckpt));
+
+    // Resumed without the carried state (as if it were lost), the run cannot continue the
+    // streams: an error naming the file, not a silent restart from zeros.
+    let ckpt = dir.path().join("lost.st");
+    succeed(&stateful_args(&text, 40, &ckpt, &[]));
+    let file = read_tensors(&ckpt).unwrap();
+    let kept: Vec<(String, autograd::Tensor<f32>)> = file
+        .names()
+        .filter(|n| !n.starts_with(zoo::train::CARRY_PREFIX))
+        .map(|n| (n.to_string(), file.tensor::<f32>(n).unwrap()))
+        .collect();
+    let refs: Vec<(&str, &autograd::Tensor<f32>)> =
+        kept.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    autograd::params::write_tensors(&ckpt, &refs, file.metadata()).unwrap();
+    let args = resume_args(STEPS, &ckpt, &[]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = seqzoo(&refs);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&path_arg(&ckpt)) && err.contains("carries no state into batch 40"),
+        "{err}"
+    );
+}

@@ -3,7 +3,7 @@
 /// Fixture loading and comparison shared with the parity tests.
 mod common;
 
-use common::fixture::{check, Fixture, Results};
+use common::fixture::{check_within, Fixture, Results};
 use seqzoo::autograd::params::read_tensors;
 use seqzoo::autograd::Tensor;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,8 @@ fn forward_reproduces_torch_outputs_and_gradients() {
         "rnn_relu_l2_uni_len",
         "rnn_tanh_l1_uni",
         "lstmp_l2_bi_len_h0",
+        "ln_lstm_l2_bi_len_h0",
+        "ln_gru_l1_uni_len_h0",
     ] {
         let out = dir.path().join(format!("{case}.out.safetensors"));
         let o = seqzoo(&[
@@ -68,7 +70,9 @@ fn forward_reproduces_torch_outputs_and_gradients() {
             );
         }
         let mut failures = Vec::new();
-        check(&expected, case, results, &mut failures);
+        // float32 rounding in a layer-normalized cell's gradients: see `torch_parity_rnn.rs`.
+        let scale = if case.starts_with("ln_") { 100.0 } else { 1.0 };
+        check_within(&expected, case, results, &mut failures, scale);
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }

@@ -693,3 +693,22 @@ fn proj_size_trains_lstm_sequence_and_language_models_and_is_refused_elsewhere()
         );
     }
 }
+
+#[test]
+fn stateful_training_is_true_or_false_on_a_text_that_holds_its_streams() {
+    let text = ["train", "--task", "text:Cargo.toml", "--steps", "1"];
+    let with = |extra: &[&'static str]| [&text[..], extra].concat();
+    usage_failure_names(&with(&["--set", "stateful=maybe"]), &["'stateful=maybe'"]);
+    usage_failure_names(
+        &with(&["--set", "stateful=18446744073709551615"]),
+        &["'stateful=18446744073709551615'"],
+    );
+    usage_failure_names(
+        &with(&["--set", "stateful=true", "--batch", "65536"]),
+        &["stateful=true", "batch = 65536", "window = 64"],
+    );
+    usage_failure_names(
+        &["train", "--task", "corpus", "--set", "stateful=true"],
+        &["corpus: stateful=true", "sentences"],
+    );
+}

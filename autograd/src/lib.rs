@@ -38,7 +38,7 @@ pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckRepo
 pub use op::Op;
 pub use ops::loss::{CrossEntropyOptions, IGNORE_INDEX};
 pub use ops::recurrent::{
-    Activation, CellKind, Directions, RecurrentMasks, RecurrentSpec, RecurrentWeights,
+    Activation, CellKind, Directions, NormWeights, RecurrentMasks, RecurrentSpec, RecurrentWeights,
 };
 pub use ops::unary::Unary;
 pub use optim::{clip_grad_norm, clip_grad_value, OptimConfig, OptimState, Optimizer, Schedule};

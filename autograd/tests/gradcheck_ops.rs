@@ -76,6 +76,7 @@ fn recurrent_case(
             w_hh: v[3],
             b_hh: v[4],
             w_hr: None,
+            norm: None,
         };
         v[0].recurrent(w, v[5], v.get(6).copied(), &spec)
     })
@@ -107,6 +108,7 @@ fn recurrent_pair_case(name: &'static str, cell: CellKind, lengths: Option<Vec<u
             w_hh: dir(k)[2],
             b_hh: dir(k)[3],
             w_hr: None,
+            norm: None,
         };
         let c = |k: usize| dir(k).get(5).copied();
         v[0].recurrent_pair(

@@ -77,6 +77,7 @@ fn weights<'t>(v: &[Var<'t, f64>]) -> RecurrentWeights<'t, f64> {
         w_hh: v[3],
         b_hh: v[4],
         w_hr: None,
+        norm: None,
     }
 }
 
@@ -201,6 +202,7 @@ fn gru_with(hh: [usize; 2], features: usize) {
         w_hh: tape.var(Tensor::zeros(&hh)),
         b_hh: tape.var(Tensor::zeros(&[9])),
         w_hr: None,
+        norm: None,
     };
     let h = tape.var(Tensor::zeros(&[1, 3]));
     let spec = RecurrentSpec {

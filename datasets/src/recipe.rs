@@ -26,6 +26,8 @@ pub struct Recipe {
     pub zoneout: f64,
     /// DropConnect on each recurrent layer's `W_hh`, in training.
     pub weight_drop: f64,
+    /// Layer-normalized LSTM or GRU cells.
+    pub layer_norm: bool,
     /// Training steps.
     pub steps: usize,
     /// Examples per batch.
@@ -60,6 +62,7 @@ impl Default for Recipe {
             recurrent_dropout: 0.0,
             zoneout: 0.0,
             weight_drop: 0.0,
+            layer_norm: false,
             steps: 1000,
             batch: 32,
             optimizer: "adam",
@@ -91,6 +94,9 @@ impl fmt::Display for Recipe {
             if p > 0.0 {
                 write!(f, " {name} {p}")?;
             }
+        }
+        if self.layer_norm {
+            write!(f, " layer-norm")?;
         }
         write!(f, ", {} lr {}", self.optimizer, self.lr)?;
         if let Some(clip) = self.clip {

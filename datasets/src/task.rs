@@ -13,6 +13,7 @@ use crate::dataset::{Baseline, Dataset};
 use crate::params::Params;
 use crate::recipe::Recipe;
 use crate::series::Normalizer;
+use crate::text::streams::TextStreams;
 use crate::text::Vocab;
 
 /// The problem a task poses, which decides the model, loss, metrics and decoding.
@@ -171,6 +172,9 @@ pub struct TaskData {
     pub recipe: Recipe,
     /// How `generate` frames a prompt for a model of this task.
     pub prompt: PromptStyle,
+    /// The text as whole streams when the task trains statefully (`--set stateful=true`):
+    /// batches are then windows of contiguous streams, in order, not shuffled examples.
+    pub streams: Option<TextStreams>,
 }
 
 impl TaskData {

@@ -44,7 +44,7 @@ pub fn run(args: &InspectArgs) -> Result<String, Failure> {
         Ok(cfg) => {
             let _ = writeln!(
                 out,
-                "architecture: {} ({}), input_size {}, hidden_size {}{}, {} layer(s), {}",
+                "architecture: {} ({}), input_size {}, hidden_size {}{}, {} layer(s), {}{}",
                 cfg.kind.cell().torch_name(),
                 cfg.kind.name(),
                 cfg.input_size,
@@ -58,6 +58,11 @@ pub fn run(args: &InspectArgs) -> Result<String, Failure> {
                     "bidirectional"
                 } else {
                     "unidirectional"
+                },
+                if cfg.layer_norm {
+                    ", layer-normalized"
+                } else {
+                    ""
                 }
             );
             let _ = writeln!(out, "parameters: {weights}");

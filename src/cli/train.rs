@@ -29,6 +29,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub column: Option<String>,
     /// A task setting `key=value` (e.g. `t=200` for adding, `window=100` for text); repeatable.
+    /// `stateful=true` (text:PATH) trains on --batch contiguous streams of the text, each batch
+    /// the next window of every stream from the last one's final state (not shuffled).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub settings: Vec<String>,
     /// The model: srn, srn-relu, lstm, gru (or mlp, the fixed-window baseline for series).
@@ -63,6 +65,10 @@ pub struct TrainArgs {
     /// (training only).
     #[arg(long, value_name = "P", allow_negative_numbers = true)]
     pub weight_drop: Option<f64>,
+    /// Layer-normalized cells (lstm and gru): each gate's input and recurrent parts normalized,
+    /// and the LSTM's cell state before its output; `--layer-norm false` turns it off.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub layer_norm: Option<bool>,
     /// Embedding size for token inputs (at most 8192).
     #[arg(long)]
     pub embedding: Option<usize>,
@@ -193,6 +199,7 @@ impl TrainArgs {
             recurrent_dropout: self.recurrent_dropout.unwrap_or(recipe.recurrent_dropout),
             zoneout: self.zoneout.unwrap_or(recipe.zoneout),
             weight_drop: self.weight_drop.unwrap_or(recipe.weight_drop),
+            layer_norm: self.layer_norm.unwrap_or(recipe.layer_norm),
             steps: self.steps.unwrap_or(recipe.steps),
             batch: self.batch.unwrap_or(recipe.batch),
             optimizer,
@@ -258,7 +265,7 @@ impl TrainArgs {
             _ => "another schedule",
         };
         let reg = &m.regularizers;
-        let checks: [(&str, Option<String>, String); 24] = [
+        let checks: Vec<(&str, Option<String>, String)> = vec![
             ("--task", self.task.clone(), spec.task.clone()),
             (
                 "--column",
@@ -291,6 +298,7 @@ impl TrainArgs {
                 shown(self.weight_drop),
                 text(&reg.weight_drop),
             ),
+            ("--layer-norm", shown(self.layer_norm), text(&m.layer_norm)),
             ("--embedding", shown(self.embedding), text(&m.embedding)),
             ("--attention", shown(self.attention), text(&m.attention)),
             (

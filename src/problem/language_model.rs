@@ -3,9 +3,10 @@
 
 use autograd::{Error, Result, Rng, Var};
 use datasets::task::{OutputKind, PromptStyle, TaskData};
+use datasets::text::lm::Chunk;
 use datasets::text::{Granularity, Vocab, BOS, EOS, UNK};
 use datasets::{Batch, BatchInput, BatchTarget};
-use zoo::models::{LanguageModelConfig, LmInput};
+use zoo::models::{LanguageModelConfig, LmInput, StateValues};
 use zoo::train::{bits_per_char, Metrics};
 use zoo::Ctx;
 
@@ -50,6 +51,31 @@ pub(super) fn encode_prompt(vocab: &Vocab, prompt: &str) -> Result<Vec<usize>> {
         )));
     }
     Ok(ids)
+}
+
+/// The mean loss of a language model on one window of its streams (stateful training), from
+/// `state` (zeros when `None`) given as constants of the tape, so no gradient flows into the
+/// batch before; and the final state, detached, for the next window. With a `tally`, also counts
+/// what validation reports.
+pub(super) fn stream_loss<'t>(
+    cx: &Ctx<'_, 't, f32>,
+    model: &Model,
+    chunk: &Chunk,
+    state: Option<&StateValues<f32>>,
+    tally: Option<&mut Tally>,
+) -> Result<(Var<'t, f32>, StateValues<f32>)> {
+    let Model::LanguageModel(m) = model else {
+        return Err(Error::Data(
+            "stateful training reads a text as streams and needs a language model".into(),
+        ));
+    };
+    let input = LmInput {
+        state: state.map(|s| s.on(cx.tape())),
+        ..Default::default()
+    };
+    let (logits, last) = m.forward(cx, &chunk.inputs, [chunk.batch, chunk.steps], input);
+    let targets: Vec<i64> = chunk.targets.iter().map(|&t| t as i64).collect();
+    Ok((classify(flatten(logits), &targets, tally), last.values()))
 }
 
 impl ProblemType for LanguageModeling {

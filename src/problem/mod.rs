@@ -15,6 +15,7 @@ mod regression;
 mod seq2seq;
 mod session;
 mod source;
+mod stateful;
 mod tagging;
 mod teacher_forcing;
 
@@ -27,6 +28,7 @@ pub use session::{
     Session, Trained, NORMALIZER_KEY, RUN_KEY, VOCAB_KEY,
 };
 pub use source::{SourceFile, SOURCE_KEY};
+pub use stateful::{Carry, StreamBatches};
 pub use teacher_forcing::TeacherForcingSchedule;
 
 use autograd::{Error, Result, Var};

@@ -30,6 +30,9 @@ pub struct ModelSpec {
     pub bidirectional: bool,
     /// Dropout between stacked layers, in training only.
     pub dropout: f64,
+    /// Layer-normalized LSTM or GRU cells (off in runs saved before this setting existed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub layer_norm: bool,
     /// Embedding size of token inputs.
     pub embedding: usize,
     /// Attention in sequence-to-sequence models.
@@ -111,6 +114,7 @@ impl Default for ModelSpec {
             layers: 1,
             bidirectional: false,
             dropout: 0.0,
+            layer_norm: false,
             embedding: 32,
             attention: false,
             conditioning: Conditioning::InitialState,
@@ -129,6 +133,7 @@ impl From<&Recipe> for ModelSpec {
             layers: r.layers,
             bidirectional: r.bidirectional,
             dropout: r.dropout,
+            layer_norm: r.layer_norm,
             embedding: r.embedding,
             attention: r.attention,
             conditioning: Conditioning::default(),
@@ -199,6 +204,7 @@ impl ModelSpec {
             .bidirectional(bidirectional)
             .dropout(self.dropout)
             .proj_size(self.proj_size)
+            .layer_norm(self.layer_norm)
             .regularizers(self.regularizers))
     }
 

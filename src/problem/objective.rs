@@ -11,13 +11,15 @@ use zoo::Ctx;
 
 use super::loss::Tally;
 use super::model::Model;
+use super::stateful::{Carry, StreamBatches};
 use super::teacher_forcing::TeacherForcingSchedule;
 use super::{problem_type, ProblemType};
 
 /// Rows per validation batch.
 const VAL_BATCH: usize = 250;
 
-/// A model trained on a prepared task: batch `k` of training is a pure function of `k`.
+/// A model trained on a prepared task: batch `k` of training is a pure function of `k` (and, for
+/// a stateful language model, of the state carried into it).
 pub struct TaskObjective<'a> {
     task: &'a TaskData,
     model: &'a Model,
@@ -28,11 +30,17 @@ pub struct TaskObjective<'a> {
     schedule: TeacherForcingSchedule,
     /// The current epoch's order of the training examples, drawn once per epoch.
     order: RefCell<Option<(u64, Vec<usize>)>>,
+    /// The streams of a task trained statefully (`--set stateful=true`), which replace the
+    /// shuffled batches and the validation batches.
+    streams: Option<StreamBatches>,
+    /// The state carried between the stateful batches.
+    carry: Carry,
 }
 
 impl<'a> TaskObjective<'a> {
     /// Trains `model` on `task` with batches of `batch_size` (shuffled with `seed`, epoch after
-    /// epoch) and a seq2seq teacher-forcing ratio; collates the validation split once.
+    /// epoch; or, when the task trains statefully, windows of `batch_size` streams in order) and
+    /// a seq2seq teacher-forcing ratio; collates the validation split once.
     pub fn new(
         task: &'a TaskData,
         model: &'a Model,
@@ -46,9 +54,17 @@ impl<'a> TaskObjective<'a> {
             )));
         }
         let batcher = Batcher::new(batch_size)?.shuffled(seed).drop_last(true);
-        let val = Batcher::new(VAL_BATCH)?
-            .epoch(&*task.val, 0)
-            .collect::<Result<Vec<_>>>()?;
+        let streams = task
+            .streams
+            .as_ref()
+            .map(|s| StreamBatches::new(s, batch_size))
+            .transpose()?;
+        let val = match streams {
+            Some(_) => vec![],
+            None => Batcher::new(VAL_BATCH)?
+                .epoch(&*task.val, 0)
+                .collect::<Result<Vec<_>>>()?,
+        };
         Ok(TaskObjective {
             task,
             model,
@@ -58,12 +74,23 @@ impl<'a> TaskObjective<'a> {
             teacher_forcing,
             schedule: TeacherForcingSchedule::Constant,
             order: RefCell::new(None),
+            streams,
+            carry: Carry::default(),
         })
+    }
+
+    /// The objective carrying the state of stateful batches in `carry` (shared with the caller,
+    /// which saves it); a task that is not stateful carries nothing.
+    pub fn carrying(self, carry: Carry) -> Self {
+        TaskObjective { carry, ..self }
     }
 
     /// What a validation pass of the weights in `store` counts (loss, hits by class), before
     /// it becomes metrics.
     pub fn tally(&self, store: &ParamStore<f32>) -> Result<Tally> {
+        if let Some(streams) = &self.streams {
+            return streams.tally(store, self.model);
+        }
         let mut tally = Tally::default();
         for batch in &self.val {
             let tape = Tape::new();
@@ -91,6 +118,10 @@ impl Objective<f32> for TaskObjective<'_> {
         step: usize,
         rng: &mut Rng,
     ) -> Result<Var<'t, f32>> {
+        if let Some(streams) = &self.streams {
+            let cx = Ctx::train(tape, store, rng);
+            return streams.loss(&cx, self.model, step, &self.carry);
+        }
         let train = &*self.task.train;
         let (epoch, index) = self.batcher.position(train.len(), step as u64)?;
         let mut order = self.order.borrow_mut();

@@ -45,6 +45,7 @@ impl ProblemType for Seq2SeqProblem {
             bidirectional_encoder: spec.bidirectional,
             attention: spec.attention.then_some(AttentionScore::General),
             dropout: spec.dropout,
+            layer_norm: spec.layer_norm,
         }))
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use autograd::fs::prepare_write;
 use autograd::params::CONFIG_KEY;
-use autograd::{Error, ParamStore, Result, Rng, Schedule};
+use autograd::{Error, ParamStore, Result, Rng, Schedule, Tensor};
 use datasets::params::Params;
 use datasets::registry::{lookup, prepare_fitted};
 use datasets::series::Normalizer;
@@ -20,6 +20,7 @@ use super::limits::check_saved_run;
 use super::model::{Model, ModelConfig, ModelSpec};
 use super::objective::TaskObjective;
 use super::source::{SourceFile, SOURCE_KEY};
+use super::stateful::{resume_carry, Carry, StreamBatches};
 use super::teacher_forcing::TeacherForcingSchedule;
 use super::{problem_type, GenerateRequest};
 
@@ -160,6 +161,9 @@ pub struct Session {
     pub trainer: Trainer<f32>,
     /// The data file the task reads, as it was when training started.
     pub source: Option<SourceFile>,
+    /// The state a stateful language model carries into its next batch (empty otherwise); saved
+    /// in checkpoints.
+    pub carry: Carry,
 }
 
 /// The trainer's settings of `recipe` for `steps` steps with `seed` (the schedule spans the run).
@@ -233,6 +237,9 @@ impl Session {
     /// A fresh session on a task already prepared from `spec` (to size the run by its data).
     pub fn with_task(spec: RunSpec, task: TaskData, train: TrainConfig) -> Result<Self> {
         let config = ModelConfig::for_task(&task, &spec.model)?;
+        if let Some(streams) = &task.streams {
+            StreamBatches::new(streams, spec.batch)?;
+        }
         let (model, store) = build(&config, spec.seed)?;
         let trainer = Trainer::new(store, train)?;
         Ok(Session {
@@ -242,6 +249,7 @@ impl Session {
             config,
             model,
             trainer,
+            carry: Carry::default(),
         })
     }
 
@@ -264,7 +272,8 @@ impl Session {
         let task = spec.prepare_task_fitted(&fitted)?;
         check_fit(&config, &spec, &fitted, &task)
             .map_err(|e| Error::format(path, e.to_string()))?;
-        let trainer = Trainer::resume(path, store, train)?;
+        let trainer = Trainer::resume_from(&ckpt, store, train)?;
+        let carry = resume_carry(&ckpt, &task, &config, spec.batch)?;
         Ok(Session {
             source,
             spec,
@@ -272,12 +281,13 @@ impl Session {
             config,
             model,
             trainer,
+            carry,
         })
     }
 
     /// Trains to the configured number of steps (or early stopping), reporting to `observer`.
     pub fn run(&mut self, observer: &mut dyn Observer) -> Result<TrainSummary> {
-        let objective = objective(&self.spec, &self.task, &self.model)?;
+        let objective = objective(&self.spec, &self.task, &self.model, &self.carry)?;
         self.trainer.run(&objective, observer)
     }
 
@@ -295,11 +305,12 @@ impl Session {
             prepare_write(&plan.path)?;
         }
         let extra = self.metadata()?;
-        let objective = objective(&self.spec, &self.task, &self.model)?;
+        let objective = objective(&self.spec, &self.task, &self.model, &self.carry)?;
+        let carry = &self.carry;
         let mut saved_step = None;
         let mut write = |t: &Trainer<f32>| match save {
             Some(plan) if saved_step != Some(t.step()) => {
-                t.save_checkpoint(&plan.path, &extra)?;
+                save_carrying(t, &plan.path, &extra, carry)?;
                 saved_step = Some(t.step());
                 Ok(())
             }
@@ -319,7 +330,7 @@ impl Session {
         }
         let summary = self.trainer.finish(&objective, observer)?;
         if let Some(plan) = save {
-            self.trainer.save_checkpoint(&plan.path, &extra)?;
+            save_carrying(&self.trainer, &plan.path, &extra, &self.carry)?;
         }
         Ok(RunEnd::Finished(summary))
     }
@@ -327,7 +338,7 @@ impl Session {
     /// Every recurrent kernel's diagnostics (gradient flow through time, gates, hidden norms)
     /// on the training batch of the step just done, without changing the run.
     pub fn diagnose(&self) -> Result<Vec<zoo::diagnostics::LayerDiagnostics>> {
-        let objective = objective(&self.spec, &self.task, &self.model)?;
+        let objective = objective(&self.spec, &self.task, &self.model, &self.carry)?;
         self.trainer.diagnose_layers(&objective)
     }
 
@@ -336,9 +347,10 @@ impl Session {
         self.trainer.store().num_weights()
     }
 
-    /// Writes a checkpoint: weights, trainer state, the model config, run spec and vocabulary.
+    /// Writes a checkpoint: weights, trainer state, the model config, run spec and vocabulary,
+    /// and the state a stateful language model carries into its next batch.
     pub fn save(&self, path: &Path) -> Result<()> {
-        self.trainer.save_checkpoint(path, &self.metadata()?)
+        save_carrying(&self.trainer, path, &self.metadata()?, &self.carry)
     }
 
     /// The checkpoint metadata besides the trainer's: model config, run spec and vocabulary.
@@ -362,14 +374,31 @@ impl Session {
     }
 }
 
-/// The training objective of `task` for `model` with the batch, seed and teacher forcing of `spec`.
+/// The training objective of `task` for `model` with the batch, seed and teacher forcing of
+/// `spec`, carrying a stateful model's state in `carry`.
 fn objective<'a>(
     spec: &RunSpec,
     task: &'a TaskData,
     model: &'a Model,
+    carry: &Carry,
 ) -> Result<TaskObjective<'a>> {
-    TaskObjective::new(task, model, spec.batch, spec.seed, spec.teacher_forcing)?
-        .scheduled(spec.teacher_forcing_schedule)
+    Ok(
+        TaskObjective::new(task, model, spec.batch, spec.seed, spec.teacher_forcing)?
+            .scheduled(spec.teacher_forcing_schedule)?
+            .carrying(carry.clone()),
+    )
+}
+
+/// Writes `trainer`'s checkpoint with the caller's metadata `extra` and the state `carry` holds.
+fn save_carrying(
+    trainer: &Trainer<f32>,
+    path: &Path,
+    extra: &BTreeMap<String, String>,
+    carry: &Carry,
+) -> Result<()> {
+    let tensors = carry.tensors();
+    let refs: Vec<(&str, &Tensor<f32>)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
+    trainer.save_checkpoint_carrying(path, extra, &refs)
 }
 
 /// `value` as JSON for checkpoint metadata, or an error naming `what`.

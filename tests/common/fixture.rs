@@ -73,7 +73,12 @@ pub struct Worst {
 }
 
 /// Compares `got` with the fixture tensor `name` elementwise.
-pub fn compare<E: Element>(fx: &Fixture, name: &str, got: &Tensor<E>) -> Result<Worst, String> {
+pub fn compare<E: Element>(
+    fx: &Fixture,
+    name: &str,
+    got: &Tensor<E>,
+    scale: f64,
+) -> Result<Worst, String> {
     let (shape, want) = fx.floats(name);
     if got.shape() != shape.as_slice() {
         return Err(format!(
@@ -88,7 +93,7 @@ pub fn compare<E: Element>(fx: &Fixture, name: &str, got: &Tensor<E>) -> Result<
     };
     for (i, (g, w)) in got.to_f64_vec().into_iter().zip(want).enumerate() {
         let err = (g - w).abs();
-        let ratio = err / (ATOL + RTOL * w.abs());
+        let ratio = err / (scale * (ATOL + RTOL * w.abs()));
         if ratio.is_nan() {
             return Err(format!("{name}[{i}]: got {g}, want {w}"));
         }
@@ -108,9 +113,20 @@ pub fn check<E: Element>(
     results: Results<E>,
     failures: &mut Vec<String>,
 ) {
+    check_within(fx, label, results, failures, 1.0);
+}
+
+/// [`check`] with the tolerance `scale` times [`ATOL`] + [`RTOL`]·|want|.
+pub fn check_within<E: Element>(
+    fx: &Fixture,
+    label: &str,
+    results: Results<E>,
+    failures: &mut Vec<String>,
+    scale: f64,
+) {
     let mut overall = 0.0f64;
     for (tensor, got) in &results {
-        match compare(fx, tensor, got) {
+        match compare(fx, tensor, got, scale) {
             Ok(w) => {
                 overall = overall.max(w.max_abs);
                 if w.max_ratio > 1.0 {

@@ -13,7 +13,7 @@
 //!     tape.var(Tensor::from_f64(shape, &v))
 //! };
 //! let (x, h0) = (var(&[2, 5, 3]), var(&[2, 4]));
-//! let w = RecurrentWeights { w_ih: var(&[16, 3]), b_ih: var(&[16]), w_hh: var(&[16, 4]), b_hh: var(&[16]), w_hr: None };
+//! let w = RecurrentWeights { w_ih: var(&[16, 3]), b_ih: var(&[16]), w_hh: var(&[16, 4]), b_hh: var(&[16]), w_hr: None, norm: None };
 //! let spec = RecurrentSpec { cell: CellKind::Lstm, reverse: false, lengths: None };
 //! let c0 = var(&[2, 4]);
 //! x.recurrent(w, h0, Some(c0), &spec).sum().backward();

@@ -49,6 +49,7 @@ fn greedy_and_beam_decoding_run_in_constant_memory_per_step() {
         bidirectional_encoder: true,
         attention: Some(AttentionScore::General),
         dropout: 0.0,
+        layer_norm: false,
     };
     let mut store = ParamStore::<f64>::new();
     let model = Seq2Seq::new(&mut store.root(), config, &mut Rng::new(0)).expect("valid");

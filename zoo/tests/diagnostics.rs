@@ -74,6 +74,7 @@ fn leaves<'t>(tape: &'t Tape<f64>, cell: CellKind, sz: Size, v: &Values) -> Leav
             w_hh: var(&[gh, sz.h], &v.w[2]),
             b_hh: var(&[gh], &v.w[3]),
             w_hr: None,
+            norm: None,
         },
         h0: var(&[sz.b, sz.h], &v.h0),
         c0: (cell == CellKind::Lstm).then(|| var(&[sz.b, sz.h], &v.c0)),

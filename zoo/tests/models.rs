@@ -2,7 +2,7 @@
 //! configuration errors. The learning tests are in `models_learning.rs`.
 
 use autograd::{gradcheck, Error, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
-use zoo::models::AttentionScore;
+use zoo::models::{AttentionScore, StateValues};
 use zoo::{
     ContextConfig, ContextMode, Ctx, Embedding, LanguageModel, LanguageModelConfig, Linear,
     LmInput, RecurrentConfig, RecurrentKind, Sampling, Seq2Seq, Seq2SeqConfig, SequenceInput,
@@ -371,6 +371,33 @@ fn language_model_gradients_match_finite_differences() {
 }
 
 #[test]
+fn a_window_from_a_carried_detached_state_has_the_truncated_gradients() {
+    // Stateful training: the next window starts from the last one's final state as values
+    // (detached), so its parameter gradients are those of a fixed initial state.
+    for kind in KINDS {
+        let (model, mut store) = language_model(kind, None);
+        let carried: StateValues<f64> = {
+            let tape = Tape::new();
+            let cx = Ctx::eval(&tape, &store);
+            let (_, last) = model.forward(&cx, &[1, 3, 2, 2], [2, 2], LmInput::default());
+            last.values()
+        };
+        assert_eq!(carried.h.shape(), [2, 2, 2]);
+        assert_eq!(carried.c.is_some(), kind == RecurrentKind::Lstm);
+        let what = format!("language model {kind:?} from a carried state");
+        check_param_grads(&what, &mut store, |tape, store| {
+            let input = LmInput {
+                state: Some(carried.on(tape)),
+                ..Default::default()
+            };
+            let cx = Ctx::eval(tape, store);
+            let (logits, state) = model.forward(&cx, &[0, 2, 3, 0, 1, 1], [2, 3], input);
+            probe(tape, logits, 8) + probe(tape, state.h, 9)
+        });
+    }
+}
+
+#[test]
 fn language_model_state_continues_a_sequence_exactly() {
     for kind in KINDS {
         let (model, store) = language_model(kind, Some(ContextMode::InitialState));
@@ -466,6 +493,7 @@ fn seq2seq_config(
         bidirectional_encoder: bi,
         attention,
         dropout: 0.0,
+        layer_norm: false,
     }
 }
 
@@ -782,6 +810,7 @@ fn seq2seq_gradients_flow_step_by_step_with_partial_teacher_forcing() {
 fn seq2seq_dropout_is_seeded_and_only_in_training() {
     let config = Seq2SeqConfig {
         dropout: 0.3,
+        layer_norm: false,
         ..seq2seq_config(RecurrentKind::Lstm, true, Some(AttentionScore::General))
     };
     let (model, store) = seq2seq(config);

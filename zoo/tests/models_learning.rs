@@ -191,6 +191,7 @@ fn seq2seq_learns_to_copy_three_tokens() {
         bidirectional_encoder: true,
         attention: Some(AttentionScore::General),
         dropout: 0.0,
+        layer_norm: false,
     };
     let mut store = ParamStore::new();
     let model = Seq2Seq::new(&mut store.root(), config, &mut Rng::new(1)).unwrap();

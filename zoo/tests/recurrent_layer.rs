@@ -76,48 +76,54 @@ fn gradcheck_through_stacked_bidirectional_layers_with_lengths() {
     }
 }
 
+/// Checks every parameter gradient of `layer` (over inputs `[2, 3, I]` with lengths) against
+/// central differences.
+fn assert_param_grads_match(layer: &RecurrentLayer, mut store: ParamStore<f64>, what: &str) {
+    let (b, t, i) = (2, 3, layer.config().input_size);
+    let x = uniform(&[b, t, i], 7);
+    let lengths = [3, 2];
+    let loss = |store: &ParamStore<f64>| -> (f64, autograd::Grads<f64>) {
+        let tape = Tape::new();
+        let input = RecurrentInput {
+            lengths: Some(&lengths),
+            ..Default::default()
+        };
+        let out = layer.forward(&Ctx::eval(&tape, store), tape.constant(x.clone()), input);
+        let l = scalar_of(&tape, out);
+        (l.item(), l.backward())
+    };
+    let (_, grads) = loss(&store);
+    let ids: Vec<_> = store.iter().map(|(id, p)| (id, p.name.clone())).collect();
+    for (id, name) in ids {
+        let analytic = grads
+            .param(id)
+            .cloned()
+            .unwrap_or_else(|| Tensor::zeros(store.value(id).shape()));
+        for e in 0..analytic.numel() {
+            let x0 = store.value(id).data()[e];
+            let mut bump = |delta: f64| {
+                let mut v = store.value(id).clone();
+                v.data_mut()[e] = x0 + delta;
+                store.set_value(id, v);
+                loss(&store).0
+            };
+            let numeric = (bump(1e-6) - bump(-1e-6)) / 2e-6;
+            bump(0.0);
+            let a = analytic.data()[e];
+            assert!(
+                (a - numeric).abs() <= 1e-5 + 1e-3 * numeric.abs(),
+                "{what} {name}[{e}]: analytic {a}, numeric {numeric}"
+            );
+        }
+    }
+}
+
 #[test]
 fn parameter_gradients_match_finite_differences() {
-    let (b, t, i, h) = (2, 3, 2, 2);
-    for config in every_kind(i, h, 2) {
-        let kind = config.kind;
-        let (layer, mut store) = build(config);
-        let x = uniform(&[b, t, i], 7);
-        let lengths = [3, 2];
-        let loss = |store: &ParamStore<f64>| -> (f64, autograd::Grads<f64>) {
-            let tape = Tape::new();
-            let input = RecurrentInput {
-                lengths: Some(&lengths),
-                ..Default::default()
-            };
-            let out = layer.forward(&Ctx::eval(&tape, store), tape.constant(x.clone()), input);
-            let l = scalar_of(&tape, out);
-            (l.item(), l.backward())
-        };
-        let (_, grads) = loss(&store);
-        let ids: Vec<_> = store.iter().map(|(id, p)| (id, p.name.clone())).collect();
-        for (id, name) in ids {
-            let analytic = grads
-                .param(id)
-                .cloned()
-                .unwrap_or_else(|| Tensor::zeros(store.value(id).shape()));
-            for e in 0..analytic.numel() {
-                let x0 = store.value(id).data()[e];
-                let mut bump = |delta: f64| {
-                    let mut v = store.value(id).clone();
-                    v.data_mut()[e] = x0 + delta;
-                    store.set_value(id, v);
-                    loss(&store).0
-                };
-                let numeric = (bump(1e-6) - bump(-1e-6)) / 2e-6;
-                bump(0.0);
-                let a = analytic.data()[e];
-                assert!(
-                    (a - numeric).abs() <= 1e-5 + 1e-3 * numeric.abs(),
-                    "{kind:?} {name}[{e}]: analytic {a}, numeric {numeric}"
-                );
-            }
-        }
+    for config in every_kind(2, 2, 2) {
+        let (kind, proj) = (config.kind, config.proj_size);
+        let (layer, store) = build(config);
+        assert_param_grads_match(&layer, store, &format!("{kind:?} proj_size {proj}"));
     }
 }
 
@@ -537,6 +543,16 @@ fn proj_size_is_bounded_and_for_an_lstm_only() {
             "{r:?} without a projection"
         );
     }
+    // Nor with a layer-normalized cell.
+    let e = lstm(2)
+        .layer_norm(true)
+        .validate()
+        .expect_err("with layer_norm");
+    assert!(
+        e.to_string()
+            .contains("proj_size 2 does not run with layer_norm"),
+        "{e}"
+    );
     // Saved only when set: a config without it (an older one) reads as unprojected.
     let json = serde_json::to_value(lstm(0)).expect("json");
     assert!(json.get("proj_size").is_none(), "saved while off: {json}");
@@ -582,7 +598,7 @@ fn detect_refuses_projections_that_do_not_fit() {
     // weight_hr on some layers only.
     let e = err(without("weight_hr_l1"));
     assert!(
-        e.contains("no tensor `weight_hr_l1`") && e.contains("all five"),
+        e.contains("no tensor `weight_hr_l1`") && e.contains("all 5 tensors"),
         "{e}"
     );
     let e = err(without("weight_hr_l0"));
@@ -618,4 +634,133 @@ fn detect_refuses_projections_that_do_not_fit() {
         e.contains("proj_size 5 must be less than hidden_size 5"),
         "{e}"
     );
+}
+
+#[test]
+fn layer_norm_cells_register_their_gains_and_round_trip_through_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for kind in [RecurrentKind::Lstm, RecurrentKind::Gru] {
+        let config = RecurrentConfig::new(kind, 3, 5)
+            .layers(2)
+            .bidirectional(true)
+            .layer_norm(true);
+        let (layer, store) = build(config.clone());
+        let g = kind.cell().gates();
+        let lstm = kind == RecurrentKind::Lstm;
+        // 4 PyTorch tensors + 2 gains (+ 2 cell-state ones for the LSTM), per layer and direction.
+        assert_eq!(store.len(), 2 * 2 * if lstm { 8 } else { 6 });
+        let value = |name: &str| store.value(store.id(name).expect(name)).clone();
+        assert_eq!(value("ln_ih_weight_l1_reverse"), Tensor::ones(&[g * 5]));
+        assert_eq!(value("ln_hh_weight_l0"), Tensor::ones(&[g * 5]));
+        if lstm {
+            assert_eq!(value("ln_c_weight_l0"), Tensor::ones(&[5]));
+            assert_eq!(value("ln_c_bias_l1"), Tensor::zeros(&[5]));
+        } else {
+            assert!(store.id("ln_c_weight_l0").is_none());
+        }
+        let path = dir.path().join(format!("{kind:?}.safetensors"));
+        exchange::save(&layer, &store, &path).expect("save");
+        let (loaded, _) = exchange::load::<f64>(&path).expect("load");
+        assert_eq!(loaded.config(), &config);
+        // Without seqzoo's config in the metadata, the gains alone say it is layer-normalized.
+        use autograd::params::{read_tensors, write_tensors};
+        let bare = dir.path().join(format!("{kind:?}-bare.safetensors"));
+        let values: Vec<(String, Tensor<f64>)> = store
+            .iter()
+            .map(|(_, p)| (p.name.clone(), p.value.clone()))
+            .collect();
+        let refs: Vec<(&str, &Tensor<f64>)> = values.iter().map(|(n, v)| (n.as_str(), v)).collect();
+        write_tensors(&bare, &refs, &Default::default()).expect("write");
+        let detected = exchange::detect(&read_tensors(&bare).expect("read")).expect("detect");
+        assert!(detected.layer_norm, "{kind:?}");
+    }
+}
+
+#[test]
+fn layer_norm_changes_the_output_and_its_gradients_match_finite_differences() {
+    for kind in [RecurrentKind::Lstm, RecurrentKind::Gru] {
+        let config = |norm: bool| {
+            RecurrentConfig::new(kind, 2, 3)
+                .layers(2)
+                .bidirectional(true)
+                .layer_norm(norm)
+        };
+        let (layer, mut store) = build(config(true));
+        // Gains and shifts away from their initial 1 and 0, so that each one matters.
+        let ids: Vec<_> = store.iter().map(|(id, _)| id).collect();
+        for (k, id) in ids.into_iter().enumerate() {
+            let shape = store.value(id).shape().to_vec();
+            store.set_value(id, uniform(&shape, 100 + k as u64));
+        }
+        // The same weights without normalization give another output.
+        let (plain, mut plain_store) = build(config(false));
+        let ids: Vec<_> = plain_store
+            .iter()
+            .map(|(id, p)| (id, p.name.clone()))
+            .collect();
+        for (id, name) in ids {
+            plain_store.set_value(id, store.value(store.id(&name).expect("shared")).clone());
+        }
+        let run = |layer: &RecurrentLayer, store: &ParamStore<f64>| {
+            let tape = Tape::new();
+            let x = tape.constant(uniform(&[2, 3, 2], 7));
+            let cx = Ctx::eval(&tape, store);
+            layer
+                .forward(&cx, x, RecurrentInput::default())
+                .output
+                .value()
+        };
+        assert_ne!(run(&layer, &store), run(&plain, &plain_store), "{kind:?}");
+        assert_param_grads_match(&layer, store, &format!("layer-norm {kind:?}"));
+    }
+}
+
+#[test]
+fn layer_norm_files_and_configs_that_do_not_fit_are_errors() {
+    // An Elman cell has no layer-normalized form.
+    let err = RecurrentLayer::new(
+        &mut ParamStore::<f32>::new().root(),
+        RecurrentConfig::new(RecurrentKind::Rnn, 3, 5).layer_norm(true),
+        &mut Rng::new(0),
+    )
+    .expect_err("must fail")
+    .to_string();
+    assert!(err.contains("layer_norm is for lstm and gru"), "{err}");
+    let lstm = |extra: &[(&'static str, Vec<usize>)], skip: &str| -> Vec<(String, Vec<usize>)> {
+        [
+            ("weight_ih_l0", vec![20, 3]),
+            ("weight_hh_l0", vec![20, 5]),
+            ("bias_ih_l0", vec![20]),
+            ("bias_hh_l0", vec![20]),
+        ]
+        .iter()
+        .chain(extra)
+        .filter(|(n, _)| *n != skip)
+        .map(|(n, s)| (n.to_string(), s.clone()))
+        .collect()
+    };
+    let gains = [
+        ("ln_ih_weight_l0", vec![20]),
+        ("ln_hh_weight_l0", vec![20]),
+        ("ln_c_weight_l0", vec![5]),
+        ("ln_c_bias_l0", vec![5]),
+    ];
+    let detect = |tensors: Vec<(String, Vec<usize>)>| {
+        let refs: Vec<(&str, &[usize])> = tensors
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_slice()))
+            .collect();
+        detect_error(&refs, &[])
+    };
+    // A layer-normalized LSTM without its cell-state shift.
+    let err = detect(lstm(&gains, "ln_c_bias_l0"));
+    assert!(err.contains("no tensor `ln_c_bias_l0`"), "{err}");
+    // A gain of the wrong size.
+    let mut wrong = gains.to_vec();
+    wrong[1].1 = vec![19];
+    let err = detect(lstm(&wrong, ""));
+    assert!(err.contains("`ln_hh_weight_l0` has shape [19]"), "{err}");
+    // A plain LSTM with a stray cell-state gain.
+    let err = detect(lstm(&gains[2..3], ""));
+    assert!(err.contains("`ln_c_weight_l0` has no place"), "{err}");
 }

@@ -32,19 +32,13 @@ impl<'t, E: Element> Var<'t, E> {
         let mut xhat = vec![E::zero(); x.numel()];
         let mut rstd = vec![E::zero(); rows];
         let mut y = vec![E::zero(); x.numel()];
-        let inv_n = E::one() / E::of(n as f64);
         for r in 0..rows {
-            let lane = &x.data()[r * n..(r + 1) * n];
-            let mean = lane.iter().copied().sum::<E>() * inv_n;
-            let var = lane.iter().map(|&v| (v - mean) * (v - mean)).sum::<E>() * inv_n;
-            let rs = E::one() / (var + E::of(eps)).sqrt();
-            rstd[r] = rs;
+            let span = r * n..(r + 1) * n;
+            rstd[r] = normalize(&x.data()[span.clone()], E::of(eps), &mut xhat[span.clone()]);
             for j in 0..n {
-                let h = (lane[j] - mean) * rs;
-                xhat[r * n + j] = h;
                 let w = wv.as_ref().map_or(E::one(), |w| w.data()[j]);
                 let b = bv.as_ref().map_or(E::zero(), |b| b.data()[j]);
-                y[r * n + j] = h * w + b;
+                y[r * n + j] = xhat[r * n + j] * w + b;
             }
         }
         self.push(
@@ -60,7 +54,7 @@ impl<'t, E: Element> Var<'t, E> {
     }
 }
 
-/// dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ⊙x̂)) with ĝ = g⊙weight; dweight = Σ g⊙x̂; dbias = Σ g.
+/// dx = [`normalize_backward`] of ĝ = g⊙weight; dweight = Σ g⊙x̂; dbias = Σ g.
 pub(crate) fn layer_norm_backward<E: Element>(
     ctx: &mut Backward<'_, E>,
     x: NodeId,
@@ -74,7 +68,6 @@ pub(crate) fn layer_norm_backward<E: Element>(
     ctx.give(x, |c| {
         let w = weight.map(|w| c.value(w).clone());
         let (g, h) = (c.grad.data(), xhat.data());
-        let inv_n = E::one() / E::of(n as f64);
         let mut out = vec![E::zero(); g.len()];
         let mut gh = vec![E::zero(); n];
         for r in 0..rows {
@@ -82,16 +75,7 @@ pub(crate) fn layer_norm_backward<E: Element>(
             for (j, v) in gh.iter_mut().enumerate() {
                 *v = g[r * n + j] * w.as_ref().map_or(E::one(), |w| w.data()[j]);
             }
-            let mean_g = gh.iter().copied().sum::<E>() * inv_n;
-            let mean_gh = gh
-                .iter()
-                .zip(&h[span.clone()])
-                .map(|(&a, &b)| a * b)
-                .sum::<E>()
-                * inv_n;
-            for (j, o) in out[span].iter_mut().enumerate() {
-                *o = rstd.data()[r] * (gh[j] - mean_g - h[r * n + j] * mean_gh);
-            }
+            normalize_backward(&gh, &h[span.clone()], rstd.data()[r], &mut out[span]);
         }
         Tensor::new(xhat.shape(), out)
     });
@@ -105,5 +89,31 @@ pub(crate) fn layer_norm_backward<E: Element>(
     }
     if let Some(b) = bias {
         ctx.give(b, |c| c.grad.reshape(&[rows, n]).sum_axis(0, false));
+    }
+}
+
+/// Normalizes `x` to mean 0 and variance 1 (biased, with `eps` added) into `xhat`; returns
+/// 1/√(var + eps).
+#[inline(always)]
+pub(crate) fn normalize<E: Element>(x: &[E], eps: E, xhat: &mut [E]) -> E {
+    let inv_n = E::one() / E::of(x.len() as f64);
+    let mean = x.iter().copied().sum::<E>() * inv_n;
+    let var = x.iter().map(|&v| (v - mean) * (v - mean)).sum::<E>() * inv_n;
+    let rstd = E::one() / (var + eps).sqrt();
+    for (h, &v) in xhat.iter_mut().zip(x) {
+        *h = (v - mean) * rstd;
+    }
+    rstd
+}
+
+/// The gradient w.r.t. the input of [`normalize`], from `g` = the gradient w.r.t. `xhat`:
+/// `rstd·(g − mean(g) − xhat·mean(g⊙xhat))`, written to `dx`.
+#[inline(always)]
+pub(crate) fn normalize_backward<E: Element>(g: &[E], xhat: &[E], rstd: E, dx: &mut [E]) {
+    let inv_n = E::one() / E::of(g.len() as f64);
+    let mean_g = g.iter().copied().sum::<E>() * inv_n;
+    let mean_gh = g.iter().zip(xhat).map(|(&a, &b)| a * b).sum::<E>() * inv_n;
+    for ((d, &gj), &hj) in dx.iter_mut().zip(g).zip(xhat) {
+        *d = rstd * (gj - mean_g - hj * mean_gh);
     }
 }

@@ -207,6 +207,7 @@ fn forecasting(
         forecast: Some(forecast),
         recipe,
         prompt: PromptStyle::Continue,
+        streams: None,
     })
 }
 

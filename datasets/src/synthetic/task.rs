@@ -151,6 +151,7 @@ impl<S: SyntheticSpec> Task for SyntheticTask<S> {
             recipe: self.0.recipe(),
             prompt: self.0.prompt_style(),
             normalizer: None,
+            streams: None,
         })
     }
 

@@ -69,6 +69,16 @@ impl BpttStream {
         (self.rows[0].len() - 1).div_ceil(self.steps)
     }
 
+    /// The number of chunks of a full `steps` in one pass (the last chunk may be shorter).
+    pub fn full_len(&self) -> usize {
+        (self.rows[0].len() - 1) / self.steps
+    }
+
+    /// Tokens per row (each row predicts all but its first).
+    pub fn width(&self) -> usize {
+        self.rows[0].len()
+    }
+
     /// Whether there are no chunks (never: a row has at least 2 tokens).
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -11,6 +11,7 @@ use autograd::{Error, Result};
 use super::corpus;
 use super::file::read_text;
 use super::lm::{ngram_baselines, Sentences};
+use super::streams::TextStreams;
 use super::{Granularity, Vocab};
 use crate::dataset::{Baseline, Dataset, Example, Input, Target};
 use crate::params::Params;
@@ -62,6 +63,7 @@ impl Task for CorpusTask {
         sizes: TaskSizes,
         _fitted: &Fitted,
     ) -> Result<TaskData> {
+        refuse_stateful(self.name(), params)?;
         params.check_all_used(self.name())?;
         let (vocab, sentences) = corpus_sentences(seed, sizes.train + sizes.val);
         let (train, val) = sentences.split_at(sizes.train);
@@ -77,6 +79,7 @@ impl Task for CorpusTask {
     }
 
     fn show(&self, n: usize, seed: u64, params: &Params) -> Result<String> {
+        refuse_stateful(self.name(), params)?;
         params.check_all_used(self.name())?;
         let (vocab, encoded) = corpus_sentences(seed, 2000);
         let (train, eval) = encoded.split_at(1800);
@@ -95,6 +98,20 @@ impl Task for CorpusTask {
         }
         Ok(out)
     }
+}
+
+/// An error naming the setting when `params` ask a sentence-level task for stateful training:
+/// its sentences each start from BOS and a zero state, so there is no stream to carry a state
+/// along.
+fn refuse_stateful(task: &str, params: &Params) -> Result<()> {
+    if params.get("stateful", false)? {
+        return Err(Error::Config(format!(
+            "{task}: stateful=true needs one continuous text, but this task's examples are \
+             separate sentences (each read from BOS with a zero state); train a text:PATH task \
+             statefully instead"
+        )));
+    }
+    Ok(())
 }
 
 /// A language-model task of `task`: next-token tags over `vocab`.
@@ -119,6 +136,7 @@ pub(crate) fn language_model(
         forecast: None,
         recipe: task.recipe(),
         prompt: task.prompt_style(),
+        streams: None,
     }
 }
 
@@ -142,6 +160,16 @@ pub const TEXT_TRAIN_FRACTION: f64 = 0.9;
 pub const TEXT_WINDOW: usize = 64;
 /// The largest `window` setting of a text task.
 pub const MAX_TEXT_WINDOW: usize = 100_000;
+
+/// The settings of a text task (`--set window=N`, `--set stateful=true`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextSettings {
+    /// Characters per training window (2 ..= [`MAX_TEXT_WINDOW`]).
+    pub window: usize,
+    /// Whether training reads the text as contiguous streams carrying the model's state from
+    /// each window to the next (stateful truncated BPTT) instead of shuffled windows.
+    pub stateful: bool,
+}
 
 /// A character language model of the UTF-8 text file at a path (`text:PATH`).
 pub struct TextFileTask {
@@ -226,9 +254,9 @@ impl Task for TextFileTask {
         _sizes: TaskSizes,
         fitted: &Fitted,
     ) -> Result<TaskData> {
-        let window = self.window(params)?;
+        let settings = self.settings(params)?;
         let text = read_text(&self.path)?;
-        self.prepare_windows(&text, window, fitted)
+        self.prepare_windows(&text, settings, fitted)
     }
 
     fn show(&self, n: usize, _seed: u64, params: &Params) -> Result<String> {
@@ -241,25 +269,34 @@ impl TextFileTask {
     /// Prepares the task from `text`, the file's contents already read (what `prepare` does after
     /// reading the file, with the same `fitted`); errors name the task's path.
     pub fn prepare_text(&self, text: &str, params: &Params, fitted: &Fitted) -> Result<TaskData> {
-        let window = self.window(params)?;
-        self.prepare_windows(text, window, fitted)
+        let settings = self.settings(params)?;
+        self.prepare_windows(text, settings, fitted)
     }
 
-    /// The `window` setting, checked (2 ..= [`MAX_TEXT_WINDOW`]); no other setting is known.
-    fn window(&self, params: &Params) -> Result<usize> {
+    /// The settings, checked: `window` (2 ..= [`MAX_TEXT_WINDOW`]) and `stateful` (`true` or
+    /// `false`); no other setting is known.
+    pub fn settings(&self, params: &Params) -> Result<TextSettings> {
         let name = &self.name;
         let window = params.get_at_most("window", TEXT_WINDOW, MAX_TEXT_WINDOW)?;
+        let stateful = params.get("stateful", false)?;
         params.check_all_used(name)?;
         if window < 2 {
             return Err(Error::Config(format!(
                 "{name}: window must be at least 2, got {window}"
             )));
         }
-        Ok(window)
+        Ok(TextSettings { window, stateful })
     }
 
-    /// The task's data from its text cut into windows of `window` characters.
-    fn prepare_windows(&self, text: &str, window: usize, fitted: &Fitted) -> Result<TaskData> {
+    /// The task's data from its text cut into windows of `window` characters (every `window / 2`
+    /// characters; every `window` when stateful, where the windows only size the run).
+    fn prepare_windows(
+        &self,
+        text: &str,
+        settings: TextSettings,
+        fitted: &Fitted,
+    ) -> Result<TaskData> {
+        let TextSettings { window, stateful } = settings;
         let path = &self.path;
         let chars: Vec<&str> = super::vocab::tokenize(Granularity::Char, text);
         let cut = (chars.len() as f64 * TEXT_TRAIN_FRACTION) as usize;
@@ -281,14 +318,17 @@ impl TextFileTask {
         };
         let (train, val) = ids.split_at(cut);
         let baseline = trigram(train, val, vocab.len());
+        let stride = if stateful { window } else { window / 2 };
         let mut data = language_model(
             self,
             vocab,
             baseline,
-            Box::new(TextWindows::new(train.to_vec(), window, window / 2)),
+            Box::new(TextWindows::new(train.to_vec(), window, stride)),
             Box::new(TextWindows::new(val.to_vec(), window, window)),
         );
         data.recipe = TextFileTask::recipe_for(chars.len());
+        data.streams =
+            stateful.then(|| TextStreams::new(&self.name, train.to_vec(), val.to_vec(), window));
         Ok(data)
     }
 }

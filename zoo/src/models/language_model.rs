@@ -218,7 +218,9 @@ impl LanguageModel {
     }
 
     /// Logits `[B, T, vocab]` for `ids` laid out as `[B, T]`, and the state after each sequence's
-    /// true last step (to continue from); dropout between stacked layers in training.
+    /// true last step (to continue from); dropout between stacked layers in training. Stateful
+    /// training (Keras's `stateful=True`) passes the previous batch's final state, detached
+    /// ([`State::values`], then [`super::StateValues::on`] the next tape), as `input.state`.
     pub fn forward<'t, E: Element>(
         &self,
         cx: &Ctx<'_, 't, E>,

@@ -51,19 +51,20 @@ impl<'t, E: Element> State<'t, E> {
     }
 }
 
-/// A [`State`]'s values, carried from one tape to the next (decoding one step per tape keeps memory
-/// constant however many steps run).
-#[derive(Clone)]
-pub(crate) struct StateValues<E: Element> {
-    /// Hidden state of every layer.
-    h: Tensor<E>,
-    /// Cell state of every layer (LSTM only).
-    c: Option<Tensor<E>>,
+/// A [`State`]'s values, carried from one tape to the next, detached from the tape they were
+/// computed on (decoding one step per tape keeps memory constant however many steps run; a
+/// stateful language model starts each batch from the last one's final state).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateValues<E: Element> {
+    /// Hidden state of every layer `[L, B, H]`.
+    pub h: Tensor<E>,
+    /// Cell state of every layer `[L, B, H]` (LSTM only).
+    pub c: Option<Tensor<E>>,
 }
 
 impl<'t, E: Element> State<'t, E> {
     /// The values, to carry to another tape.
-    pub(crate) fn values(&self) -> StateValues<E> {
+    pub fn values(&self) -> StateValues<E> {
         StateValues {
             h: self.h.value(),
             c: self.c.map(|c| c.value()),
@@ -72,8 +73,8 @@ impl<'t, E: Element> State<'t, E> {
 }
 
 impl<E: Element> StateValues<E> {
-    /// The state as constants of `tape`.
-    pub(crate) fn on<'t>(&self, tape: &'t Tape<E>) -> State<'t, E> {
+    /// The state as constants of `tape`: leaves no gradient flows into.
+    pub fn on<'t>(&self, tape: &'t Tape<E>) -> State<'t, E> {
         State {
             h: tape.constant(self.h.clone()),
             c: self.c.as_ref().map(|c| tape.constant(c.clone())),

@@ -79,6 +79,29 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// How a recurrent parameter starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamInit {
+    /// U(±1/√H), as PyTorch initializes its recurrent weights and biases.
+    Uniform,
+    /// All ones (a gain).
+    One,
+    /// All zeros (a shift).
+    Zero,
+}
+
+/// One parameter of a recurrent layer in one direction: its name stem (before `_l{k}`), shape and
+/// initialization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamShape {
+    /// The state_dict name without its layer suffix (`weight_ih`, `ln_c_bias`, …).
+    pub name: &'static str,
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// How it starts.
+    pub init: ParamInit,
+}
+
 /// Sizes and options of a recurrent layer; serialized as the `config` of a weights file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecurrentConfig {
@@ -106,6 +129,11 @@ pub struct RecurrentConfig {
     /// `zoneout`, `weight_drop` when on; all off in older files).
     #[serde(flatten)]
     pub regularizers: Regularizers,
+    /// Layer-normalized cells (LSTM and GRU only): each gate block of the input and recurrent
+    /// projections is normalized, scaled and shifted, and an LSTM's cell state is normalized
+    /// before its output tanh (Ba, Kiros & Hinton 2016).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub layer_norm: bool,
 }
 
 impl RecurrentConfig {
@@ -121,7 +149,47 @@ impl RecurrentConfig {
             merge: MergeMode::Concat,
             proj_size: 0,
             regularizers: Regularizers::default(),
+            layer_norm: false,
         }
+    }
+
+    /// With layer-normalized cells or not.
+    pub fn layer_norm(mut self, yes: bool) -> Self {
+        self.layer_norm = yes;
+        self
+    }
+
+    /// Each parameter of `layer` in one direction, in the order they are registered: PyTorch's
+    /// four (and an LSTMP's `weight_hr` `[P, H]`), then a layer-normalized cell's gains (`ln_ih_weight`, `ln_hh_weight` `[G·H]`, and an
+    /// LSTM's `ln_c_weight`, `ln_c_bias` `[H]`).
+    pub fn parameter_shapes(&self, layer: usize) -> Vec<ParamShape> {
+        let (h, p) = (self.hidden_size, self.real_hidden_size());
+        let rows = self.kind.cell().gates() * h;
+        let input = if layer == 0 {
+            self.input_size
+        } else {
+            self.directions() * p
+        };
+        let param = |name, shape, init| ParamShape { name, shape, init };
+        let mut shapes = vec![
+            param("weight_ih", vec![rows, input], ParamInit::Uniform),
+            param("weight_hh", vec![rows, p], ParamInit::Uniform),
+            param("bias_ih", vec![rows], ParamInit::Uniform),
+            param("bias_hh", vec![rows], ParamInit::Uniform),
+        ];
+        if self.proj_size > 0 {
+            // PyTorch's weight_hr, also U(±1/√H).
+            shapes.push(param("weight_hr", vec![p, h], ParamInit::Uniform));
+        }
+        if self.layer_norm {
+            shapes.push(param("ln_ih_weight", vec![rows], ParamInit::One));
+            shapes.push(param("ln_hh_weight", vec![rows], ParamInit::One));
+            if self.kind == RecurrentKind::Lstm {
+                shapes.push(param("ln_c_weight", vec![h], ParamInit::One));
+                shapes.push(param("ln_c_bias", vec![h], ParamInit::Zero));
+            }
+        }
+        shapes
     }
 
     /// With `n` stacked layers.
@@ -216,6 +284,17 @@ impl RecurrentConfig {
             Some(format!(
                 "proj_size {} must be less than hidden_size {} (0 for no projection)",
                 self.proj_size, self.hidden_size
+            ))
+        } else if self.proj_size > 0 && self.layer_norm {
+            Some(format!(
+                "proj_size {} does not run with layer_norm (a projection takes PyTorch's cells)",
+                self.proj_size
+            ))
+        } else if self.layer_norm && !matches!(self.kind, RecurrentKind::Lstm | RecurrentKind::Gru)
+        {
+            Some(format!(
+                "layer_norm is for lstm and gru cells, not {}",
+                self.kind.name()
             ))
         } else {
             None

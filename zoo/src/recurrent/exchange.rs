@@ -33,8 +33,17 @@ fn parse_key(name: &str) -> Option<Key> {
 /// The most layers a state_dict file may hold (the recurrent layer's own bound).
 pub const MAX_FILE_LAYERS: usize = super::config::MAX_LAYERS;
 
-/// The four tensors of every layer and direction.
-const PARAMS: [&str; 4] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"];
+/// The name stems a layer's tensors may have: PyTorch's four, then a layer-normalized cell's.
+const PARAMS: [&str; 8] = [
+    "weight_ih",
+    "weight_hh",
+    "bias_ih",
+    "bias_hh",
+    "ln_ih_weight",
+    "ln_hh_weight",
+    "ln_c_weight",
+    "ln_c_bias",
+];
 
 /// The fifth tensor of every layer and direction of an LSTM with projections (`proj_size`).
 const PROJECTION: &str = "weight_hr";
@@ -42,11 +51,12 @@ const PROJECTION: &str = "weight_hr";
 /// Works out kind, sizes, layers and direction of the recurrent layer a file holds.
 ///
 /// The kind comes from `weight_hh_l0` (rows ÷ columns = 1 RNN, 3 GRU, 4 LSTM), a relu RNN from the
-/// `nonlinearity` metadata (`tanh` or `relu`, RNNs only); a `config` written by seqzoo is used when
-/// present and must agree. An LSTM with projections has `weight_hr_l0` `[P, H]`, which gives H and
-/// P (then `weight_hh_l0` is `[4H, P]`). Every layer from 0 (at most [`MAX_FILE_LAYERS`]) and
-/// direction must have all four tensors (five with projections), shaped as PyTorch shapes them,
-/// before anything is built.
+/// `nonlinearity` metadata (`tanh` or `relu`, RNNs only), layer-normalized cells from an
+/// `ln_ih_weight_l0`; a `config` written by seqzoo is used when present and must agree. An LSTM
+/// with projections has `weight_hr_l0` `[P, H]`, which gives H and P (then `weight_hh_l0` is
+/// `[4H, P]`). Every layer from 0 (at most [`MAX_FILE_LAYERS`]) and direction must have all its
+/// tensors, shaped as PyTorch shapes them (see [`RecurrentConfig::parameter_shapes`]), before
+/// anything is built.
 pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
     let path = file.path();
     let fail = |what: String| Error::format(path, what);
@@ -124,7 +134,9 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
     let mut config = RecurrentConfig::new(kind, wih[1], hidden)
         .layers(layers)
         .bidirectional(bidirectional)
-        .proj_size(proj_size);
+        .proj_size(proj_size)
+        .layer_norm(file.entry("ln_ih_weight_l0").is_some());
+    config.validate().map_err(|e| fail(e.to_string()))?;
     check_shapes(file, &config).map_err(fail)?;
     if let Some(saved) = file.config::<RecurrentConfig>()? {
         let same = saved.kind == config.kind
@@ -132,7 +144,8 @@ pub fn detect(file: &SafetensorsFile) -> Result<RecurrentConfig> {
             && saved.hidden_size == config.hidden_size
             && saved.num_layers == config.num_layers
             && saved.bidirectional == config.bidirectional
-            && saved.proj_size == config.proj_size;
+            && saved.proj_size == config.proj_size
+            && saved.layer_norm == config.layer_norm;
         if !same {
             return Err(fail(format!(
                 "the `{CONFIG_KEY}` metadata {saved:?} disagrees with the tensors ({config:?})"
@@ -167,44 +180,52 @@ fn nonlinearity(
 }
 
 /// An error naming the first tensor of `config`'s layers and directions that is missing or
-/// shaped otherwise than PyTorch shapes it (the file's tensors are exactly these: none extra).
+/// shaped otherwise than PyTorch shapes it, or a tensor the configuration has no place for (the
+/// file's tensors are exactly these: none extra).
 fn check_shapes(
     file: &SafetensorsFile,
     config: &RecurrentConfig,
 ) -> std::result::Result<(), String> {
-    let (h, d, proj) = (config.hidden_size, config.directions(), config.proj_size);
-    let p = config.real_hidden_size();
-    let rows = config.kind.cell().gates() * h;
-    let count = if proj > 0 { "all five" } else { "all four" };
+    let mut expected = std::collections::BTreeSet::new();
     for layer in 0..config.num_layers {
-        let input = if layer == 0 { config.input_size } else { d * p };
-        for dir in 0..d {
-            let projection = (proj > 0).then_some((&PROJECTION, vec![proj, h]));
-            for (what, shape) in PARAMS
-                .iter()
-                .zip([vec![rows, input], vec![rows, p], vec![rows], vec![rows]])
-                .chain(projection)
-            {
-                let name = param_name(what, layer, dir);
+        let params = config.parameter_shapes(layer);
+        for dir in 0..config.directions() {
+            for p in &params {
+                let name = param_name(p.name, layer, dir);
                 match file.entry(&name) {
                     None => {
                         return Err(format!(
-                        "no tensor `{name}`: every layer 0..{} and direction needs {count} tensors",
-                        config.num_layers
+                        "no tensor `{name}`: every layer 0..{} and direction needs all {} tensors",
+                        config.num_layers,
+                        params.len()
                     ))
                     }
-                    Some(e) if e.shape != shape => {
+                    Some(e) if e.shape != p.shape => {
                         return Err(format!(
-                            "tensor `{name}` has shape {:?}; expected {shape:?}",
-                            e.shape
+                            "tensor `{name}` has shape {:?}; expected {:?}",
+                            e.shape, p.shape
                         ))
                     }
                     Some(_) => {}
                 }
+                expected.insert(name);
             }
         }
     }
-    Ok(())
+    match file.entries().iter().find(|e| !expected.contains(&e.name)) {
+        Some(e) => Err(format!(
+            "tensor `{}` has no place in {} layers of {}{}",
+            e.name,
+            config.num_layers,
+            config.kind.name(),
+            if config.layer_norm {
+                " with layer norm"
+            } else {
+                ""
+            }
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A layer and its parameters loaded from a safetensors file; every tensor is checked strictly.

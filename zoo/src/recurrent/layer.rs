@@ -3,12 +3,12 @@
 //! regularized by Keras's recurrent dropout (`LSTM(dropout=p, recurrent_dropout=p)`), zoneout, and
 //! AWD-LSTM's `WeightDrop` on `weight_hh`, fused into the recurrent kernel.
 
-use super::config::{MergeMode, RecurrentConfig, RecurrentKind};
+use super::config::{MergeMode, ParamInit, RecurrentConfig, RecurrentKind};
 use crate::Ctx;
 use autograd::init::rnn_default;
 use autograd::{
-    Directions, Element, Error, ParamId, ParamPath, RecurrentSpec, RecurrentWeights, Result, Rng,
-    Tensor, Var,
+    Directions, Element, Error, NormWeights, ParamId, ParamPath, RecurrentSpec, RecurrentWeights,
+    Result, Rng, Tensor, Var,
 };
 
 /// The parameters of one layer in one direction.
@@ -20,13 +20,18 @@ struct DirectionWeights {
     b_hh: ParamId,
     /// An LSTMP's projection `[P, H]`.
     w_hr: Option<ParamId>,
+    /// A layer-normalized cell's gains: `ln_ih_weight`, `ln_hh_weight`, then an LSTM's
+    /// `ln_c_weight`, `ln_c_bias`.
+    norm: Vec<ParamId>,
 }
 
 /// A stacked, optionally bidirectional recurrent network (`nn.RNN`/`nn.LSTM`/`nn.GRU`).
 ///
 /// Parameters carry PyTorch's state_dict names and shapes (`weight_ih_l{k}`, `weight_hh_l{k}`,
 /// `bias_ih_l{k}`, `bias_hh_l{k}`, and `weight_hr_l{k}` with a projection; `_reverse` for the
-/// backward direction).
+/// backward direction). Layer-normalized cells add `ln_ih_weight_l{k}`, `ln_hh_weight_l{k}` `[G·H]`
+/// and, for an LSTM, `ln_c_weight_l{k}`, `ln_c_bias_l{k}` `[H]` (see
+/// [`RecurrentConfig::parameter_shapes`]).
 #[derive(Clone, Debug)]
 pub struct RecurrentLayer {
     config: RecurrentConfig,
@@ -63,35 +68,37 @@ pub fn param_name(what: &str, layer: usize, direction: usize) -> String {
 }
 
 impl RecurrentLayer {
-    /// Registers the parameters under `path`, each initialized U(±1/√H) as PyTorch does (the
-    /// projection `weight_hr` too).
+    /// Registers the parameters under `path`: PyTorch's four (and an LSTMP's `weight_hr`)
+    /// initialized U(±1/√H) as PyTorch does, a layer-normalized cell's gains at 1 and its
+    /// cell-state shift at 0.
     pub fn new<E: Element>(
         path: &mut ParamPath<'_, E>,
         config: RecurrentConfig,
         rng: &mut Rng,
     ) -> Result<Self> {
         config.validate()?;
-        let (h, g, d) = (
-            config.hidden_size,
-            config.kind.cell().gates(),
-            config.directions(),
-        );
-        let (p, proj) = (config.real_hidden_size(), config.proj_size);
+        let h = config.hidden_size;
+        // An LSTMP's weight_hr follows PyTorch's four (see `RecurrentConfig::parameter_shapes`).
+        let proj = usize::from(config.proj_size > 0);
         let mut weights = Vec::new();
         for layer in 0..config.num_layers {
-            let input = if layer == 0 { config.input_size } else { d * p };
-            for dir in 0..d {
-                let mut add = |what: &str, shape: &[usize]| {
-                    path.add_with(param_name(what, layer, dir), shape, |s| {
-                        rnn_default(s, h, rng)
-                    })
-                };
+            for dir in 0..config.directions() {
+                let mut ids = Vec::new();
+                for p in config.parameter_shapes(layer) {
+                    let name = param_name(p.name, layer, dir);
+                    ids.push(path.add_with(name, &p.shape, |s| match p.init {
+                        ParamInit::Uniform => rnn_default(s, h, rng),
+                        ParamInit::One => Tensor::ones(s),
+                        ParamInit::Zero => Tensor::zeros(s),
+                    }));
+                }
                 weights.push(DirectionWeights {
-                    w_ih: add("weight_ih", &[g * h, input]),
-                    w_hh: add("weight_hh", &[g * h, p]),
-                    b_ih: add("bias_ih", &[g * h]),
-                    b_hh: add("bias_hh", &[g * h]),
-                    w_hr: (proj > 0).then(|| add("weight_hr", &[proj, h])),
+                    w_ih: ids[0],
+                    w_hh: ids[1],
+                    b_ih: ids[2],
+                    b_hh: ids[3],
+                    w_hr: (proj == 1).then(|| ids[4]),
+                    norm: ids[4 + proj..].to_vec(),
                 });
             }
         }
@@ -209,6 +216,11 @@ impl RecurrentLayer {
                     w_hh: reg.hidden_weight(cx, p(w.w_hh)),
                     b_hh: p(w.b_hh),
                     w_hr: w.w_hr.map(p),
+                    norm: (!w.norm.is_empty()).then(|| NormWeights {
+                        gain_ih: p(w.norm[0]),
+                        gain_hh: p(w.norm[1]),
+                        cell: lstm.then(|| [p(w.norm[2]), p(w.norm[3])]),
+                    }),
                 }
             };
             let h_init = |k: usize| state_at(h0, k, p);

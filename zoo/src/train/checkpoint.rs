@@ -31,6 +31,9 @@ pub const RESERVED_METADATA_PREFIX: &str = "seqzoo.";
 pub const OPTIM_PREFIX: &str = "__optim__.";
 /// Tensor-name prefix of the best weights kept for `restore_best`: `__best__.<param>`.
 pub const BEST_PREFIX: &str = "__best__.";
+/// Tensor-name prefix of the caller's training state besides the weights (the state a stateful
+/// model carries from one batch to the next): `__carry__.<name>`.
+pub const CARRY_PREFIX: &str = "__carry__.";
 
 /// The optimizer's counters as stored under [`OPTIMIZER_KEY`].
 #[derive(Serialize, Deserialize)]
@@ -45,7 +48,9 @@ const MAX_WORD_POS: u128 = 1 << 68;
 
 /// Whether a tensor name belongs to the trainer rather than the model.
 fn is_reserved_tensor(name: &str) -> bool {
-    name.starts_with(OPTIM_PREFIX) || name.starts_with(BEST_PREFIX)
+    name.starts_with(OPTIM_PREFIX)
+        || name.starts_with(BEST_PREFIX)
+        || name.starts_with(CARRY_PREFIX)
 }
 
 /// JSON of a value that always serializes (plain data), as a metadata string.
@@ -63,6 +68,18 @@ impl<E: Element> Trainer<E> {
         &self,
         path: impl AsRef<Path>,
         extra: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        self.save_checkpoint_carrying(path, extra, &[])
+    }
+
+    /// [`Trainer::save_checkpoint`] with the caller's `carry` tensors too, each stored as
+    /// `__carry__.<name>` ([`CARRY_PREFIX`]) and read back with [`Checkpoint::carry`]: training
+    /// state that lives outside the trainer (a stateful model's carried state).
+    pub fn save_checkpoint_carrying(
+        &self,
+        path: impl AsRef<Path>,
+        extra: &BTreeMap<String, String>,
+        carry: &[(&str, &Tensor<E>)],
     ) -> Result<()> {
         let path = path.as_ref();
         if let Some(key) = extra
@@ -113,6 +130,9 @@ impl<E: Element> Trainer<E> {
             for ((_, p), t) in self.store.iter().zip(best) {
                 tensors.push((format!("{BEST_PREFIX}{}", p.name), t.clone()));
             }
+        }
+        for (name, t) in carry {
+            tensors.push((format!("{CARRY_PREFIX}{name}"), (*t).clone()));
         }
         let refs: Vec<(&str, &Tensor<E>)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
         write_tensors(path, &refs, &meta)
@@ -290,6 +310,15 @@ impl Checkpoint {
     /// The training configuration of the saved run.
     pub fn train_config(&self) -> Result<TrainConfig> {
         self.json(TRAIN_CONFIG_KEY)
+    }
+
+    /// The caller's tensor `name` saved with [`Trainer::save_checkpoint_carrying`], if present.
+    pub fn carry<E: Element>(&self, name: &str) -> Result<Option<Tensor<E>>> {
+        let name = format!("{CARRY_PREFIX}{name}");
+        if self.file.entry(&name).is_none() {
+            return Ok(None);
+        }
+        self.file.tensor::<E>(&name).map(Some)
     }
 
     /// The saved run's validations, in order.

@@ -66,8 +66,9 @@ mod report;
 mod trainer;
 
 pub use checkpoint::{
-    load_weights, Checkpoint, BEST_PREFIX, CHECKPOINT_VERSION, FORMAT_KEY, OPTIMIZER_KEY,
-    OPTIM_PREFIX, RESERVED_METADATA_PREFIX, RNG_KEY, STATE_KEY, STEP_KEY, TRAIN_CONFIG_KEY,
+    load_weights, Checkpoint, BEST_PREFIX, CARRY_PREFIX, CHECKPOINT_VERSION, FORMAT_KEY,
+    OPTIMIZER_KEY, OPTIM_PREFIX, RESERVED_METADATA_PREFIX, RNG_KEY, STATE_KEY, STEP_KEY,
+    TRAIN_CONFIG_KEY,
 };
 pub use config::TrainConfig;
 pub use log::MetricsLog;

@@ -45,6 +45,9 @@ pub(crate) struct RowForward<'a, E> {
     pub c: &'a mut [Out<E>],
     /// Activated gates saved for backward `[G·H]`.
     pub gates: &'a mut [Out<E>],
+    /// A layer-normalized LSTM: its h comes from the normalized cell state, written after this
+    /// step's gate math (by `norm.rs`), so the gate math leaves `h` unwritten.
+    pub normed: bool,
 }
 
 /// One row's buffers for the backward of a step.
@@ -70,6 +73,9 @@ pub(crate) struct RowBackward<'a, E> {
     /// Gradient w.r.t. the recurrent projection `[G·H]` (GRU only: for the other cells it equals
     /// `dgx`, and this is empty).
     pub dgh: &'a mut [Out<E>],
+    /// A layer-normalized LSTM: the path through its output (the gradient of the output gate, and
+    /// dh's part of dc) was already taken (by `norm.rs`), so the gate math starts from dc alone.
+    pub normed: bool,
 }
 
 impl CellKind {
@@ -116,7 +122,11 @@ impl CellKind {
             CellKind::Lstm => {
                 let [gi, gf, gg, go] = blocks4_mut(r.gates, n);
                 let (x, hh) = (blocks(r.gx, n), blocks(r.gh, n));
-                lstm_forward(x, hh, r.c_prev, gi, gf, gg, go, r.c, r.h);
+                if r.normed {
+                    lstm_forward::<E, false>(x, hh, r.c_prev, gi, gf, gg, go, r.c, r.h);
+                } else {
+                    lstm_forward::<E, true>(x, hh, r.c_prev, gi, gf, gg, go, r.c, r.h);
+                }
             }
             CellKind::Gru => {
                 let [gr, gz, gn] = blocks3_mut(r.gates, n);
@@ -136,7 +146,11 @@ impl CellKind {
             CellKind::Lstm => {
                 let [di, df, dg, d_o] = blocks4_mut(r.dgx, n);
                 let gates = blocks(r.gates, n);
-                lstm_backward(gates, [r.c_prev, r.c], r.dh, r.dc, di, df, dg, d_o);
+                if r.normed {
+                    lstm_backward::<E, false>(gates, [r.c_prev, r.c], r.dh, r.dc, di, df, dg, d_o);
+                } else {
+                    lstm_backward::<E, true>(gates, [r.c_prev, r.c], r.dh, r.dc, di, df, dg, d_o);
+                }
             }
             CellKind::Gru => {
                 let [dxr, dxz, dxn] = blocks3_mut(r.dgx, n);
@@ -175,10 +189,11 @@ fn elman_forward<E: Element>(
     }
 }
 
-/// LSTM forward from the input and recurrent pre-activations `x`, `hh` of gates i, f, g, o.
+/// LSTM forward from the input and recurrent pre-activations `x`, `hh` of gates i, f, g, o; with
+/// `OUTPUT`, also `h = o ⊙ tanh(c)` (a layer-normalized cell writes its h afterwards).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn lstm_forward<E: Element>(
+fn lstm_forward<E: Element, const OUTPUT: bool>(
     x: [&[E]; 4],
     hh: [&[E]; 4],
     c_prev: &[E],
@@ -204,7 +219,9 @@ fn lstm_forward<E: Element>(
         gg[j].write(g);
         go[j].write(o);
         c[j].write(c_new);
-        h[j].write(o * c_new.fast_tanh());
+        if OUTPUT {
+            h[j].write(o * c_new.fast_tanh());
+        }
     }
 }
 /// GRU forward (reset after the recurrent product) from the pre-activations `x`, `hh` of gates
@@ -251,10 +268,12 @@ fn elman_backward<E: Element>(act: Activation, h: &[E], dh: &mut [E], dgx: &mut 
 }
 
 /// LSTM backward from the saved gates i, f, g, o and the cell states before and after the step:
-/// the gate gradients, dc replaced by dc_prev, dh cleared.
+/// the gate gradients, dc replaced by dc_prev, dh cleared. With `OUTPUT`, the path through
+/// `h = o ⊙ tanh(c)` is taken here; without, it was taken before (a layer-normalized cell's,
+/// which also wrote the output gate's gradient).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn lstm_backward<E: Element>(
+fn lstm_backward<E: Element, const OUTPUT: bool>(
     gates: [&[E]; 4],
     [c_prev, c]: [&[E]; 2],
     dh: &mut [E],
@@ -269,12 +288,16 @@ fn lstm_backward<E: Element>(
     let (c_prev, c, dc) = (&c_prev[..n], &c[..n], &mut dc[..n]);
     let (di, df, dg, d_o) = (&mut di[..n], &mut df[..n], &mut dg[..n], &mut d_o[..n]);
     for j in 0..n {
-        let tc = c[j].fast_tanh();
-        let dct = dc[j] + dh[j] * o[j] * (one - tc * tc);
+        let dct = if OUTPUT {
+            let tc = c[j].fast_tanh();
+            d_o[j].write(dh[j] * tc * o[j] * (one - o[j]));
+            dc[j] + dh[j] * o[j] * (one - tc * tc)
+        } else {
+            dc[j]
+        };
         di[j].write(dct * g[j] * i[j] * (one - i[j]));
         df[j].write(dct * c_prev[j] * f[j] * (one - f[j]));
         dg[j].write(dct * i[j] * (one - g[j] * g[j]));
-        d_o[j].write(dh[j] * tc * o[j] * (one - o[j]));
         dc[j] = dct * f[j];
         dh[j] = E::zero();
     }

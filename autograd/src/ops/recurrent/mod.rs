@@ -4,6 +4,7 @@
 
 mod cell;
 mod masks;
+mod norm;
 mod projection;
 mod scan;
 mod units;
@@ -17,8 +18,18 @@ use crate::op::Op;
 use crate::ops::matmul::{linear_input_grad, linear_weight_grad};
 use crate::ops::same_tape;
 use crate::tape::{Backward, NodeId, Var};
-use crate::tensor::{column_sums, Tensor};
+use crate::tensor::Tensor;
 use scan::{Dims, ScanSaved};
+
+impl<'t, E: Element> NormWeights<'t, E> {
+    /// The gains as a list: gain_ih, gain_hh, then gain_c and bias_c for an LSTM.
+    fn vars(&self) -> Vec<Var<'t, E>> {
+        [self.gain_ih, self.gain_hh]
+            .into_iter()
+            .chain(self.cell.into_iter().flatten())
+            .collect()
+    }
+}
 
 /// How a recurrent kernel runs: which cell, in which direction, over which true lengths.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +58,22 @@ pub struct RecurrentWeights<'t, E: Element> {
     /// Projection of the hidden state `[P, H]` with 0 < P < H (LSTM only; PyTorch's `weight_hr`):
     /// h_t = W_hr·(o_t ⊙ tanh c_t). `None` for no projection.
     pub w_hr: Option<Var<'t, E>>,
+    /// The gains of a layer-normalized cell, whose biases become the shifts of its normalized
+    /// projections; `None` for PyTorch's plain cells.
+    pub norm: Option<NormWeights<'t, E>>,
+}
+
+/// The gains of a layer-normalized cell (Ba, Kiros & Hinton 2016): each gate block of the input and
+/// recurrent projections is normalized on its own, then scaled by its gain and shifted by `b_ih`
+/// or `b_hh`; an LSTM also normalizes its cell state before the output tanh.
+#[derive(Clone, Copy)]
+pub struct NormWeights<'t, E: Element> {
+    /// Gain of the normalized input projection `[G·H]`.
+    pub gain_ih: Var<'t, E>,
+    /// Gain of the normalized recurrent projection `[G·H]`.
+    pub gain_hh: Var<'t, E>,
+    /// Gain and shift of the normalized cell state `[H]` each (LSTM only).
+    pub cell: Option<[Var<'t, E>; 2]>,
 }
 
 /// The weights and initial states of both directions of a bidirectional layer: index 0 the
@@ -73,6 +100,8 @@ pub struct Recurrent<E: Element> {
     w_hr: Option<NodeId>,
     h0: NodeId,
     c0: Option<NodeId>,
+    /// A layer-normalized cell's gain_ih, gain_hh, and (LSTM) gain_c, bias_c.
+    norm: Vec<NodeId>,
     saved: ScanSaved<E>,
     /// The regularizer masks the forward applied (none when not regularized).
     masks: RecurrentMasks<E>,
@@ -87,6 +116,7 @@ impl<E: Element> Recurrent<E> {
             .into_iter()
             .chain(self.c0)
             .chain(self.w_hr)
+            .chain(self.norm.iter().copied())
             .collect()
     }
 
@@ -97,13 +127,15 @@ impl<E: Element> Recurrent<E> {
 }
 
 /// One recurrent kernel's inputs, checked: its sizes, whether backward will need what the forward
-/// saves, the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0; w_hr) and the regularizer masks.
+/// saves, the input values (x, w_ih, b_ih, w_hh, b_hh, h0; c0; w_hr; a layer-normalized cell's
+/// gains) and the regularizer masks.
 struct Checked<E: Element> {
     dims: Dims,
     save: bool,
     values: [Tensor<E>; 6],
     c0: Option<Tensor<E>>,
     w_hr: Option<Tensor<E>>,
+    norm: Vec<Tensor<E>>,
     masks: RecurrentMasks<E>,
 }
 
@@ -122,9 +154,28 @@ impl<E: Element> Checked<E> {
             w_hr: self.w_hr.as_ref().map(|w| w.data()),
             lengths: spec.lengths.as_deref(),
             reverse: spec.reverse,
+            norm: norm_in(b_ih.data(), b_hh.data(), &self.norm),
             masks: self.masks.view(),
         }
     }
+}
+
+/// The scan's view of a layer-normalized cell's gains (`[gain_ih, gain_hh]`, then `[gain_c,
+/// bias_c]` for an LSTM) and shifts `b_ih`, `b_hh`; `None` without gains.
+fn norm_in<'a, E: Element>(
+    b_ih: &'a [E],
+    b_hh: &'a [E],
+    gains: &'a [Tensor<E>],
+) -> Option<norm::NormIn<'a, E>> {
+    let value = |k: usize| gains.get(k).map_or(&[][..], |t| t.data());
+    (!gains.is_empty()).then(|| norm::NormIn {
+        gain_ih: value(0),
+        bias_ih: b_ih,
+        gain_hh: value(1),
+        bias_hh: b_hh,
+        gain_c: value(2),
+        bias_c: value(3),
+    })
 }
 
 impl<'t, E: Element> Var<'t, E> {
@@ -287,6 +338,7 @@ impl<'t, E: Element> Var<'t, E> {
             w_hh,
             b_hh,
             w_hr,
+            norm,
         } = w;
         same_tape("recurrent", &[self, w_ih, b_ih, w_hh, b_hh, h0]);
         let (x, wi, bi) = (self.value(), w_ih.value(), b_ih.value());
@@ -380,6 +432,10 @@ impl<'t, E: Element> Var<'t, E> {
             w_proj.is_none() || masks.state.is_none() && masks.zoneout.is_none(),
             "recurrent: regularizer masks do not run with a projection (weight_hr)"
         );
+        assert!(
+            w_proj.is_none() || norm.is_none(),
+            "recurrent: a layer-normalized cell takes no projection (weight_hr)"
+        );
         for (name, mask, shape) in [
             ("state", &masks.state, vec![b, h]),
             ("zoneout", &masks.zoneout, vec![b, t, s * h]),
@@ -392,7 +448,21 @@ impl<'t, E: Element> Var<'t, E> {
                 );
             }
         }
-        let inputs = [self, w_ih, b_ih, w_hh, b_hh, h0];
+        let gains = norm.map_or_else(Vec::new, |n| n.vars());
+        same_tape("recurrent", &[&[self][..], &gains].concat());
+        let norm = gains.iter().map(|v| v.value()).collect::<Vec<_>>();
+        if !gains.is_empty() {
+            let want = |k: usize| if k < 2 { g * h } else { h };
+            assert!(
+                gains.len() == 2 + 2 * usize::from(s == 2)
+                    && norm.iter().enumerate().all(|(k, v)| v.shape() == [want(k)]),
+                "recurrent: layer-norm gains of shapes {:?} do not fit a {} cell of hidden size {h} \
+                 ([G·H], [G·H], and [H], [H] for an LSTM's cell state)",
+                norm.iter().map(|v| v.shape().to_vec()).collect::<Vec<_>>(),
+                cell.torch_name()
+            );
+        }
+        let inputs = [&[self, w_ih, b_ih, w_hh, b_hh, h0][..], &gains].concat();
         let tape = self.tape();
         // A diagnosing tape keeps the gates for its gate statistics, with or without backward.
         let save = tape.is_diagnosing()
@@ -416,6 +486,7 @@ impl<'t, E: Element> Var<'t, E> {
             values: [x, wi, bi, wh, bh, h_init],
             c0: c_init,
             w_hr: w_proj,
+            norm,
             masks,
         }
     }
@@ -470,6 +541,9 @@ impl<'t, E: Element> Var<'t, E> {
             w_hr: w.w_hr.map(|w| w.id()),
             h0: h0.id(),
             c0: c0.map(|c| c.id()),
+            norm: w
+                .norm
+                .map_or_else(Vec::new, |n| n.vars().iter().map(|v| v.id()).collect()),
             saved,
             masks,
             diag,
@@ -504,13 +578,8 @@ pub(crate) fn backward<E: Element>(ctx: &mut Backward<'_, E>, r: &Recurrent<E>) 
     if !r.inputs().iter().any(|&i| ctx.needs(i)) {
         return;
     }
-    let w_hr = r.w_hr.map(|w| ctx.value(w).data());
-    let grads = r.scan_backward(
-        ctx.value(r.w_hh).data(),
-        w_hr,
-        ctx.out.data(),
-        ctx.grad.data(),
-    );
+    let w_hr = r.w_hr.map(|w| ctx.value(w));
+    let grads = r.scan_backward(&r.values(ctx), w_hr, ctx.out.data(), ctx.grad.data());
     r.give(ctx, grads);
 }
 
@@ -530,12 +599,12 @@ pub(crate) fn backward_pair<E: Element>(ctx: &mut Backward<'_, E>, pair: &[Recur
             ctx.out.data().split_at(half),
             ctx.grad.data().split_at(half),
         );
-        let (w_fwd, w_rev) = (ctx.value(fwd.w_hh).data(), ctx.value(rev.w_hh).data());
-        let proj = |r: &Recurrent<E>| r.w_hr.map(|w| ctx.value(w).data());
+        let (v_fwd, v_rev) = (fwd.values(ctx), rev.values(ctx));
+        let proj = |r: &Recurrent<E>| r.w_hr.map(|w| ctx.value(w));
         let (proj_fwd, proj_rev) = (proj(fwd), proj(rev));
         rayon::join(
-            || fwd.scan_backward(w_fwd, proj_fwd, out.0, grad.0),
-            || rev.scan_backward(w_rev, proj_rev, out.1, grad.1),
+            || fwd.scan_backward(&v_fwd, proj_fwd, out.0, grad.0),
+            || rev.scan_backward(&v_rev, proj_rev, out.1, grad.1),
         )
     };
     fwd.give(ctx, g_fwd);
@@ -543,25 +612,39 @@ pub(crate) fn backward_pair<E: Element>(ctx: &mut Backward<'_, E>, pair: &[Recur
 }
 
 impl<E: Element> Recurrent<E> {
-    /// The scan's backward, from this kernel's output `states` and their gradient `d_states`.
+    /// The values of the weights the scan's backward reads: `w_hh`, `b_ih`, `b_hh`, then a
+    /// layer-normalized cell's gains.
+    fn values<'a>(&self, ctx: &'a Backward<'_, E>) -> Vec<&'a Tensor<E>> {
+        [self.w_hh, self.b_ih, self.b_hh]
+            .iter()
+            .chain(&self.norm)
+            .map(|&id| ctx.value(id))
+            .collect()
+    }
+
+    /// The scan's backward, from this kernel's output `states` and their gradient `d_states`, with
+    /// the weights' `values` ([`Recurrent::values`]) and an LSTMP's `w_hr`.
     fn scan_backward(
         &self,
-        w_hh: &[E],
-        w_hr: Option<&[E]>,
+        values: &[&Tensor<E>],
+        w_hr: Option<&Tensor<E>>,
         states: &[E],
         d_states: &[E],
     ) -> scan::ScanGrads<E> {
+        let (w_hh, b_ih, b_hh) = (values[0], values[1], values[2]);
+        let gains: Vec<Tensor<E>> = values[3..].iter().map(|&t| t.clone()).collect();
         scan::backward(
             self.spec.cell,
             self.dims,
             states,
             &self.saved,
             d_states,
-            w_hh,
-            w_hr,
+            w_hh.data(),
+            w_hr.map(|w| w.data()),
             self.spec.lengths.as_deref(),
             self.spec.reverse,
             self.diag.is_some(),
+            norm_in(b_ih.data(), b_hh.data(), &gains),
             self.masks.view(),
         )
     }
@@ -584,13 +667,10 @@ impl<E: Element> Recurrent<E> {
         ctx.give(r.w_ih, |c| {
             linear_weight_grad(&dgx, &c.value(r.x).reshape(&[b * t, i]))
         });
-        // The two biases share their gradient, except in the GRU (its reset gate scales gh's n part).
+        // The two biases share their gradient, except in the GRU (its reset gate scales gh's n
+        // part) and in a layer-normalized cell (each shifts its own normalized projection).
         ctx.give(r.b_ih, |_| {
-            if r.spec.cell.separate_dgh() {
-                Tensor::new(&[g * h], column_sums(dgx.data(), g * h))
-            } else {
-                grads.b_hh.clone()
-            }
+            grads.b_ih.clone().unwrap_or_else(|| grads.b_hh.clone())
         });
         ctx.give(r.w_hh, |_| grads.w_hh);
         ctx.give(r.b_hh, |_| grads.b_hh);
@@ -600,6 +680,9 @@ impl<E: Element> Recurrent<E> {
         }
         if let (Some(w_hr), Some(g)) = (r.w_hr, grads.w_hr) {
             ctx.give(w_hr, |_| g);
+        }
+        for (&id, g) in r.norm.iter().zip(grads.norm.into_iter().flatten()) {
+            ctx.give(id, |_| g);
         }
     }
 }

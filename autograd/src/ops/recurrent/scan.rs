@@ -23,6 +23,7 @@ use super::cell::{CellKind, Out, RowBackward, RowForward};
 use super::masks::{
     add_masked, masked_into, masked_states, zoneout_forward, zoneout_join, zoneout_split, MaskView,
 };
+use super::norm::{self, NormIn, NormKeep, NormSaved};
 use super::projection::{self, Projection};
 use crate::diagnostics::squared_norm;
 use crate::element::Element;
@@ -103,6 +104,15 @@ pub(super) unsafe fn written<E>(out: &[Out<E>]) -> &[E] {
     unsafe { &*(out as *const [Out<E>] as *const [E]) }
 }
 
+/// The values of `out`, once they have been written, to change in place.
+///
+/// # Safety
+/// Every element of `out` has been written.
+pub(super) unsafe fn written_mut<E>(out: &mut [Out<E>]) -> &mut [E] {
+    // SAFETY: as `written`.
+    unsafe { &mut *(out as *mut [Out<E>] as *mut [E]) }
+}
+
 /// Writes `src` into the front of `out`.
 pub(super) fn write_all<E: Copy>(out: &mut [Out<E>], src: &[E]) {
     for (o, &v) in out.iter_mut().zip(src) {
@@ -140,11 +150,13 @@ pub(crate) struct ScanSaved<E> {
     pub(super) h0: Vec<E>,
     /// Initial cell state `[B, H]` (LSTM only).
     pub(super) c0: Vec<E>,
+    /// What a layer-normalized cell keeps (empty buffers otherwise).
+    pub(super) norm: NormSaved<E>,
     /// Each step's candidate state before zoneout blends it `[B, T, S·H]` (with zoneout only).
     pub(super) candidates: Vec<E>,
 }
 
-impl<E: Copy> ScanSaved<E> {
+impl<E: Element> ScanSaved<E> {
     /// What a forward scan over `input` keeps: its saved gates, gh and r, and the initial state
     /// when backward will need it (`save`).
     pub(super) fn new(
@@ -155,6 +167,7 @@ impl<E: Copy> ScanSaved<E> {
         save: bool,
     ) -> Self {
         ScanSaved {
+            norm: NormSaved::none(),
             gates,
             gh,
             r,
@@ -173,6 +186,10 @@ pub(crate) struct ScanGrads<E: Element> {
     pub gx: Tensor<E>,
     pub w_hh: Tensor<E>,
     pub b_hh: Tensor<E>,
+    /// The gradient of `b_ih` when it differs from `b_hh`'s (GRU, layer-normalized cells).
+    pub b_ih: Option<Tensor<E>>,
+    /// The gradients of a layer-normalized cell's gains `[gain_ih, gain_hh, gain_c, bias_c]`.
+    pub norm: Option<[Tensor<E>; 4]>,
     pub h0: Tensor<E>,
     pub c0: Option<Tensor<E>>,
     /// An LSTMP's `[P, H]`.
@@ -234,6 +251,8 @@ pub(crate) struct ScanIn<'a, E> {
     pub lengths: Option<&'a [usize]>,
     /// Run from the last step to the first.
     pub reverse: bool,
+    /// The gains and shifts of a layer-normalized cell (its shifts are `b_ih` and `b_hh`).
+    pub norm: Option<NormIn<'a, E>>,
     /// The regularizer masks (recurrent dropout, zoneout), if any.
     pub masks: MaskView<'a, E>,
 }
@@ -257,6 +276,8 @@ struct ForwardBlock<'a, E> {
     gates: &'a mut [Out<E>],
     gh: &'a mut [Out<E>],
     r: &'a mut [Out<E>],
+    /// A layer-normalized cell's kept values `[rows, T, …]` (empty when not kept).
+    norm: [&'a mut [E]; 4],
     /// Zoneout's candidate states (empty when not kept).
     candidates: &'a mut [Out<E>],
 }
@@ -270,8 +291,8 @@ pub(crate) fn forward<E: Element>(
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let threads = rayon::current_num_threads();
-    // The units split runs without regularizer masks only.
-    if !input.masks.any() && super::units::wanted(d, threads) {
+    // The units split runs without regularizer masks or layer norm only.
+    if input.norm.is_none() && !input.masks.any() && super::units::wanted(d, threads) {
         super::units::forward(kind, d, input, save, threads)
     } else {
         forward_batch(kind, d, input, save)
@@ -286,7 +307,13 @@ fn forward_batch<E: Element>(
     save: bool,
 ) -> (Vec<E>, ScanSaved<E>) {
     let Dims {
-        b, t, i, h, g, p, ..
+        b,
+        t,
+        i,
+        h,
+        g,
+        s,
+        p,
     } = d;
     let (gh_len, width) = (g * h, d.width());
     // Every element of these is written by `forward_block` (a padded step copies the state and
@@ -320,6 +347,23 @@ fn forward_batch<E: Element>(
     };
     let rows = d.block_rows();
     let count = b.div_ceil(rows);
+    let mut kept_norm = match input.norm {
+        Some(_) if save => NormSaved::zeros(b * t, g, h, s == 2),
+        _ => NormSaved::none(),
+    };
+    let [proj_w, rstd_w, chat_w] = norm::keep_sizes(g, h, s == 2);
+    let NormSaved {
+        xhat_ih,
+        xhat_hh,
+        rstd,
+        chat,
+    } = &mut kept_norm;
+    let norm_blocks = blocks(xhat_ih, rows * t * proj_w, count)
+        .into_iter()
+        .zip(blocks(xhat_hh, rows * t * proj_w, count))
+        .zip(blocks(rstd, rows * t * rstd_w, count))
+        .zip(blocks(chat, rows * t * chat_w, count))
+        .map(|(((a, b), c), d)| [a, b, c, d]);
     let jobs: Vec<_> = blocks(unwritten(&mut states, n_states), rows * t * width, count)
         .into_iter()
         .zip(blocks(
@@ -334,15 +378,17 @@ fn forward_batch<E: Element>(
             rows * t * width,
             count,
         ))
+        .zip(norm_blocks)
         .enumerate()
         .map(
-            |(i, ((((states, gates), gh), r), candidates))| ForwardBlock {
+            |(i, (((((states, gates), gh), r), candidates), norm))| ForwardBlock {
                 row0: i * rows,
                 rows: rows.min(b - i * rows),
                 states,
                 gates,
                 gh,
                 r,
+                norm,
                 candidates,
             },
         )
@@ -362,6 +408,7 @@ fn forward_batch<E: Element>(
         candidates.set_len(n_cand);
     }
     let mut saved = ScanSaved::new(gates, gh, r, input, save);
+    saved.norm = kept_norm;
     saved.candidates = candidates;
     (states, saved)
 }
@@ -372,7 +419,7 @@ fn forward_batch<E: Element>(
 /// onto h.
 fn forward_block<E: Element, const PROJECTED: bool>(
     x: &ForwardIn<'_, E>,
-    blk: ForwardBlock<'_, E>,
+    mut blk: ForwardBlock<'_, E>,
 ) {
     let Dims {
         t, i, h, g, s, p, ..
@@ -410,17 +457,32 @@ fn forward_block<E: Element, const PROJECTED: bool>(
     } else {
         (Vec::new(), Vec::new())
     };
+    // A layer-normalized cell: its products run without bias (the shifts come after normalizing),
+    // into `gx`/`gh`; each row's normalized projections go to `normed`, and what backward needs to
+    // `blk.norm` (or, when nothing is kept, to a scratch row).
+    let lstm_norm = lstm && x.input.norm.is_some();
+    let zeros = vec![E::zero(); if input.norm.is_some() { gh_len } else { 0 }];
+    let (b_ih, b_hh) = match input.norm {
+        Some(_) => (&zeros[..], &zeros[..]),
+        None => (input.b_ih, input.b_hh),
+    };
+    let [proj_w, rstd_w, chat_w] = norm::keep_sizes(g, h, lstm);
+    let mut normed = vec![E::zero(); if input.norm.is_some() { 2 * gh_len } else { 0 }];
+    let mut norm_scratch = if input.norm.is_some() && blk.norm[0].is_empty() {
+        vec![E::zero(); 2 * proj_w + rstd_w + chat_w]
+    } else {
+        Vec::new()
+    };
     for step in 0..t {
         let time = x.d.time(step, input.reverse);
         let prev_time = x.d.prev_time(step, input.reverse);
         // gx = b_ih + x_t·W_ihᵀ (the rows of x_t lie T·I apart) and gh = b_hh + h_prev·W_hhᵀ, for
         // every row of the block.
         let x_t = &input.x[(r0 * t + time) * i..];
-        let b_ih = Start::Row(input.b_ih);
         x.proj
-            .multiply_serial(rows, x_t, t * i, &mut gx, gh_len, b_ih);
+            .multiply_serial(rows, x_t, t * i, &mut gx, gh_len, Start::Row(b_ih));
         x.rec
-            .multiply_serial(rows, &h_carry, p, &mut gh, gh_len, Start::Row(input.b_hh));
+            .multiply_serial(rows, &h_carry, p, &mut gh, gh_len, Start::Row(b_hh));
         // The gate math of every row in one call compiled for the vector unit (a call per row
         // costs as much as a row's math at small H).
         vectorized(
@@ -458,7 +520,22 @@ fn forward_block<E: Element, const PROJECTED: bool>(
                         }
                         continue;
                     }
-                    let gh_row = &gh[row * gh_len..(row + 1) * gh_len];
+                    let mut gx_row = &gx[row * gh_len..(row + 1) * gh_len];
+                    let mut gh_row = &gh[row * gh_len..(row + 1) * gh_len];
+                    let mut keep = match x.input.norm {
+                        Some(_) => Some(NormKeep::at(
+                            &mut blk.norm,
+                            &mut norm_scratch,
+                            kept,
+                            [proj_w, rstd_w, chat_w],
+                        )),
+                        None => None,
+                    };
+                    if let (Some(n), Some(keep)) = (&x.input.norm, &mut keep) {
+                        let (nx, nh) = normed.split_at_mut(gh_len);
+                        n.project(g, [gx_row, gh_row], [nx, nh], keep);
+                        (gx_row, gh_row) = (nx, nh);
+                    }
                     if !blk.gh.is_empty() {
                         write_all(&mut blk.gh[kept * gh_len..(kept + 1) * gh_len], gh_row);
                     }
@@ -469,7 +546,7 @@ fn forward_block<E: Element, const PROJECTED: bool>(
                         &mut blk.gates[kept * gh_len..(kept + 1) * gh_len]
                     };
                     let r = RowForward {
-                        gx: &gx[row * gh_len..(row + 1) * gh_len],
+                        gx: gx_row,
                         gh: gh_row,
                         h_prev,
                         c_prev,
@@ -477,12 +554,18 @@ fn forward_block<E: Element, const PROJECTED: bool>(
                         h: if PROJECTED {
                             &mut r_step[row * h..(row + 1) * h]
                         } else {
-                            h_out
+                            &mut *h_out
                         },
-                        c: c_out,
-                        gates,
+                        c: &mut *c_out,
+                        gates: &mut *gates,
+                        normed: lstm_norm,
                     };
                     x.kind.forward_row(r);
+                    if let (true, Some(n), Some(keep)) = (lstm_norm, &x.input.norm, &mut keep) {
+                        // SAFETY: `forward_row` just wrote the cell state and the gates.
+                        let (c, o) = unsafe { (written(c_out), written(&gates[3 * h..4 * h])) };
+                        n.lstm_output(c, o, h_out, keep);
+                    }
                     if let Some(z) = input.masks.zoneout {
                         let at = ((r0 + row) * t + time) * width;
                         let keep = if blk.candidates.is_empty() {
@@ -534,6 +617,7 @@ struct BackwardIn<'a, E> {
     d_states: &'a [E],
     lengths: Option<&'a [usize]>,
     reverse: bool,
+    norm: Option<NormIn<'a, E>>,
     masks: MaskView<'a, E>,
 }
 
@@ -550,6 +634,8 @@ struct BackwardBlock<'a, E> {
     dh_all: &'a mut [Out<E>],
     /// The block's `‖∂L/∂h_t‖²` `[rows, T]`, or empty when not asked.
     dh_sq: &'a mut [f64],
+    /// A layer-normalized cell's gain and shift gradients, one accumulator per row (else empty).
+    acc: &'a mut [E],
 }
 
 /// Backpropagates `d_states` `[B, T, S·H]` (`[B, T, P + H]` for an LSTMP) through the scan; with
@@ -566,6 +652,7 @@ pub(crate) fn backward<E: Element>(
     lengths: Option<&[usize]>,
     reverse: bool,
     dh_norms: bool,
+    norm: Option<NormIn<'_, E>>,
     masks: MaskView<'_, E>,
 ) -> ScanGrads<E> {
     let Dims {
@@ -584,8 +671,14 @@ pub(crate) fn backward<E: Element>(
     // other cells' equals dgx. Both are written in full by `backward_block` (zeros at padded
     // steps), so they are not zero-filled first; so is an LSTMP's dh at every step.
     let n_dgx = b * t * gh_len;
-    let n_dgh = if kind.separate_dgh() { n_dgx } else { 0 };
+    let n_dgh = if kind.separate_dgh() || norm.is_some() {
+        n_dgx
+    } else {
+        0
+    };
     let n_dh_all = if d.projected() { b * t * p } else { 0 };
+    let acc_w = norm.map_or(0, |_| norm::acc_width(g, h));
+    let mut acc = vec![E::zero(); b * acc_w];
     let (mut dgx, mut dgh_own, mut dh_all) = (
         Vec::with_capacity(n_dgx),
         Vec::with_capacity(n_dgh),
@@ -604,6 +697,7 @@ pub(crate) fn backward<E: Element>(
         d_states,
         lengths,
         reverse,
+        norm,
         masks,
     };
     let rows = d.block_rows();
@@ -623,9 +717,10 @@ pub(crate) fn backward<E: Element>(
             count,
         ))
         .zip(blocks(&mut dh_sq, rows * t, count))
+        .zip(blocks(&mut acc, rows * acc_w, count))
         .enumerate()
         .map(
-            |(i, (((((dgx, dgh), dh), dc), dh_all), dh_sq))| BackwardBlock {
+            |(i, ((((((dgx, dgh), dh), dc), dh_all), dh_sq), acc))| BackwardBlock {
                 row0: i * rows,
                 rows: rows.min(b - i * rows),
                 dgx,
@@ -634,6 +729,7 @@ pub(crate) fn backward<E: Element>(
                 dc,
                 dh_all,
                 dh_sq,
+                acc,
             },
         )
         .collect();
@@ -660,7 +756,15 @@ pub(crate) fn backward<E: Element>(
             weight_grad(d, dgh, &hs, h, &h0, reverse)
         }
     };
-    let db = column_sums(dgh, gh_len);
+    let bias = |v: Vec<E>| Tensor::new(&[v.len()], v);
+    let (db, db_ih, norm_grads) = if norm.is_some() {
+        let [gain_ih, b_ih, gain_hh, b_hh, gain_c, bias_c] = norm::sum_rows(&acc, g, h);
+        let gains = [gain_ih, gain_hh, gain_c, bias_c].map(bias);
+        (b_hh, Some(bias(b_ih)), Some(gains))
+    } else {
+        let db_ih = kind.separate_dgh().then(|| bias(column_sums(&dgx, gh_len)));
+        (column_sums(dgh, gh_len), db_ih, None)
+    };
     // dW_hr = Σ dhᵀ·r over all rows and steps.
     let dw_hr = d
         .projected()
@@ -668,7 +772,9 @@ pub(crate) fn backward<E: Element>(
     ScanGrads {
         gx: Tensor::new(&[b, t, gh_len], dgx),
         w_hh: Tensor::new(&[gh_len, p], dw),
-        b_hh: Tensor::new(&[gh_len], db),
+        b_hh: bias(db),
+        b_ih: db_ih,
+        norm: norm_grads,
         h0: Tensor::new(&[b, p], dh),
         c0: lstm.then(|| Tensor::new(&[b, h], dc)),
         w_hr: dw_hr,
@@ -695,6 +801,9 @@ fn backward_block<E: Element, const PROJECTED: bool>(
     } else {
         Vec::new()
     };
+    let lstm_norm = lstm && x.norm.is_some();
+    let acc_w = blk.acc.len() / rows.max(1);
+    let mut norm_scratch = vec![E::zero(); if x.norm.is_some() { 2 * gh_len } else { 0 }];
     let zoneout = x.masks.zoneout;
     // Zoneout's direct part of one row's dh_prev (and dc_prev).
     let mut direct = vec![E::zero(); if zoneout.is_some() { s * h } else { 0 }];
@@ -775,7 +884,23 @@ fn backward_block<E: Element, const PROJECTED: bool>(
                     } else {
                         &x.states[out..out + width]
                     };
+                    let kept = x.norm.map(|_| saved.norm.kept(at, g, h, lstm));
+                    let acc = &mut blk.acc[row * acc_w..(row + 1) * acc_w];
+                    if let (true, Some(n), Some(kept)) = (lstm_norm, &x.norm, kept) {
+                        let o = &saved.gates[si + 3 * h..si + 4 * h];
+                        let d_o = &mut blk.dgx[local + 3 * h..local + 4 * h];
+                        n.lstm_output_backward(
+                            o,
+                            kept,
+                            dh_row,
+                            dc_row,
+                            d_o,
+                            acc,
+                            &mut norm_scratch,
+                        );
+                    }
                     let r = RowBackward {
+                        normed: lstm_norm,
                         gates: &saved.gates[si..si + gh_len],
                         gh: if saved.gh.is_empty() {
                             &[]
@@ -803,6 +928,21 @@ fn backward_block<E: Element, const PROJECTED: bool>(
                         },
                     };
                     x.kind.backward_row(r);
+                    if let (Some(n), Some(kept)) = (&x.norm, kept) {
+                        // The cell's math wrote the gradients of the normalized projections: dgx
+                        // (and dgh for a GRU; the other cells' is the same as dgx).
+                        let (dgx, dgh) = (
+                            &mut blk.dgx[local..local + gh_len],
+                            &mut blk.dgh[local..local + gh_len],
+                        );
+                        if !x.kind.separate_dgh() {
+                            // SAFETY: `backward_row` just wrote this row's dgx.
+                            write_all(dgh, unsafe { written(dgx) });
+                        }
+                        // SAFETY: both are written, by `backward_row` or just above.
+                        let both = unsafe { [written_mut(dgx), written_mut(dgh)] };
+                        n.project_backward(g, kept, both, acc, &mut norm_scratch);
+                    }
                     if zoneout.is_some() {
                         zoneout_join(&direct, dh_row, dc_row);
                     }
@@ -960,6 +1100,45 @@ mod tests {
         all
     }
 
+    /// The shapes of a layer-normalized cell's gains, after [`shapes`]: gain_ih, gain_hh `[G·H]`,
+    /// gain_c, bias_c `[H]` (used by the LSTM only).
+    fn norm_shapes(kind: CellKind, sz: Size) -> [Vec<usize>; 4] {
+        let gh = kind.gates() * sz.h;
+        [vec![gh], vec![gh], vec![sz.h], vec![sz.h]]
+    }
+
+    /// [`inputs`] followed by a layer-normalized cell's gains, each in [0.5, 1.5) (and bias_c in
+    /// [-1, 1)).
+    fn norm_inputs(kind: CellKind, sz: Size, seed: u64) -> Vec<Vec<f64>> {
+        let mut v = inputs(kind, sz, seed);
+        let mut rng = Rng::new(seed + 1000);
+        for (k, shape) in norm_shapes(kind, sz).iter().enumerate() {
+            let centre = if k == 3 { 0.0 } else { 1.0 };
+            v.push(
+                (0..shape[0])
+                    .map(|_| centre + rng.uniform_in(-0.5, 0.5) * if k == 3 { 2.0 } else { 1.0 })
+                    .collect(),
+            );
+        }
+        v
+    }
+
+    /// Each block of `g` in `v`, normalized (biased variance, eps 1e-5), scaled and shifted.
+    fn block_norm(v: &[f64], g: usize, gain: &[f64], shift: &[f64]) -> Vec<f64> {
+        let n = v.len() / g;
+        let mut out = Vec::with_capacity(v.len());
+        for block in v.chunks(n) {
+            let mean = block.iter().sum::<f64>() / n as f64;
+            let var = block.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
+            out.extend(block.iter().map(|x| (x - mean) / (var + 1e-5).sqrt()));
+        }
+        out.iter()
+            .zip(gain)
+            .zip(shift)
+            .map(|((x, g), b)| x * g + b)
+            .collect()
+    }
+
     /// Values in [-1, 1) for each of [`shapes`].
     fn inputs(kind: CellKind, sz: Size, seed: u64) -> Vec<Vec<f64>> {
         let mut rng = Rng::new(seed);
@@ -1020,15 +1199,30 @@ mod tests {
                 let time = if reverse { t - 1 - step } else { step };
                 if lengths.is_none_or(|l| time < l[row]) {
                     let xt = &x[(row * t + time) * i..(row * t + time + 1) * i];
+                    // A layer-normalized cell (gains after the inputs) adds its biases after
+                    // normalizing each gate block.
+                    let norm = sz.proj.is_none() && v.len() > 7;
+                    let bias = |b: f64| if norm { 0.0 } else { b };
                     let gx: Vec<f64> = (0..g * h)
-                        .map(|r| b_ih[r] + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>())
+                        .map(|r| {
+                            bias(b_ih[r]) + (0..i).map(|c| w_ih[r * i + c] * xt[c]).sum::<f64>()
+                        })
                         .collect();
                     let m = |c: usize| masks.state.as_ref().map_or(1.0, |m| m[row * h + c]);
                     let gh: Vec<f64> = (0..g * h)
                         .map(|r| {
-                            b_hh[r] + (0..p).map(|c| w_hh[r * p + c] * hs[c] * m(c)).sum::<f64>()
+                            bias(b_hh[r])
+                                + (0..p).map(|c| w_hh[r * p + c] * hs[c] * m(c)).sum::<f64>()
                         })
                         .collect();
+                    let (gx, gh) = if norm {
+                        (
+                            block_norm(&gx, g, &v[7], b_ih),
+                            block_norm(&gh, g, &v[8], b_hh),
+                        )
+                    } else {
+                        (gx, gh)
+                    };
                     let (h_prev, c_prev) = (hs.clone(), cs.clone());
                     // An LSTMP's cell outputs o ⊙ tanh c, before h = W_hr·r.
                     let mut cell_out = vec![0.0; h];
@@ -1042,6 +1236,8 @@ mod tests {
                                 let (ig, fg) = (sigmoid(pre(0)), sigmoid(pre(1)));
                                 let (gg, og) = (pre(2).tanh(), sigmoid(pre(3)));
                                 cs[u] = fg * cs[u] + ig * gg;
+                                // A layer-normalized cell overwrites h below, from all of c;
+                                // an LSTMP's h is the projection of the cell outputs.
                                 match sz.proj {
                                     Some(_) => cell_out[u] = og * cs[u].tanh(),
                                     None => hs[u] = og * cs[u].tanh(),
@@ -1060,6 +1256,13 @@ mod tests {
                         hs = (0..p)
                             .map(|q| (0..h).map(|u| w_hr[q * h + u] * cell_out[u]).sum())
                             .collect();
+                    }
+                    if norm && kind == CellKind::Lstm {
+                        let cn = block_norm(&cs, 1, &v[9], &v[10]);
+                        for u in 0..h {
+                            let og = sigmoid(gx[3 * h + u] + gh[3 * h + u]);
+                            hs[u] = og * cn[u].tanh();
+                        }
                     }
                     if let Some(z) = &masks.zoneout {
                         let d = &z[(row * t + time) * s * h..];
@@ -1106,7 +1309,11 @@ mod tests {
         masks: &TestMasks,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
         let Size { b, t, h, .. } = sz;
-        let shapes = shapes(kind, sz);
+        let norm = sz.proj.is_none() && v.len() > 7;
+        let shapes: Vec<Vec<usize>> = shapes(kind, sz)
+            .into_iter()
+            .chain(norm_shapes(kind, sz).into_iter().filter(|_| norm))
+            .collect();
         let tape = Tape::<E>::new();
         let vars: Vec<_> = shapes
             .iter()
@@ -1118,7 +1325,12 @@ mod tests {
             b_ih: vars[2],
             w_hh: vars[3],
             b_hh: vars[4],
-            w_hr: vars.get(7).copied(),
+            w_hr: sz.proj.map(|_| vars[7]),
+            norm: norm.then(|| super::super::NormWeights {
+                gain_ih: vars[7],
+                gain_hh: vars[8],
+                cell: (kind == CellKind::Lstm).then(|| [vars[9], vars[10]]),
+            }),
         };
         let c0 = (kind == CellKind::Lstm).then_some(vars[6]);
         let _off = (!save).then(|| tape.no_grad());
@@ -1135,15 +1347,24 @@ mod tests {
             return (y.value().to_f64_vec(), Vec::new());
         };
         let grads = y.backward_with(&Tensor::from_f64(&[b, t, sz.width(kind)], seed));
-        // x, the weights, h0, c0 for an LSTM and w_hr for an LSTMP.
-        let n = if kind == CellKind::Lstm {
+        // Every input's gradient, in the order of `v`: zeros for those the cell does not read (c0
+        // and the cell-state gains outside an LSTM); an LSTMP's w_hr last.
+        let used = |k: usize| kind == CellKind::Lstm || !(k == 6 || k >= 9);
+        let n = if norm || kind == CellKind::Lstm {
             vars.len()
         } else {
             6
         };
         let dv = vars[..n]
             .iter()
-            .map(|&x| grads.wrt(x).to_f64_vec())
+            .enumerate()
+            .map(|(k, &x)| {
+                if used(k) {
+                    grads.wrt(x).to_f64_vec()
+                } else {
+                    vec![0.0; v[k].len()]
+                }
+            })
             .collect();
         (y.value().to_f64_vec(), dv)
     }
@@ -1380,6 +1601,7 @@ mod tests {
                     w_hh: p[2],
                     b_hh: p[3],
                     w_hr: None,
+                    norm: None,
                 };
                 let c0 = (kind == CellKind::Lstm).then_some(p[5]);
                 let sp = spec(kind, reverse, lengths.clone());
@@ -1428,6 +1650,65 @@ mod tests {
                 )
             };
             check_grads(loss, &all, &got, &format!("bidirectional {kind:?}"));
+        }
+    }
+
+    #[test]
+    fn miri_layer_norm_cells_match_the_reference_and_central_differences() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 3,
+            proj: None,
+        };
+        for (c, &kind) in [CellKind::Lstm, CellKind::Gru].iter().enumerate() {
+            let v = norm_inputs(kind, sz, 80 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            for (reverse, lengths) in [(false, None), (true, Some(vec![1, 3]))] {
+                let sp = spec(kind, reverse, lengths);
+                let what = format!("layer-norm {kind:?} {sp:?}");
+                let want = reference(kind, sz, &v, sp.lengths.as_deref(), sp.reverse);
+                let (states, got) = kernel::<f64>(kind, sz, &v, &sp, Some(&seed), true);
+                assert_close(&states, &want, 1e-12, &what);
+                // Without a tape (nothing kept, scratch rows), and in f32.
+                let (states, _) = kernel::<f32>(kind, sz, &v, &sp, None, false);
+                assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
+                let loss = |v: &[Vec<f64>]| reference_loss(kind, sz, v, &sp, &seed);
+                check_grads(loss, &v, &got, &what);
+            }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn layer_norm_cells_give_the_same_bits_on_one_and_two_threads() {
+        let sz = Size {
+            b: 5,
+            t: 70,
+            i: 3,
+            h: 16,
+            proj: None,
+        };
+        for kind in [CellKind::Lstm, CellKind::Gru] {
+            assert!(sz.b * sz.t * kind.gates() * sz.h * sz.h >= PAR_SCAN_MIN_WORK);
+            let v = norm_inputs(kind, sz, 90);
+            let sp = spec(kind, true, Some(vec![70, 1, 22, 0, 69]));
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 3) as f64 - 1.0) * 0.5).collect();
+            let run = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a rayon pool")
+                    .install(|| kernel::<f32>(kind, sz, &v, &sp, Some(&seed), true))
+            };
+            let (one, two) = (run(1), run(2));
+            assert_eq!(one.0, two.0, "{kind:?} states");
+            assert_eq!(one.1, two.1, "{kind:?} gradients");
+            let want = reference(kind, sz, &v, sp.lengths.as_deref(), true);
+            assert_close(&two.0, &want, 1e-4, &format!("{kind:?} f32 states"));
         }
     }
 
@@ -1572,6 +1853,7 @@ mod tests {
                     w_hh: dirs[k][2],
                     b_hh: dirs[k][3],
                     w_hr: dirs[k].get(6).copied(),
+                    norm: None,
                 };
                 let c = |k: usize| (kind == CellKind::Lstm).then_some(dirs[k][5]);
                 let y = if pair {
@@ -1701,6 +1983,30 @@ mod tests {
                     check_grads(loss, &v, &got, &what);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn miri_layer_norm_cells_with_masks_match_the_reference_and_central_differences() {
+        let sz = Size {
+            b: 2,
+            t: 3,
+            i: 2,
+            h: 3,
+            proj: None,
+        };
+        for (c, &kind) in [CellKind::Lstm, CellKind::Gru].iter().enumerate() {
+            let v = norm_inputs(kind, sz, 110 + c as u64);
+            let n_out = sz.b * sz.t * kind.states() * sz.h;
+            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
+            let masks = test_masks(kind, sz, 120, true, ZoneoutMask::Drawn);
+            let sp = spec(kind, true, Some(vec![3, 2]));
+            let what = format!("layer-norm {kind:?} {masks:?}");
+            let (states, got) = kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
+            let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), true, &masks);
+            assert_close(&states, &want, 1e-12, &what);
+            let loss = |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
+            check_grads(loss, &v, &got, &what);
         }
     }
 

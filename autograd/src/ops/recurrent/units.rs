@@ -282,6 +282,7 @@ fn share_steps<E: Element>(
                             h: h_out,
                             c: c_out,
                             gates: &mut gates,
+                            normed: false,
                         });
                     }
                     // The saved gates (and the GRU's gh) in the scan's layout: gate by gate, this

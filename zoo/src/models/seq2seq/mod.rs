@@ -38,6 +38,9 @@ pub struct Seq2SeqConfig {
     pub attention: Option<AttentionScore>,
     /// Dropout on embeddings and between stacked layers, in training only.
     pub dropout: f64,
+    /// Layer-normalized cells in encoder and decoder (LSTM, GRU).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub layer_norm: bool,
 }
 
 impl Seq2SeqConfig {
@@ -47,6 +50,7 @@ impl Seq2SeqConfig {
             .layers(self.layers)
             .bidirectional(self.bidirectional_encoder)
             .dropout(self.dropout)
+            .layer_norm(self.layer_norm)
     }
 
     /// The decoder's recurrent configuration.
