@@ -692,6 +692,10 @@ fn proj_size_trains_lstm_sequence_and_language_models_and_is_refused_elsewhere()
             &[&format!("--proj-size 4 does not run with {flag} 0.1")],
         );
     }
+    fails(
+        &["--proj-size", "4", "--layer-norm"],
+        &["--proj-size 4 does not run with --layer-norm"],
+    );
 }
 
 #[test]

@@ -209,7 +209,8 @@ impl ModelSpec {
     }
 
     /// An error naming `--proj-size` unless it is 0, or below `--hidden` on an LSTM without the
-    /// regularizers the projection's kernel does not run (recurrent dropout, zoneout).
+    /// regularizers the projection's kernel does not run (recurrent dropout, zoneout) and without
+    /// layer norm.
     fn check_proj_size(&self) -> Result<()> {
         let p = self.proj_size;
         if p > 0 && self.model != "lstm" {
@@ -222,6 +223,11 @@ impl ModelSpec {
             return Err(config_error(format!(
                 "--proj-size {p} must be less than --hidden {} (0 for no projection)",
                 self.hidden
+            )));
+        }
+        if p > 0 && self.layer_norm {
+            return Err(config_error(format!(
+                "--proj-size {p} does not run with --layer-norm (a projection takes PyTorch's cells)"
             )));
         }
         let r = &self.regularizers;
