@@ -1,7 +1,8 @@
 //! One training step of a recurrent layer, identical to `benches/torch_lstm.py`: forward over the
 //! whole sequence, loss = mean of squares of `output`, backward, one Adam step (lr 1e-3); plus an
-//! inference-only forward at the medium shape; and at the char shape, training steps with
-//! recurrent dropout and with zoneout (masks drawn from the generator as in training).
+//! inference-only forward at the medium shape; at the char shape, training steps with recurrent
+//! dropout, zoneout and weight drop (masks drawn from the generator as in training); and at the
+//! char and medium shapes, training steps of layer-normalized LSTM and GRU cells.
 //!
 //! Throughput counts FLOPs = 3·2·B·T·(I+H)·G·H per training step (one third for inference), so
 //! criterion's "Gelem/s" reads as GFLOP/s. `SEQZOO_BENCH_KINDS=lstm,gru,srn` picks the cells.
@@ -34,7 +35,7 @@ fn kinds() -> Vec<RecurrentKind> {
 }
 
 /// The regularized training steps benched at the char shape.
-const REGULARIZED: [(&str, Regularizers); 2] = [
+const REGULARIZED: [(&str, Regularizers); 3] = [
     (
         "recurrent-dropout",
         Regularizers {
@@ -49,6 +50,14 @@ const REGULARIZED: [(&str, Regularizers); 2] = [
             recurrent_dropout: 0.0,
             zoneout: 0.1,
             weight_drop: 0.0,
+        },
+    ),
+    (
+        "weight-drop",
+        Regularizers {
+            recurrent_dropout: 0.0,
+            zoneout: 0.0,
+            weight_drop: 0.5,
         },
     ),
 ];
@@ -96,20 +105,28 @@ fn bench_recurrent(c: &mut Criterion) {
             group.bench_function(format!("train/{name}"), |bench| {
                 bench.iter(|| train_step(&layer, &mut store, &x, &mut *opt, None))
             });
+            // A variant of the plain layer, trained on the same input (with mask draws).
+            let mut variant = |what: &str, config: RecurrentConfig| {
+                let mut store = ParamStore::<f32>::new();
+                let layer =
+                    RecurrentLayer::new(&mut store.root(), config, &mut rng).expect("config");
+                let mut opt = optimizer::<f32>("adam", 1e-3).expect("adam");
+                let mut draws = Rng::new(1);
+                group.bench_function(format!("train/{name}+{what}"), |bench| {
+                    bench.iter(|| train_step(&layer, &mut store, &x, &mut *opt, Some(&mut draws)))
+                });
+            };
             if name == "char" {
                 for (what, reg) in REGULARIZED {
-                    let config = RecurrentConfig::new(kind, i, h).regularizers(reg);
-                    let mut store = ParamStore::<f32>::new();
-                    let layer =
-                        RecurrentLayer::new(&mut store.root(), config, &mut rng).expect("config");
-                    let mut opt = optimizer::<f32>("adam", 1e-3).expect("adam");
-                    let mut draws = Rng::new(1);
-                    group.bench_function(format!("train/{name}+{what}"), |bench| {
-                        bench.iter(|| {
-                            train_step(&layer, &mut store, &x, &mut *opt, Some(&mut draws))
-                        })
-                    });
+                    variant(what, RecurrentConfig::new(kind, i, h).regularizers(reg));
                 }
+            }
+            let gated = matches!(kind, RecurrentKind::Lstm | RecurrentKind::Gru);
+            if gated && (name == "char" || name == "med") {
+                variant(
+                    "layer-norm",
+                    RecurrentConfig::new(kind, i, h).layer_norm(true),
+                );
             }
             if name == "med" {
                 group.throughput(Throughput::Elements(flops as u64));

@@ -34,7 +34,10 @@ pub mod tensor;
 pub use diagnostics::RecurrentRecord;
 pub use element::{DType, Element};
 pub use error::{Error, Result};
-pub use gradcheck::{gradcheck, GradcheckFailure, GradcheckOptions, GradcheckReport};
+pub use gradcheck::{
+    gradcheck, gradcheck_params, GradcheckFailure, GradcheckOptions, GradcheckReport,
+    ParamGradcheckFailure,
+};
 pub use op::Op;
 pub use ops::loss::{CrossEntropyOptions, IGNORE_INDEX};
 pub use ops::recurrent::{

@@ -190,3 +190,38 @@ fn a_profiled_tape_counts_and_times_each_op_forward_and_backward() {
     let _ = x.relu();
     assert_eq!(tape.profile().unwrap().ops["Relu"].count, 2);
 }
+
+#[test]
+fn gradcheck_params_passes_true_gradients_and_names_a_wrong_one() {
+    use autograd::{gradcheck_params, GradcheckOptions};
+    let mut store = ParamStore::<f64>::new();
+    let w = store.add("w", Tensor::from_f64(&[3], &[0.5, -1.0, 2.0]));
+    let b = store.add("b", Tensor::from_f64(&[1], &[0.25]));
+    let opts = GradcheckOptions::default();
+    // Σ tanh(w)² + b³: every gradient from backward.
+    let right = loss_fn(|tape, store| {
+        let (w, b) = (tape.param(store, w), tape.param(store, b));
+        w.tanh().square().sum() + (b * b * b).sum()
+    });
+    let report = gradcheck_params(&mut store, right, &opts).expect("true gradients pass");
+    assert_eq!(report.entries, 4);
+    // The same loss with b read as a constant: backward gives it no gradient, differences do.
+    let wrong = loss_fn(|tape, store| {
+        let w = tape.param(store, w);
+        let b = tape.constant(store.value(b).clone());
+        w.tanh().square().sum() + (b * b * b).sum()
+    });
+    let e = gradcheck_params(&mut store, wrong, &opts).expect_err("b's gradient is missing");
+    assert_eq!((e.param.as_str(), e.index), ("b", 0));
+    assert!((e.numeric - 3.0 * 0.25 * 0.25).abs() < 1e-6, "{e}");
+    // The store ends as it began.
+    assert_eq!(store.value(b).data(), &[0.25]);
+}
+
+/// `f` as a loss of any tape's lifetime (closures need the bound spelled out to get it).
+fn loss_fn<F>(f: F) -> F
+where
+    F: for<'t> Fn(&'t Tape<f64>, &ParamStore<f64>) -> autograd::Var<'t, f64>,
+{
+    f
+}

@@ -414,6 +414,17 @@ impl ModelConfig {
 mod tests {
     use super::*;
 
+    /// The task `name` with 8 training and 8 validation examples.
+    fn small_task(name: &str) -> TaskData {
+        crate::problem::RunSpec {
+            train_size: 8,
+            val_size: 8,
+            ..crate::problem::RunSpec::new(name, ModelSpec::default())
+        }
+        .prepare_task()
+        .unwrap()
+    }
+
     #[test]
     fn regressor_and_classifier_configs_of_older_checkpoints_read_as_sequence_models() {
         let rnn = serde_json::to_value(RecurrentConfig::new(RecurrentKind::Gru, 1, 8)).unwrap();
@@ -482,24 +493,15 @@ mod tests {
         let spec: ModelSpec = serde_json::from_value(json).unwrap();
         assert_eq!(spec.regularizers.zoneout, 0.25);
         assert_eq!(spec.regularizers.recurrent_dropout, 0.0);
-        let task = |name: &str| {
-            crate::problem::RunSpec {
-                train_size: 8,
-                val_size: 8,
-                ..crate::problem::RunSpec::new(name, ModelSpec::default())
-            }
-            .prepare_task()
-            .unwrap()
-        };
-        match ModelConfig::for_task(&task("adding"), &spec).unwrap() {
+        match ModelConfig::for_task(&small_task("adding"), &spec).unwrap() {
             ModelConfig::Sequence(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
             other => panic!("built {other:?}"),
         }
-        match ModelConfig::for_task(&task("corpus"), &spec).unwrap() {
+        match ModelConfig::for_task(&small_task("corpus"), &spec).unwrap() {
             ModelConfig::LanguageModel(c) => assert_eq!(c.rnn.regularizers, spec.regularizers),
             other => panic!("built {other:?}"),
         }
-        let err = ModelConfig::for_task(&task("dates"), &spec).unwrap_err();
+        let err = ModelConfig::for_task(&small_task("dates"), &spec).unwrap_err();
         assert!(err.to_string().contains("--zoneout 0.25"), "{err}");
     }
 
@@ -509,19 +511,10 @@ mod tests {
             conditioning,
             ..ModelSpec::default()
         };
-        let task = |name: &str| {
-            crate::problem::RunSpec {
-                train_size: 8,
-                val_size: 8,
-                ..crate::problem::RunSpec::new(name, ModelSpec::default())
-            }
-            .prepare_task()
-            .unwrap()
-        };
         let err =
-            ModelConfig::for_task(&task("dates"), &spec(Conditioning::EveryStep)).unwrap_err();
+            ModelConfig::for_task(&small_task("dates"), &spec(Conditioning::EveryStep)).unwrap_err();
         assert!(err.to_string().contains("conditioning"), "{err}");
-        let captioning = task("captioning");
+        let captioning = small_task("captioning");
         let context = |c| match ModelConfig::for_task(&captioning, &spec(c)).unwrap() {
             ModelConfig::LanguageModel(lm) => (lm.context.map(|x| x.mode), lm.rnn.input_size),
             other => panic!("built {other:?}"),

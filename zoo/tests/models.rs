@@ -1,7 +1,9 @@
 //! Models: gradients (gradcheck in f64), shapes, parameter names, padding invariance, decoding and
 //! configuration errors. The learning tests are in `models_learning.rs`.
 
-use autograd::{gradcheck, Error, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
+use autograd::{
+    gradcheck, gradcheck_params, Error, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var,
+};
 use zoo::models::{AttentionScore, StateValues};
 use zoo::{
     ContextConfig, ContextMode, Ctx, Embedding, LanguageModel, LanguageModelConfig, Linear,
@@ -35,34 +37,8 @@ fn check_param_grads(
     store: &mut ParamStore<f64>,
     loss: impl for<'t> Fn(&'t Tape<f64>, &ParamStore<f64>) -> Var<'t, f64>,
 ) {
-    let eval = |store: &ParamStore<f64>| {
-        let tape = Tape::new();
-        let l = loss(&tape, store);
-        (l.item(), l.backward())
-    };
-    let (_, grads) = eval(store);
-    let params: Vec<_> = store.iter().map(|(id, p)| (id, p.name.clone())).collect();
-    for (id, name) in params {
-        let analytic = grads
-            .param(id)
-            .cloned()
-            .unwrap_or_else(|| Tensor::zeros(store.value(id).shape()));
-        for e in 0..analytic.numel() {
-            let x0 = store.value(id).data()[e];
-            let mut at = |x: f64| {
-                let mut v = store.value(id).clone();
-                v.data_mut()[e] = x;
-                store.set_value(id, v);
-                eval(store).0
-            };
-            let numeric = (at(x0 + 1e-6) - at(x0 - 1e-6)) / 2e-6;
-            at(x0);
-            let a = analytic.data()[e];
-            assert!(
-                (a - numeric).abs() <= 1e-5 + 1e-3 * numeric.abs(),
-                "{what}: {name}[{e}]: analytic {a}, numeric {numeric}"
-            );
-        }
+    if let Err(e) = gradcheck_params(store, loss, &GradcheckOptions::default()) {
+        panic!("{what}: {e}");
     }
 }
 

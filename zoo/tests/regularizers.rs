@@ -2,7 +2,7 @@
 //! against a reference written from their papers, their gradients, evaluation, determinism, and
 //! the bounds of their settings.
 
-use autograd::{ParamStore, Rng, Tape, Tensor};
+use autograd::{gradcheck_params, GradcheckOptions, ParamStore, Rng, Tape, Tensor};
 use zoo::{Ctx, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, Regularizers};
 
 const KINDS: [RecurrentKind; 4] = [
@@ -267,41 +267,26 @@ fn parameter_gradients_under_every_regularizer_match_finite_differences() {
         let probe = uniform(&[b, t, 2 * h], 8);
         let lengths = [3, 2];
         // The same seed at every evaluation: the same masks.
-        let loss = |store: &ParamStore<f64>| -> (f64, autograd::Grads<f64>) {
-            let tape = Tape::new();
-            let mut rng = Rng::new(21);
-            let cx = Ctx::train(&tape, store, &mut rng);
-            let input = RecurrentInput {
-                lengths: Some(&lengths),
-                ..Default::default()
-            };
-            let out = layer.forward(&cx, tape.constant(x.clone()), input);
-            let l = (out.output * tape.constant(probe.clone())).sum() + out.h_n.sum();
-            (l.item(), l.backward())
+        let opts = GradcheckOptions {
+            atol: 1e-6,
+            rtol: 1e-4,
+            ..Default::default()
         };
-        let (_, grads) = loss(&store);
-        let ids: Vec<_> = store.iter().map(|(id, p)| (id, p.name.clone())).collect();
-        for (id, name) in ids {
-            let analytic = grads
-                .param(id)
-                .cloned()
-                .unwrap_or_else(|| Tensor::zeros(store.value(id).shape()));
-            for e in 0..analytic.numel() {
-                let x0 = store.value(id).data()[e];
-                let mut bump = |delta: f64| {
-                    let mut v = store.value(id).clone();
-                    v.data_mut()[e] = x0 + delta;
-                    store.set_value(id, v);
-                    loss(&store).0
+        if let Err(e) = gradcheck_params(
+            &mut store,
+            |tape: &Tape<f64>, store: &ParamStore<f64>| {
+                let mut rng = Rng::new(21);
+                let cx = Ctx::train(tape, store, &mut rng);
+                let input = RecurrentInput {
+                    lengths: Some(&lengths),
+                    ..Default::default()
                 };
-                let numeric = (bump(1e-6) - bump(-1e-6)) / 2e-6;
-                bump(0.0);
-                let a = analytic.data()[e];
-                assert!(
-                    (a - numeric).abs() <= 1e-6 + 1e-4 * numeric.abs(),
-                    "{kind:?} {name}[{e}]: analytic {a}, numeric {numeric}"
-                );
-            }
+                let out = layer.forward(&cx, tape.constant(x.clone()), input);
+                (out.output * tape.constant(probe.clone())).sum() + out.h_n.sum()
+            },
+            &opts,
+        ) {
+            panic!("{kind:?}: {e}");
         }
     }
 }
