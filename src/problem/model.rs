@@ -511,8 +511,8 @@ mod tests {
             conditioning,
             ..ModelSpec::default()
         };
-        let err =
-            ModelConfig::for_task(&small_task("dates"), &spec(Conditioning::EveryStep)).unwrap_err();
+        let err = ModelConfig::for_task(&small_task("dates"), &spec(Conditioning::EveryStep))
+            .unwrap_err();
         assert!(err.to_string().contains("conditioning"), "{err}");
         let captioning = small_task("captioning");
         let context = |c| match ModelConfig::for_task(&captioning, &spec(c)).unwrap() {
