@@ -1666,16 +1666,23 @@ mod tests {
             let v = norm_inputs(kind, sz, 80 + c as u64);
             let n_out = sz.b * sz.t * kind.states() * sz.h;
             let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
-            for (reverse, lengths) in [(false, None), (true, Some(vec![1, 3]))] {
+            // Without masks, and with a recurrent-dropout state mask and drawn zoneout.
+            let masked = test_masks(kind, sz, 120, true, ZoneoutMask::Drawn);
+            for (reverse, lengths, masks) in [
+                (false, None, TestMasks::default()),
+                (true, Some(vec![1, 3]), TestMasks::default()),
+                (true, Some(vec![3, 2]), masked),
+            ] {
                 let sp = spec(kind, reverse, lengths);
-                let what = format!("layer-norm {kind:?} {sp:?}");
-                let want = reference(kind, sz, &v, sp.lengths.as_deref(), sp.reverse);
-                let (states, got) = kernel::<f64>(kind, sz, &v, &sp, Some(&seed), true);
+                let what = format!("layer-norm {kind:?} {sp:?} {masks:?}");
+                let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), reverse, &masks);
+                let (states, got) =
+                    kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
                 assert_close(&states, &want, 1e-12, &what);
                 // Without a tape (nothing kept, scratch rows), and in f32.
-                let (states, _) = kernel::<f32>(kind, sz, &v, &sp, None, false);
+                let (states, _) = kernel_masked::<f32>(kind, sz, &v, &sp, None, false, &masks);
                 assert_close(&states, &want, 1e-5, &format!("f32 {what}"));
-                let loss = |v: &[Vec<f64>]| reference_loss(kind, sz, v, &sp, &seed);
+                let loss = |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
                 check_grads(loss, &v, &got, &what);
             }
         }
@@ -1983,30 +1990,6 @@ mod tests {
                     check_grads(loss, &v, &got, &what);
                 }
             }
-        }
-    }
-
-    #[test]
-    fn miri_layer_norm_cells_with_masks_match_the_reference_and_central_differences() {
-        let sz = Size {
-            b: 2,
-            t: 3,
-            i: 2,
-            h: 3,
-            proj: None,
-        };
-        for (c, &kind) in [CellKind::Lstm, CellKind::Gru].iter().enumerate() {
-            let v = norm_inputs(kind, sz, 110 + c as u64);
-            let n_out = sz.b * sz.t * kind.states() * sz.h;
-            let seed: Vec<f64> = (0..n_out).map(|k| ((k % 5) as f64 - 2.0) * 0.5).collect();
-            let masks = test_masks(kind, sz, 120, true, ZoneoutMask::Drawn);
-            let sp = spec(kind, true, Some(vec![3, 2]));
-            let what = format!("layer-norm {kind:?} {masks:?}");
-            let (states, got) = kernel_masked::<f64>(kind, sz, &v, &sp, Some(&seed), true, &masks);
-            let want = reference_masked(kind, sz, &v, sp.lengths.as_deref(), true, &masks);
-            assert_close(&states, &want, 1e-12, &what);
-            let loss = |v: &[Vec<f64>]| reference_loss_masked(kind, sz, v, &sp, &seed, &masks);
-            check_grads(loss, &v, &got, &what);
         }
     }
 
