@@ -154,7 +154,11 @@ impl<E: Element> Checked<E> {
             w_hr: self.w_hr.as_ref().map(|w| w.data()),
             lengths: spec.lengths.as_deref(),
             reverse: spec.reverse,
-            norm: norm_in(b_ih.data(), b_hh.data(), &self.norm),
+            norm: norm_in(
+                b_ih.data(),
+                b_hh.data(),
+                &self.norm.iter().collect::<Vec<_>>(),
+            ),
             masks: self.masks.view(),
         }
     }
@@ -165,7 +169,7 @@ impl<E: Element> Checked<E> {
 fn norm_in<'a, E: Element>(
     b_ih: &'a [E],
     b_hh: &'a [E],
-    gains: &'a [Tensor<E>],
+    gains: &[&'a Tensor<E>],
 ) -> Option<norm::NormIn<'a, E>> {
     let value = |k: usize| gains.get(k).map_or(&[][..], |t| t.data());
     (!gains.is_empty()).then(|| norm::NormIn {
@@ -632,7 +636,6 @@ impl<E: Element> Recurrent<E> {
         d_states: &[E],
     ) -> scan::ScanGrads<E> {
         let (w_hh, b_ih, b_hh) = (values[0], values[1], values[2]);
-        let gains: Vec<Tensor<E>> = values[3..].iter().map(|&t| t.clone()).collect();
         scan::backward(
             self.spec.cell,
             self.dims,
@@ -644,7 +647,7 @@ impl<E: Element> Recurrent<E> {
             self.spec.lengths.as_deref(),
             self.spec.reverse,
             self.diag.is_some(),
-            norm_in(b_ih.data(), b_hh.data(), &gains),
+            norm_in(b_ih.data(), b_hh.data(), &values[3..]),
             self.masks.view(),
         )
     }
