@@ -1,15 +1,11 @@
 //! Recurrent layers: gradients, packed-sequence semantics, merge modes and weight files.
 
+mod common;
+
 use autograd::{gradcheck, gradcheck_params, GradcheckOptions, ParamStore, Rng, Tape, Tensor, Var};
+use common::{build, uniform, KINDS};
 use zoo::recurrent::exchange;
 use zoo::{Ctx, MergeMode, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer};
-
-const KINDS: [RecurrentKind; 4] = [
-    RecurrentKind::Rnn,
-    RecurrentKind::RnnRelu,
-    RecurrentKind::Lstm,
-    RecurrentKind::Gru,
-];
 
 /// A layer of every kind over `i` features with `h` units, `layers` deep, both directions; and an
 /// LSTM with projections to `h - 1` features (`nn.LSTM(proj_size=h - 1)`).
@@ -21,18 +17,6 @@ fn every_kind(i: usize, h: usize, layers: usize) -> Vec<RecurrentConfig> {
     };
     let lstmp = config(RecurrentKind::Lstm).proj_size(h - 1);
     KINDS.into_iter().map(config).chain([lstmp]).collect()
-}
-
-fn uniform(shape: &[usize], seed: u64) -> Tensor<f64> {
-    let mut rng = Rng::new(seed);
-    Tensor::from_fn(shape, |_| rng.uniform_in(-1.0, 1.0))
-}
-
-fn build(config: RecurrentConfig) -> (RecurrentLayer, ParamStore<f64>) {
-    let mut store = ParamStore::new();
-    let layer =
-        RecurrentLayer::new(&mut store.root(), config, &mut Rng::new(3)).expect("valid config");
-    (layer, store)
 }
 
 /// sum(output ⊙ probe) + sum(h_n ⊙ probe_h) (+ c_n): touches every output of the layer.

@@ -2,27 +2,11 @@
 //! against a reference written from their papers, their gradients, evaluation, determinism, and
 //! the bounds of their settings.
 
+mod common;
+
 use autograd::{gradcheck_params, GradcheckOptions, ParamStore, Rng, Tape, Tensor};
+use common::{build, uniform, KINDS};
 use zoo::{Ctx, RecurrentConfig, RecurrentInput, RecurrentKind, RecurrentLayer, Regularizers};
-
-const KINDS: [RecurrentKind; 4] = [
-    RecurrentKind::Rnn,
-    RecurrentKind::RnnRelu,
-    RecurrentKind::Lstm,
-    RecurrentKind::Gru,
-];
-
-fn uniform(shape: &[usize], seed: u64) -> Tensor<f64> {
-    let mut rng = Rng::new(seed);
-    Tensor::from_fn(shape, |_| rng.uniform_in(-1.0, 1.0))
-}
-
-fn build(config: RecurrentConfig) -> (RecurrentLayer, ParamStore<f64>) {
-    let mut store = ParamStore::new();
-    let layer =
-        RecurrentLayer::new(&mut store.root(), config, &mut Rng::new(3)).expect("valid config");
-    (layer, store)
-}
 
 fn regularizers(recurrent_dropout: f64, zoneout: f64, weight_drop: f64) -> Regularizers {
     Regularizers {
