@@ -1,8 +1,8 @@
 //! `registry::prepare`: every task's declared input and output kinds fit its examples.
 
 use datasets::params::Params;
-use datasets::registry::prepare;
 use datasets::registry::TASKS;
+use datasets::registry::{prepare, prepare_fitted};
 use datasets::task::{InputKind, OutputKind, Problem, TaskData, TaskSizes};
 use datasets::{Dataset, Input, Target};
 
@@ -170,6 +170,39 @@ fn a_text_file_becomes_windows_over_a_train_vocabulary() {
         text.chars().skip(8).take(16).collect::<String>()
     );
     check_examples(&data, &*data.val);
+}
+
+#[test]
+fn a_checkpoint_vocabulary_reads_its_own_text_and_refuses_unknown_training_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.txt");
+    // The held-out tenth holds a '6' that the training part lacks: training reads it as UNK.
+    let text = format!(
+        "{}6 sixes 6",
+        "the quick brown fox jumps over the lazy dog. ".repeat(40)
+    );
+    std::fs::write(&path, &text).unwrap();
+    let name = format!("text:{}", path.display());
+    let params = Params::parse(&["window=16"]).unwrap();
+    let data = prepare(&name, 0, &params, SIZES, None).unwrap();
+    assert!(data.vocab.as_ref().unwrap().get("6").is_none());
+    // Evaluating the checkpoint on its own text encodes it exactly as training did.
+    let fitted = data.fitted();
+    let again = prepare_fitted(&name, 0, &params, SIZES, None, &fitted).unwrap();
+    assert_eq!(again.val.len(), data.val.len());
+    for i in 0..data.val.len() {
+        assert_eq!(again.val.example(i).input, data.val.example(i).input);
+    }
+    // A character of the training part outside the vocabulary is an error naming it and its line.
+    std::fs::write(&path, format!("7\n{text}")).unwrap();
+    let err = prepare_fitted(&name, 0, &params, SIZES, None, &fitted)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("\"7\" (line 1)") && err.contains("t.txt"),
+        "{err}"
+    );
 }
 
 /// A class task whose file forgets to name its labels.

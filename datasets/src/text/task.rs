@@ -246,7 +246,7 @@ impl Task for TextFileTask {
     }
 
     /// A `fitted` vocabulary (a checkpoint's) is used instead of one built from the training
-    /// part: a character outside it is an error naming it and its line.
+    /// part: a character of the training part outside it is an error naming it and its line.
     fn prepare(
         &self,
         _seed: u64,
@@ -308,7 +308,13 @@ impl TextFileTask {
             )));
         }
         let (vocab, ids) = match &fitted.vocab {
-            Some(vocab) => (vocab.clone(), self.encode_strictly(vocab, &chars)?),
+            // The training part must be spelled in the checkpoint's vocabulary; the held-out part
+            // is encoded as training encoded it, a character the training part lacked as UNK.
+            Some(vocab) => {
+                let mut ids = self.encode_strictly(vocab, &chars[..cut])?;
+                ids.extend(chars[cut..].iter().map(|c| vocab.id(c)));
+                (vocab.clone(), ids)
+            }
             None => {
                 let train_text: String = chars[..cut].concat();
                 let vocab = Vocab::build(Granularity::Char, [train_text.as_str()], 1, None);
