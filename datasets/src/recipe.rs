@@ -76,7 +76,8 @@ impl Default for Recipe {
 }
 
 impl fmt::Display for Recipe {
-    /// One line such as `lstm 1x64 bi, adam lr 0.003, clip 1, batch 32, 2000 steps, cosine`.
+    /// One line such as `lstm 1x64 bi, adam lr 0.003, clip 1, batch 32, 2000 steps, cosine` (the
+    /// embedding size only when it is not the default 32).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}x{}", self.model, self.layers, self.hidden)?;
         if self.bidirectional {
@@ -84,6 +85,9 @@ impl fmt::Display for Recipe {
         }
         if self.attention {
             write!(f, " +attention")?;
+        }
+        if self.embedding != Recipe::default().embedding {
+            write!(f, " embedding {}", self.embedding)?;
         }
         for (name, p) in [
             ("dropout", self.dropout),

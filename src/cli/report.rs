@@ -37,6 +37,13 @@ pub fn header(session: &Session) -> String {
         task.train.len(),
         task.val.len()
     );
+    if let Some(streams) = &task.streams {
+        s += &format!(
+            "; read statefully as {} streams in windows of {}",
+            session.spec.batch,
+            streams.window()
+        );
+    }
     if let Some(b) = &task.baseline {
         s += &format!("; baseline {} {:.4} ({})", b.metric, b.value, b.predictor);
     }

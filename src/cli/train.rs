@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use autograd::optim::{OptimConfig, OPTIMIZER_NAMES};
 use autograd::Schedule;
 use clap::Args;
+use datasets::text::task::{TextFileTask, LARGE_TEXT, TEXT_WINDOW};
 use datasets::Recipe;
 use seqzoo::plot::{training_curves, LogCurves};
 use seqzoo::problem::{
@@ -365,8 +366,16 @@ pub fn recipes_help() -> String {
     for task in datasets::registry::TASKS {
         s += &format!("  {:<18} {}\n", task.name(), task.recipe());
     }
-    s += "  text:PATH          lstm 1x128 (2x256 from 200,000 characters), adam lr 0.002, clip 5, \
-          batch 32, cosine; steps for about 3 passes over the training windows (500-4000)\n";
+    let large = TextFileTask::recipe_for(10 * LARGE_TEXT);
+    let small = TextFileTask::recipe_for(LARGE_TEXT / 2);
+    s += &format!(
+        "  text:PATH          {large} (about 10 minutes on 2 cores), from {LARGE_TEXT} \
+         characters: read statefully as 32 streams in windows of {TEXT_WINDOW} (--set \
+         stateful=false for shuffled windows) for 16 passes over the text, at most {} steps\n  \
+         {:<18} below {LARGE_TEXT} characters: {small}; steps for about 3 passes over the \
+         shuffled training windows (500-4000)\n",
+        large.steps, ""
+    );
     s += "  csv:PATH           lstm 1x32, adam lr 0.003, clip 1, batch 16; steps for about 100 \
           passes over the training windows (500-3000)\n";
     s
