@@ -55,17 +55,11 @@ impl Params {
     /// The value of `key` parsed as `T`, or `default` when it was not given; an error naming the
     /// key and value when it does not parse.
     pub fn get<T: FromStr>(&self, key: &'static str, default: T) -> Result<T> {
-        Ok(self.get_opt(key)?.unwrap_or(default))
-    }
-
-    /// The value of `key` parsed as `T`, or `None` when it was not given; an error naming the key
-    /// and value when it does not parse.
-    pub fn get_opt<T: FromStr>(&self, key: &'static str) -> Result<Option<T>> {
         self.asked.borrow_mut().insert(key);
         let Some((_, value)) = self.pairs.iter().find(|(k, _)| k == key) else {
-            return Ok(None);
+            return Ok(default);
         };
-        value.parse().map(Some).map_err(|_| {
+        value.parse().map_err(|_| {
             Error::Config(format!(
                 "setting '{key}={value}': expected {}",
                 std::any::type_name::<T>()

@@ -205,24 +205,6 @@ fn a_checkpoint_vocabulary_reads_its_own_text_and_refuses_unknown_training_chara
     );
 }
 
-#[test]
-fn a_large_text_trains_statefully_unless_told_otherwise() {
-    use datasets::text::task::LARGE_TEXT;
-    let dir = tempfile::tempdir().unwrap();
-    let line = "the quick brown fox jumps over the lazy dog. ";
-    let stateful = |chars: usize, settings: &[&str]| {
-        let path = dir.path().join(format!("t{chars}.txt"));
-        std::fs::write(&path, line.repeat(chars.div_ceil(line.len()))).unwrap();
-        let params = Params::parse(settings).unwrap();
-        let data = prepare(&format!("text:{}", path.display()), 0, &params, SIZES, None).unwrap();
-        data.streams.is_some()
-    };
-    assert!(stateful(LARGE_TEXT, &[]));
-    assert!(!stateful(LARGE_TEXT, &["stateful=false"]));
-    assert!(!stateful(LARGE_TEXT - line.len(), &[]));
-    assert!(stateful(20_000, &["stateful=true"]));
-}
-
 /// A class task whose file forgets to name its labels.
 struct Unlabelled;
 

@@ -369,11 +369,10 @@ pub fn recipes_help() -> String {
     let large = TextFileTask::recipe_for(10 * LARGE_TEXT);
     let small = TextFileTask::recipe_for(LARGE_TEXT / 2);
     s += &format!(
-        "  text:PATH          {large} (about 10 minutes on 2 cores), from {LARGE_TEXT} \
-         characters: read statefully as 32 streams in windows of {TEXT_WINDOW} (--set \
-         stateful=false for shuffled windows) for 16 passes over the text, at most {} steps\n  \
-         {:<18} below {LARGE_TEXT} characters: {small}; steps for about 3 passes over the \
-         shuffled training windows (500-4000)\n",
+        "  text:PATH          {large} (about 10 minutes on 2 cores): from {LARGE_TEXT} \
+         characters, windows of {TEXT_WINDOW} for about 16 passes over the text, at most {} \
+         steps\n  {:<18} below {LARGE_TEXT} characters: {small}; steps for about 3 passes over \
+         the training windows (500-4000)\n",
         large.steps, ""
     );
     s += "  csv:PATH           lstm 1x32, adam lr 0.003, clip 1, batch 16; steps for about 100 \

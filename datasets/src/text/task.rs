@@ -167,13 +167,11 @@ pub struct TextSettings {
     /// Characters per training window (2 ..= [`MAX_TEXT_WINDOW`]).
     pub window: usize,
     /// Whether training reads the text as contiguous streams carrying the model's state from
-    /// each window to the next (stateful truncated BPTT) instead of shuffled windows; `None`
-    /// when not set, which means stateful from [`LARGE_TEXT`] characters.
-    pub stateful: Option<bool>,
+    /// each window to the next (stateful truncated BPTT) instead of shuffled windows.
+    pub stateful: bool,
 }
 
-/// Texts of at least this many characters get the large recipe ([`TextFileTask::recipe_for`])
-/// and train statefully unless `--set stateful=false`.
+/// Texts of at least this many characters get the large recipe ([`TextFileTask::recipe_for`]).
 pub const LARGE_TEXT: usize = 200_000;
 
 /// A character language model of the UTF-8 text file at a path (`text:PATH`).
@@ -210,11 +208,10 @@ impl TextFileTask {
     }
 
     /// The recipe for a text of `chars` characters. From [`LARGE_TEXT`] characters: a 2-layer
-    /// LSTM of 256 units with embeddings of 64, dropout 0.2 between the layers and weight drop
-    /// 0.25 on each W_hh, Adam 2e-3 on a cosine schedule, clip 5, batches of 32 streams read
-    /// statefully, for 16 passes over the training text (rounded down to a hundred steps) and at
-    /// most 7000 steps: about 10 minutes on 2 cores. Below it: one LSTM layer of 128 for about
-    /// three passes over the training windows (500 to 4000 steps).
+    /// LSTM of 256 units with embeddings of 64, Adam 2e-3 on a cosine schedule, clip 5, batches
+    /// of 32 windows, for about 16 passes over the training text (rounded down to a hundred
+    /// steps) and at most 7000 steps: about 10 minutes on 2 cores. Below it: one LSTM layer of
+    /// 128 for about three passes over the training windows (500 to 4000 steps).
     pub fn recipe_for(chars: usize) -> Recipe {
         let train = chars * 9 / 10;
         if chars >= LARGE_TEXT {
@@ -223,8 +220,6 @@ impl TextFileTask {
                 hidden: 256,
                 layers: 2,
                 embedding: 64,
-                dropout: 0.2,
-                weight_drop: 0.25,
                 lr: 2e-3,
                 clip: Some(5.0),
                 schedule: "cosine",
@@ -296,11 +291,11 @@ impl TextFileTask {
     }
 
     /// The settings, checked: `window` (2 ..= [`MAX_TEXT_WINDOW`]) and `stateful` (`true` or
-    /// `false`, unset by default); no other setting is known.
+    /// `false`); no other setting is known.
     pub fn settings(&self, params: &Params) -> Result<TextSettings> {
         let name = &self.name;
         let window = params.get_at_most("window", TEXT_WINDOW, MAX_TEXT_WINDOW)?;
-        let stateful = params.get_opt("stateful")?;
+        let stateful = params.get("stateful", false)?;
         params.check_all_used(name)?;
         if window < 2 {
             return Err(Error::Config(format!(
@@ -346,7 +341,6 @@ impl TextFileTask {
         };
         let (train, val) = ids.split_at(cut);
         let baseline = trigram(train, val, vocab.len());
-        let stateful = stateful.unwrap_or(chars.len() >= LARGE_TEXT);
         let stride = if stateful { window } else { window / 2 };
         let mut data = language_model(
             self,
