@@ -729,6 +729,6 @@ fn a_text_file_with_no_model_flags_trains_the_recipe_for_its_size() {
         let header = out.lines().nth(1).unwrap_or_default().to_string();
         header.split(':').next().unwrap_or_default().to_string()
     };
-    assert_eq!(model(200_000), "model lstm 2x256");
+    assert_eq!(model(200_000), "model lstm 2x256 layer-norm");
     assert_eq!(model(199_000), "model lstm 1x128");
 }

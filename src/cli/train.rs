@@ -370,7 +370,7 @@ pub fn recipes_help() -> String {
     let small = TextFileTask::recipe_for(LARGE_TEXT / 2);
     s += &format!(
         "  text:PATH          {large} (about 10 minutes on 2 cores): from {LARGE_TEXT} \
-         characters, windows of {TEXT_WINDOW} for about 16 passes over the text, at most {} \
+         characters, windows of {TEXT_WINDOW} for about 10 passes over the text, at most {} \
          steps\n  {:<18} below {LARGE_TEXT} characters: {small}; steps for about 3 passes over \
          the training windows (500-4000)\n",
         large.steps, ""

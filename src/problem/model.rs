@@ -361,7 +361,7 @@ impl ModelConfig {
         }
     }
 
-    /// A short description such as `lstm 1x64` for tables.
+    /// A short description such as `lstm 1x64` or `lstm 2x256 layer-norm` for tables.
     pub fn describe(&self) -> String {
         let rnn = |r: &RecurrentConfig| {
             let bi = if r.bidirectional { " bi" } else { "" };
@@ -369,8 +369,9 @@ impl ModelConfig {
                 0 => String::new(),
                 p => format!(" proj {p}"),
             };
+            let norm = if r.layer_norm { " layer-norm" } else { "" };
             format!(
-                "{}{bi} {}x{}{proj}",
+                "{}{bi} {}x{}{proj}{norm}",
                 r.kind.name(),
                 r.num_layers,
                 r.hidden_size
