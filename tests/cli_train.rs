@@ -543,7 +543,11 @@ fn eval_reads_another_text_file_with_the_checkpoints_vocabulary() {
     let task = format!("text:{other}");
     let out = stdout(&["eval", &ckpt, "--task", &task]);
     assert!(out.contains(&task), "{out}");
+    // In the held-out tenth an unknown character reads as UNK, as training read its own.
     std::fs::write(&other, format!("{original}Zebra")).unwrap();
+    stdout(&["eval", &ckpt, "--task", &task]);
+    // In the part a model would train on, it is an error naming it.
+    std::fs::write(&other, format!("Zebra{original}")).unwrap();
     let (code, err) = failure(&["eval", &ckpt, "--task", &task]);
     assert_eq!(code, 1, "{err}");
     assert!(
