@@ -269,6 +269,13 @@ fn every_task_has_a_recipe_and_file_recipes_scale_with_the_file() {
         "{small} / {big}"
     );
     assert!(CsvFileTask::recipe_for(300).steps < CsvFileTask::recipe_for(5_000).steps);
+    // No size overflows, and every step count stays within the recipe's bounds.
+    for chars in [0, 199_999, 200_000, 1_190_317, usize::MAX] {
+        let r = TextFileTask::recipe_for(chars);
+        assert!((500..=5200).contains(&r.steps), "{chars}: {r}");
+    }
+    assert_eq!(TextFileTask::recipe_for(1_190_317).steps, 5200);
+    assert_eq!(TextFileTask::recipe_for(883_027).steps, 3800);
 }
 
 #[test]

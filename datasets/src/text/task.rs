@@ -213,9 +213,11 @@ impl TextFileTask {
     /// to a hundred steps) and at most 5200 steps: about 10 minutes on 2 cores. Below it: one
     /// LSTM layer of 128 for about three passes over the training windows (500 to 4000 steps).
     pub fn recipe_for(chars: usize) -> Recipe {
-        let train = chars * 9 / 10;
+        // Divided before multiplied, so that no size (a file's, up to usize::MAX) overflows.
+        let train = chars / 10 * 9;
+        let batch = Recipe::default().batch;
         if chars >= LARGE_TEXT {
-            let passes = 10 * train / (32 * TEXT_WINDOW);
+            let passes = train / (batch * TEXT_WINDOW) * 10;
             return Recipe {
                 hidden: 256,
                 layers: 2,
@@ -234,7 +236,7 @@ impl TextFileTask {
             lr: 2e-3,
             clip: Some(5.0),
             schedule: "cosine",
-            steps: (3 * windows / 32).clamp(500, 4000),
+            steps: (windows / batch).saturating_mul(3).clamp(500, 4000),
             ..Recipe::default()
         }
     }
