@@ -25,7 +25,7 @@
 //! (whether writing "5" to /proc/self/clear_refs reset the high-water mark before the step; when
 //! it did not, VmHWM is the fresh process's, still a bound on the step's peak).
 //!
-//! `autograd::kernels::keep_freed_memory()` (glibc mallopt: buffers up to 32 MiB from the heap,
+//! `autograd::kernels::keep_freed_memory()` (glibc mallopt: buffers of every size from the heap,
 //! freed memory kept, 64 MiB top pad) is called after the memory step and before the timing: the
 //! memory figure is measured with glibc's default allocator settings, as PyTorch runs (it does not
 //! tune malloc), so it counts what the step holds live and not what the tuned allocator keeps

@@ -7,6 +7,10 @@ use crate::ops::softmax::softmax_lane;
 use crate::ops::unary::{sigmoid, softplus};
 use crate::tape::{Backward, NodeId, Var};
 use crate::tensor::Tensor;
+use rayon::prelude::*;
+
+/// Cross-entropy over at least twice this many logits splits its rows across the rayon threads.
+const CE_PAR_MIN_LEN: usize = 1 << 15;
 
 /// PyTorch's default `ignore_index` for cross-entropy.
 pub const IGNORE_INDEX: i64 = -100;
@@ -84,11 +88,10 @@ impl<'t, E: Element> Var<'t, E> {
                 mask.len()
             );
         }
-        let mut probs = vec![E::zero(); x.numel()];
+        // Which rows count, with what weight; targets checked before anything is computed.
         let mut weights = vec![E::zero(); rows];
         let mut classes_of = vec![0usize; rows];
         let mut total_w = E::zero();
-        let mut loss = E::zero();
         for r in 0..rows {
             let t = targets[r];
             let w = opts.mask.map_or(E::one(), |m| m[r]);
@@ -99,15 +102,37 @@ impl<'t, E: Element> Var<'t, E> {
                 t >= 0 && (t as usize) < classes,
                 "cross_entropy: target {t} of row {r} out of range for {classes} classes"
             );
-            let lane = &x.data()[r * classes..(r + 1) * classes];
-            let m = lane.iter().copied().fold(E::neg_infinity(), E::max);
-            let lse = m + lane.iter().map(|&v| (v - m).exp()).sum::<E>().ln();
-            loss += w * (lse - lane[t as usize]);
-            softmax_lane(lane, &mut probs[r * classes..(r + 1) * classes]);
             weights[r] = w;
             classes_of[r] = t as usize;
             total_w += w;
         }
+        // Each counted row's softmax and loss, one exponential per logit, rows across threads;
+        // the losses are summed in row order, so any thread count gives the same bits.
+        let mut probs = vec![E::zero(); x.numel()];
+        let mut row_loss = vec![E::zero(); rows];
+        let lanes = x.data();
+        let fill = |first: usize, probs: &mut [E], losses: &mut [E]| {
+            let lanes = &lanes[first * classes..];
+            for (k, (p, l)) in probs.chunks_mut(classes).zip(losses).enumerate() {
+                let r = first + k;
+                if weights[r] != E::zero() {
+                    let lane = &lanes[k * classes..(k + 1) * classes];
+                    let lse = softmax_lane(lane, p);
+                    *l = weights[r] * (lse - lane[classes_of[r]]);
+                }
+            }
+        };
+        let rows_per_task = (CE_PAR_MIN_LEN / classes.max(1)).max(1);
+        if rows * classes >= 2 * CE_PAR_MIN_LEN && rayon::current_num_threads() > 1 {
+            probs
+                .par_chunks_mut(rows_per_task * classes)
+                .zip(row_loss.par_chunks_mut(rows_per_task))
+                .enumerate()
+                .for_each(|(task, (p, l))| fill(task * rows_per_task, p, l));
+        } else if classes > 0 {
+            fill(0, &mut probs, &mut row_loss);
+        }
+        let mut loss = row_loss.iter().fold(E::zero(), |acc, &l| acc + l);
         if total_w > E::zero() {
             loss /= total_w;
             for w in &mut weights {
@@ -195,4 +220,82 @@ pub(crate) fn bce_backward<E: Element>(
         let k = c.grad.item() / E::of(x.numel() as f64);
         x.zip_same(targets, |x, t| k * (sigmoid(x) - t))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tape::Tape;
+    use crate::tensor::on_two_threads;
+
+    /// The loss and logit gradient of a cross-entropy over `rows × classes` logits with some rows
+    /// ignored and some weighted, on the current rayon pool.
+    fn run(rows: usize, classes: usize) -> (f32, Vec<f32>) {
+        let logits = Tensor::from_fn(&[rows, classes], |i| {
+            (((i / classes) * 31 + (i % classes) * 17) % 23) as f32 * 0.37 - 4.0
+        });
+        let targets: Vec<i64> = (0..rows)
+            .map(|r| {
+                if r % 7 == 3 {
+                    -100
+                } else {
+                    ((r * 5) % classes) as i64
+                }
+            })
+            .collect();
+        let mask: Vec<f32> = (0..rows).map(|r| [1.0, 0.3, 0.0, 1.7][r % 4]).collect();
+        let opts = CrossEntropyOptions {
+            ignore_index: Some(IGNORE_INDEX),
+            mask: Some(&mask),
+        };
+        let tape = Tape::new();
+        let x = tape.var(logits);
+        let loss = x.cross_entropy_with(&targets, &opts);
+        let value = loss.value().item();
+        let grads = loss.backward();
+        (value, grads.get(x).expect("a gradient").to_vec())
+    }
+
+    /// The plain definition, one row after the other: Σ w·(log Σ exp − x_t) / Σ w.
+    fn reference(rows: usize, classes: usize) -> f32 {
+        let (mut loss, mut total) = (0.0f32, 0.0f32);
+        for r in (0..rows).filter(|r| r % 7 != 3) {
+            let w = [1.0, 0.3, 0.0, 1.7][r % 4];
+            if w == 0.0 {
+                continue;
+            }
+            let lane: Vec<f32> = (0..classes)
+                .map(|c| ((r * 31 + c * 17) % 23) as f32 * 0.37 - 4.0)
+                .collect();
+            let m = lane.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let lse = m + lane.iter().map(|&v| (v - m).exp()).sum::<f32>().ln();
+            loss += w * (lse - lane[(r * 5) % classes]);
+            total += w;
+        }
+        loss / total
+    }
+
+    #[test]
+    fn cross_entropy_split_across_threads_has_the_same_bits() {
+        // Below the split, at it, and ragged past it (rows not a multiple of a task's rows).
+        for (rows, classes) in [(3, 5), (2 * CE_PAR_MIN_LEN / 64, 64), (2051, 81)] {
+            let one = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .expect("a pool of 1 thread")
+                .install(|| run(rows, classes));
+            let mut two = None;
+            on_two_threads(|| two = Some(run(rows, classes)));
+            let two = two.expect("ran");
+            assert_eq!(one.0.to_bits(), two.0.to_bits(), "loss at {rows}×{classes}");
+            assert!(
+                one.1
+                    .iter()
+                    .zip(&two.1)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "gradient at {rows}×{classes}"
+            );
+            assert_eq!(one.0.to_bits(), reference(rows, classes).to_bits());
+        }
+    }
 }

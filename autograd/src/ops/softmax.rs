@@ -32,8 +32,8 @@ fn for_each_lane<E: Element>(
     }
 }
 
-/// Softmax of one lane into `out`.
-pub fn softmax_lane<E: Element>(x: &[E], out: &mut [E]) {
+/// Softmax of one lane into `out`; returns the lane's log-sum-exp (its log-softmax is `x − lse`).
+pub fn softmax_lane<E: Element>(x: &[E], out: &mut [E]) -> E {
     let m = x.iter().copied().fold(E::neg_infinity(), E::max);
     let mut z = E::zero();
     for (y, &v) in out.iter_mut().zip(x) {
@@ -43,6 +43,7 @@ pub fn softmax_lane<E: Element>(x: &[E], out: &mut [E]) {
     for y in out.iter_mut() {
         *y /= z;
     }
+    m + z.ln()
 }
 
 /// Log-softmax of one lane into `out`.
@@ -73,7 +74,9 @@ impl<'t, E: Element> Var<'t, E> {
     /// Softmax along `axis`.
     pub fn softmax(self, axis: usize) -> Var<'t, E> {
         let x = self.value();
-        let v = lanewise(x.shape(), axis, &[x.data()], |l, o| softmax_lane(&l[0], o));
+        let v = lanewise(x.shape(), axis, &[x.data()], |l, o| {
+            softmax_lane(&l[0], o);
+        });
         self.push(v, Op::Softmax { a: self.id(), axis })
     }
 

@@ -15,6 +15,8 @@ pub use layout::{reduced_shape, split_at_axis};
 pub(crate) use gemm::{gemm, gemm_ld, Gemm};
 pub(crate) use packed::MR;
 pub use packed::{PackedGemm, Start};
+#[cfg(test)]
+pub(crate) use par_map::on_two_threads;
 pub(crate) use par_map::{map1, map3, map_rows};
 pub(crate) use sums::{column_sums, sum};
 pub(crate) use zeroed::zeroed;
