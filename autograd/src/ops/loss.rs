@@ -228,22 +228,31 @@ mod tests {
     use crate::tape::Tape;
     use crate::tensor::on_two_threads;
 
+    /// The test's logit at row `r`, class `c`.
+    fn logit(r: usize, c: usize) -> f32 {
+        ((r * 31 + c * 17) % 23) as f32 * 0.37 - 4.0
+    }
+
+    /// The test's target of row `r`: every seventh row ignored.
+    fn target(r: usize, classes: usize) -> i64 {
+        if r % 7 == 3 {
+            IGNORE_INDEX
+        } else {
+            ((r * 5) % classes) as i64
+        }
+    }
+
+    /// The test's mask weight of row `r`: not powers of two, so `w·(a − b)` and `w·a − w·b` differ.
+    fn weight(r: usize) -> f32 {
+        [1.0, 0.3, 0.0, 1.7][r % 4]
+    }
+
     /// The loss and logit gradient of a cross-entropy over `rows × classes` logits with some rows
     /// ignored and some weighted, on the current rayon pool.
     fn run(rows: usize, classes: usize) -> (f32, Vec<f32>) {
-        let logits = Tensor::from_fn(&[rows, classes], |i| {
-            (((i / classes) * 31 + (i % classes) * 17) % 23) as f32 * 0.37 - 4.0
-        });
-        let targets: Vec<i64> = (0..rows)
-            .map(|r| {
-                if r % 7 == 3 {
-                    -100
-                } else {
-                    ((r * 5) % classes) as i64
-                }
-            })
-            .collect();
-        let mask: Vec<f32> = (0..rows).map(|r| [1.0, 0.3, 0.0, 1.7][r % 4]).collect();
+        let logits = Tensor::from_fn(&[rows, classes], |i| logit(i / classes, i % classes));
+        let targets: Vec<i64> = (0..rows).map(|r| target(r, classes)).collect();
+        let mask: Vec<f32> = (0..rows).map(weight).collect();
         let opts = CrossEntropyOptions {
             ignore_index: Some(IGNORE_INDEX),
             mask: Some(&mask),
@@ -259,17 +268,15 @@ mod tests {
     /// The plain definition, one row after the other: Σ w·(log Σ exp − x_t) / Σ w.
     fn reference(rows: usize, classes: usize) -> f32 {
         let (mut loss, mut total) = (0.0f32, 0.0f32);
-        for r in (0..rows).filter(|r| r % 7 != 3) {
-            let w = [1.0, 0.3, 0.0, 1.7][r % 4];
-            if w == 0.0 {
+        for r in 0..rows {
+            let (t, w) = (target(r, classes), weight(r));
+            if t == IGNORE_INDEX || w == 0.0 {
                 continue;
             }
-            let lane: Vec<f32> = (0..classes)
-                .map(|c| ((r * 31 + c * 17) % 23) as f32 * 0.37 - 4.0)
-                .collect();
+            let lane: Vec<f32> = (0..classes).map(|c| logit(r, c)).collect();
             let m = lane.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let lse = m + lane.iter().map(|&v| (v - m).exp()).sum::<f32>().ln();
-            loss += w * (lse - lane[(r * 5) % classes]);
+            loss += w * (lse - lane[t as usize]);
             total += w;
         }
         loss / total
